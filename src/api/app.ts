@@ -1,0 +1,69 @@
+// The HTTP application (API + web console), built from its dependencies so tests can build it
+// without listening and each entry (embedded stack, API process) wires its own.
+import express, { type Request, type Response } from 'express';
+import type { Logger } from '@temporalio/worker';
+import { type Config, temporalUiUrl } from '../config';
+import type { AppDatabase } from '../db';
+import { getOrganisation } from '../db/organisations';
+import type { Check } from '../domain/health';
+import type { Outbox } from '../embedded/outbox';
+import { escapeHtml, html, type Html, page } from './html';
+import { errorHandler, HttpError, locals, localeMiddleware, notFound } from './http';
+import { healthRouter } from './routes/health';
+import { organisationsRouter } from './routes/organisations';
+import { outboxRouter } from './routes/outbox';
+import { homePage } from './views/home';
+
+export interface AppDeps {
+  config: Config;
+  appDb: AppDatabase;
+  /** Runs every health check (Temporal, namespace, worker, database, SMTP). */
+  health: () => Promise<Check[]>;
+  /** The SMTP sink's outbox, when the embedded sink is in use. */
+  outbox?: Outbox;
+  logger: Logger;
+}
+
+export type RenderPage = (req: Request, res: Response, title: string, body: Html) => string;
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, appDb, health, outbox, logger } = deps;
+  const uiUrl = temporalUiUrl(config);
+
+  const renderPage: RenderPage = (req, res, title, body) => {
+    const { locale, t } = locals(res);
+    return page({ title, locale, t, path: req.path, showOutbox: Boolean(outbox), ...(uiUrl ? { temporalUiUrl: uiUrl } : {}) }, body);
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: '100kb' }));
+  app.use(localeMiddleware(config.DEFAULT_LOCALE));
+
+  app.use(healthRouter({ health }));
+  app.use(organisationsRouter({ appDb, renderPage }));
+  app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
+
+  app.get('/', async (req, res) => {
+    const { t } = locals(res);
+    const [checks, profile] = await Promise.all([health(), getOrganisation(appDb.db, config.DEMO_ORGANISATION)]);
+    const organisation = profile && { key: profile.organisation.key, name: profile.organisation.name, kind: profile.organisation.kind };
+    res.send(renderPage(req, res, t('appTagline'), homePage({ checks, t, ...(organisation ? { organisation } : {}) })));
+  });
+
+  app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));
+  app.use(
+    errorHandler(
+      (req, res, e: HttpError) => {
+        const { t } = locals(res);
+        const title = e.status === 404 ? t('notFound') : e.status < 500 ? t('badRequest') : t('serverError');
+        return renderPage(req, res, title, html`<section><p>${e.message}</p>${
+          e.issues.length > 0 ? html`<ul class="issues">${e.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>` : ''
+        }<p><a href="/">${t('navHome')}</a></p></section>`);
+      },
+      (err) => logger.error('Request failed', { error: err instanceof Error ? err.stack : escapeHtml(String(err)) }),
+    ),
+  );
+  return app;
+}

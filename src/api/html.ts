@@ -1,0 +1,100 @@
+// Server-rendered pages: escaped by default, readable on a phone, no external assets (the
+// Juki-net segment has no internet) and no JavaScript needed.
+import type { Locale, Translate } from './i18n';
+
+export class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+type Value = Html | string | number | undefined | null | false | readonly Value[];
+
+function render(v: Value): string {
+  if (v === undefined || v === null || v === false) return '';
+  if (v instanceof Html) return v.value;
+  if (Array.isArray(v)) return v.map(render).join('');
+  return escapeHtml(String(v));
+}
+
+/** Tagged template: interpolated values are escaped unless they are already `Html`. */
+export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
+  let out = strings[0];
+  values.forEach((v, i) => (out += render(v) + strings[i + 1]));
+  return new Html(out);
+}
+
+/** Plain text with its http(s) links made clickable, newlines kept. */
+export function linkify(text: string): Html {
+  const parts = text.split(/(https?:\/\/[^\s<>"]+)/g);
+  return new Html(
+    parts.map((p, i) => (i % 2 === 1 ? `<a href="${escapeHtml(p)}">${escapeHtml(p)}</a>` : escapeHtml(p))).join(''),
+  );
+}
+
+const STYLE = `
+:root{color-scheme:light;--fg:#1a1a1a;--muted:#5b6068;--line:#d6d9de;--accent:#0b5cad;--ok:#17753a;--bad:#b3261e;--bg:#f6f7f9}
+*{box-sizing:border-box}
+body{margin:0;font-family:system-ui,"Hiragino Sans","Noto Sans CJK JP","Yu Gothic",sans-serif;color:var(--fg);background:var(--bg);line-height:1.6}
+header{background:#fff;border-bottom:1px solid var(--line);padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center}
+header .brand{font-weight:700;margin-right:auto}
+header .brand small{font-weight:400;color:var(--muted);margin-left:.5rem}
+nav a,header a{color:var(--accent);text-decoration:none;padding:.3rem .2rem}
+main{max-width:60rem;margin:0 auto;padding:1rem}
+h1{font-size:1.4rem;margin:.5rem 0 1rem}
+h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
+section{background:#fff;border:1px solid var(--line);border-radius:.4rem;padding:1rem;margin-bottom:1rem;overflow-x:auto}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{color:var(--muted);font-weight:600;white-space:nowrap}
+.ok{color:var(--ok);font-weight:600}.fail{color:var(--bad);font-weight:600}.skipped{color:var(--muted)}
+.empty{color:var(--muted)}
+pre{white-space:pre-wrap;word-break:break-word;font-family:inherit;background:var(--bg);padding:.8rem;border-radius:.3rem}
+iframe{width:100%;min-height:20rem;border:1px solid var(--line)}
+.issues li{margin:.2rem 0}
+@media (max-width:40rem){th,td{display:block;border:0;padding:.15rem 0}tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}thead{display:none}}
+`;
+
+export interface PageOptions {
+  title: string;
+  locale: Locale;
+  t: Translate;
+  /** The current path, for the language switch. */
+  path: string;
+  showOutbox: boolean;
+  temporalUiUrl?: string;
+}
+
+export function page(o: PageOptions, body: Html): string {
+  const other: Locale = o.locale === 'ja' ? 'en' : 'ja';
+  return html`<!doctype html>
+<html lang="${o.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${o.title} — ${o.t('appName')}</title>
+<style>${new Html(STYLE)}</style>
+</head>
+<body>
+<header>
+  <span class="brand">${o.t('appName')}<small>${o.t('appTagline')}</small></span>
+  <nav>
+    <a href="/">${o.t('navHome')}</a>
+    <a href="/organisations">${o.t('navOrganisations')}</a>
+    ${o.showOutbox ? html`<a href="/outbox">${o.t('navOutbox')}</a>` : ''}
+    ${o.temporalUiUrl ? html`<a href="${o.temporalUiUrl}">${o.t('navTemporal')}</a>` : ''}
+  </nav>
+  <a href="${o.path}?lang=${other}" hreflang="${other}">${o.t('otherLanguage')}</a>
+</header>
+<main>
+<h1>${o.title}</h1>
+${body}
+</main>
+</body>
+</html>
+`.value;
+}

@@ -1,0 +1,70 @@
+// The API process of the production topology: the HTTP server (API + web console) on its own,
+// against a Temporal cluster, PostgreSQL and an SMTP relay. The embedded stack uses `listen`.
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '@temporalio/worker';
+import { type Config, loadConfig, publicUrl } from '../config';
+import type { AppDatabase } from '../db';
+import type { Check } from '../domain/health';
+import type { Outbox } from '../embedded/outbox';
+import { checkDatabase, checkSmtp, checkTemporal } from '../health';
+import { createMailTransport, type MailTransport } from '../mail';
+import { installRuntime, loadProfiles, onShutdownSignal, openMigratedDatabase, requireSharedParts } from '../runtime';
+import { connectClient } from '../temporal/connection';
+import { createApp } from './app';
+
+export interface ApiDeps {
+  config: Config;
+  client: Client;
+  appDb: AppDatabase;
+  mail: MailTransport;
+  outbox?: Outbox;
+  logger: Logger;
+}
+
+export function healthChecks({ config, client, appDb, mail }: Pick<ApiDeps, 'config' | 'client' | 'appDb' | 'mail'>) {
+  return async (): Promise<Check[]> => {
+    const [temporal, database, smtp] = await Promise.all([
+      checkTemporal(client, config.TEMPORAL_TASK_QUEUE),
+      checkDatabase(appDb.db, appDb.engine),
+      checkSmtp(mail.transport, mail.description),
+    ]);
+    return [...temporal, database, smtp];
+  };
+}
+
+/** Starts listening; resolves once the port is bound. */
+export async function listen(deps: ApiDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const { config } = deps;
+  const app = createApp({ ...deps, health: healthChecks(deps) });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  return {
+    server,
+    url: publicUrl(config),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+export async function main(): Promise<void> {
+  const config = loadConfig();
+  requireSharedParts(config, 'API');
+  const logger = installRuntime(config);
+  const appDb = await openMigratedDatabase(config, logger);
+  await loadProfiles(config, appDb, logger);
+  const mail = createMailTransport(config);
+  const client = await connectClient(config);
+  const http = await listen({ config, client, appDb, mail, logger });
+  logger.info(`API and console listening on ${http.url}`);
+  onShutdownSignal(logger, async () => {
+    await http.close();
+    await client.connection.close();
+    mail.transport.close();
+    await appDb.close();
+  });
+}

@@ -1,0 +1,38 @@
+import type { Check } from '../../domain/health';
+import type { OrganisationSummary } from '../../db/organisations';
+import { html, type Html } from '../html';
+import type { MessageKey, Translate } from '../i18n';
+
+const PART_KEYS: Record<Check['part'], MessageKey> = {
+  temporal: 'partTemporal',
+  namespace: 'partNamespace',
+  worker: 'partWorker',
+  database: 'partDatabase',
+  smtp: 'partSmtp',
+};
+const STATUS_KEYS: Record<Check['status'], MessageKey> = { ok: 'statusOk', fail: 'statusFail', skipped: 'statusSkipped' };
+
+export function statusTable(checks: Check[], t: Translate): Html {
+  return html`<table>
+<thead><tr><th>${t('part')}</th><th>${t('state')}</th><th>${t('detail')}</th></tr></thead>
+<tbody>${checks.map(
+    (c) => html`<tr><td>${t(PART_KEYS[c.part])}</td><td class="${c.status}">${t(STATUS_KEYS[c.status])}</td><td>${c.detail}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+export function homePage(o: { checks: Check[]; organisation?: OrganisationSummary; t: Translate }): Html {
+  const { t } = o;
+  return html`
+<section>
+  <h2>${t('activeOrganisation')}</h2>
+  ${o.organisation ? html`<p><a href="/organisations/${o.organisation.key}">${o.organisation.name}</a></p>` : html`<p class="empty">${t('noOrganisations')}</p>`}
+</section>
+<section>
+  <h2>${t('procedures')}</h2>
+  <p class="empty">${t('noProcedures')}</p>
+</section>
+<section>
+  <h2>${t('status')}</h2>
+  ${statusTable(o.checks, t)}
+</section>`;
+}

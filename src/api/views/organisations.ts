@@ -1,0 +1,71 @@
+import { formatArticleRefJa } from '../../domain/articles';
+import type { OrganisationProfile, Person } from '../../domain/profile';
+import type { OrganisationSummary } from '../../db/organisations';
+import { html, type Html } from '../html';
+import type { MessageKey, Translate } from '../i18n';
+
+const KIND_KEYS: Record<OrganisationSummary['kind'], MessageKey> = {
+  municipality: 'kindMunicipality',
+  prefecture: 'kindPrefecture',
+  jlis: 'kindJlis',
+};
+
+export function organisationsPage(orgs: OrganisationSummary[], t: Translate): Html {
+  if (orgs.length === 0) return html`<section><p class="empty">${t('noOrganisations')}</p></section>`;
+  return html`<section><table>
+<thead><tr><th>${t('key')}</th><th>${t('name')}</th><th>${t('kind')}</th></tr></thead>
+<tbody>${orgs.map((o) => html`<tr><td><a href="/organisations/${o.key}">${o.key}</a></td><td>${o.name}</td><td>${t(KIND_KEYS[o.kind])}</td></tr>`)}</tbody>
+</table></section>`;
+}
+
+const articles = (refs: readonly string[]) =>
+  refs.map((r, i) => html`${i > 0 ? '、' : ''}<span title="${r}">${formatArticleRefJa(r)}</span>`);
+
+const person = (p: Person | undefined) =>
+  p ? html`${p.name}（${p.title}）<br><a href="mailto:${p.email}">${p.email}</a> ${p.phone}` : '—';
+
+export function organisationPage(p: OrganisationProfile, t: Translate): Html {
+  const seat = (label: string, s: (Person & { position: string }) | undefined) =>
+    s ? html`<tr><th>${label}</th><td>${s.position}</td><td>${person(s)}</td></tr>` : '';
+  return html`
+<section>
+  <p>${t('regulation')}: ${p.organisation.regulation}<br>${t('kind')}: ${t(KIND_KEYS[p.organisation.kind])}</p>
+</section>
+<h2>${t('roles')}</h2>
+<section><table>
+<thead><tr><th>${t('role')}</th><th>${t('position')}</th><th>${t('person')}</th><th>${t('substitute')}</th><th>${t('articles')}</th></tr></thead>
+<tbody>${p.roles.map(
+    (r) => html`<tr><td>${r.role}</td><td>${r.position}${r.section ? html`<br>${t('section')}: ${r.section}` : ''}</td><td>${person(r.person)}</td><td>${person(r.substitute)}</td><td>${articles(r.articles)}</td></tr>`,
+  )}</tbody>
+</table></section>
+<h2>${t('council')}: ${p.council.name}</h2>
+<section><table><tbody>
+${seat(t('chair'), p.council.chair)}
+${seat(t('actingChair'), p.council.actingChair)}
+${p.council.members.map((m) => seat(t('members'), m))}
+</tbody></table>
+<p>${t('articles')}: ${articles(p.council.articles)}</p></section>
+<h2>${t('contacts')}</h2>
+<section>
+<p>${t('officeHours')}: ${p.contacts.officeHours.days.join(', ')} ${p.contacts.officeHours.start}–${p.contacts.officeHours.end}</p>
+<table><thead><tr><th colspan="3">${t('nightHoliday')}</th></tr></thead><tbody>
+${p.contacts.nightHoliday.map((c, i) => html`<tr><td>${i + 1}</td><td>${c.position}</td><td>${person(c)}</td></tr>`)}
+</tbody></table></section>
+<h2>${t('reportTargets')}</h2>
+<section><table><tbody>
+${p.reportTargets.map((r) => html`<tr><th>${r.kind}</th><td>${r.name}</td><td>${person(r.contact)}</td><td>${articles(r.articles)}</td></tr>`)}
+</tbody></table></section>
+<h2>${t('responseWindows')}</h2>
+<section><table><tbody>
+${(['acknowledgement', 'decision'] as const).map(
+    (k) => html`<tr><th>${t(k)}</th><td>${t('remindAfter')}: ${p.responseWindows[k].remindAfter}</td><td>${t('escalateAfter')}: ${p.responseWindows[k].escalateAfter}</td></tr>`,
+  )}
+</tbody></table></section>
+<h2>${t('threatLevels')}</h2>
+<section><table>
+<thead><tr><th>L</th><th>${t('name')}</th><th>${t('detail')}</th><th>${t('conveneCouncil')}</th><th>${t('disconnect')}</th></tr></thead>
+<tbody>${p.threatLevels.map(
+    (l) => html`<tr><td>${l.level}</td><td>${l.name}</td><td>${l.description}</td><td>${l.conveneCouncil ? t('yes') : t('no')}</td><td>${l.disconnect ? t('yes') : t('no')}</td></tr>`,
+  )}</tbody>
+</table></section>`;
+}

@@ -1,0 +1,142 @@
+// `jukinet-ops <command>`: the one entry point for people and for the production processes.
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import { WORKFLOW_BUNDLE_PATH, main as workerMain } from '../../worker';
+import { main as apiMain } from '../api/server';
+import { ConfigError, describeConfig, loadConfig } from '../config';
+import { migrateToLatest } from '../db/migrations';
+import { ProfileError, installRuntime, onShutdownSignal, openMigratedDatabase } from '../runtime';
+import { AlreadyRunningError, startEmbeddedStack } from '../embedded/stack';
+import { formatProblems, loadProfileFile } from '../profiles';
+import { runDoctor } from './doctor';
+
+const USAGE = `Usage: jukinet-ops <command>
+
+Commands:
+  start                      the whole product on one machine (embedded default; what \`npm start\` runs)
+  worker                     the worker process (production: TEMPORAL_ADDRESS, DATABASE_URL, SMTP_URL)
+  api                        the API and web console process (production)
+  doctor [--json]            check every part: Temporal, namespace, worker, database, SMTP
+  config                     print the effective configuration, secrets masked
+  profile validate FILE…     validate organisation profiles; every problem with its path
+  migrate                    apply database migrations and exit
+  build-workflows            bundle the workflows for production workers (dist/workflow-bundle.js)
+`;
+
+/** Commands exposed to the production topology (docker-compose.yml runs these). */
+export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'migrate', 'build-workflows', 'help'] as const;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+async function start(): Promise<void> {
+  const config = loadConfig();
+  const logger = installRuntime(config);
+  const began = Date.now();
+  const stack = await startEmbeddedStack(config, logger, (line) => out(line));
+  onShutdownSignal(logger, async () => {
+    out('Stopping jukinet-ops…');
+    await stack.stop();
+    out('Stopped.');
+  });
+  const { urls } = stack;
+  out('');
+  out(`jukinet-ops is running (ready in ${((Date.now() - began) / 1000).toFixed(1)} s; data in ${path.resolve(config.DATA_DIR)})`);
+  out(`  Console (コンソール):  ${urls.console}`);
+  if (urls.outbox) out(`  Outbox (送信箱):       ${urls.outbox}`);
+  if (urls.temporalUi) out(`  Temporal UI:          ${urls.temporalUi}`);
+  out(`  Health:               ${urls.health}`);
+  out('Press Ctrl-C to stop.');
+}
+
+function profileValidate(files: string[]): number {
+  if (files.length === 0) {
+    err('profile validate: name at least one FILE');
+    return 2;
+  }
+  let failed = 0;
+  for (const file of files) {
+    const r = loadProfileFile(file);
+    if (r.ok) out(`${file}: OK (${r.profile.organisation.name})`);
+    else {
+      failed++;
+      for (const line of formatProblems(r)) out(line);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const logger = installRuntime(config);
+  const appDb = await openMigratedDatabase(config, logger);
+  const applied = await migrateToLatest(appDb.db);
+  out(applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+  await appDb.close();
+}
+
+async function buildWorkflows(): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  fs.mkdirSync(path.dirname(WORKFLOW_BUNDLE_PATH), { recursive: true });
+  fs.writeFileSync(WORKFLOW_BUNDLE_PATH, code);
+  out(`Workflow bundle written to ${WORKFLOW_BUNDLE_PATH} (${(code.length / 1024).toFixed(0)} KiB)`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      await start();
+      return -1; // keeps running until a signal
+    case 'worker':
+      await workerMain();
+      return -1;
+    case 'api':
+      await apiMain();
+      return -1;
+    case 'doctor': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
+      return runDoctor(loadConfig(), { json: values.json ?? false, out });
+    }
+    case 'config':
+      for (const [k, v] of describeConfig(loadConfig())) out(`${k.padEnd(26)} ${v}`);
+      return 0;
+    case 'profile':
+      if (rest[0] !== 'validate') {
+        err(`profile: unknown subcommand ${rest[0] ?? '(none)'}; try: jukinet-ops profile validate FILE…`);
+        return 2;
+      }
+      return profileValidate(rest.slice(1));
+    case 'migrate':
+      await migrate();
+      return 0;
+    case 'build-workflows':
+      await buildWorkflows();
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out(USAGE);
+      return 0;
+    default:
+      err(`Unknown command: ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+/** Runs a command line and exits with its status; long-running commands exit on a signal. */
+export function cli(argv: string[]): void {
+  run(argv).then(
+    (code) => {
+      if (code >= 0) process.exit(code);
+    },
+    (e: unknown) => {
+      if (e instanceof ConfigError || e instanceof ProfileError || e instanceof AlreadyRunningError) err(e.message);
+      else err(`jukinet-ops: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,142 @@
+// All configuration comes from environment variables (and an optional `.env`), parsed once by one
+// zod schema. A bad value stops the process with a message naming the variable; secrets are
+// masked wherever the configuration is shown.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { ORGANISATION_KEY_PATTERN } from '../domain/articles';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalText = z.string().trim().min(1).optional();
+const bool = z.stringbool();
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** Embedded data: PGlite database, Temporal dev-server SQLite file, outbox of the SMTP sink. */
+    DATA_DIR: z.string().min(1).default('./data'),
+    PROFILES_DIR: z.string().min(1).default('./profiles'),
+    /** The organisation the console opens on in the embedded demo. */
+    DEMO_ORGANISATION: z.string().regex(ORGANISATION_KEY_PATTERN).default('katsuragi'),
+
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(3000),
+    /** The address people reach the console at; links in emails are built from it. */
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DEFAULT_LOCALE: z.enum(['ja', 'en']).default('ja'),
+
+    /** PostgreSQL; when unset, embedded PGlite in DATA_DIR. */
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+
+    /** A Temporal cluster (host:port); when unset, the embedded dev server is started. */
+    TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, { error: 'host:port で指定してください' }).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('jukinet-ops'),
+    TEMPORAL_TLS: bool.default(false),
+    TEMPORAL_TLS_CA_PATH: optionalText,
+    TEMPORAL_TLS_CERT_PATH: optionalText,
+    TEMPORAL_TLS_KEY_PATH: optionalText,
+    TEMPORAL_TLS_SERVER_NAME: optionalText,
+    TEMPORAL_API_KEY: optionalText,
+    /** Where operators find the Temporal Web UI of a cluster (printed and linked from the console). */
+    TEMPORAL_UI_URL: z.url().optional(),
+    /** Ports of the embedded dev server. */
+    TEMPORAL_DEV_PORT: port.default(7233),
+    TEMPORAL_DEV_UI_PORT: port.default(8233),
+    TEMPORAL_CLI_PATH: optionalText,
+    TEMPORAL_TEST_SERVER_PATH: optionalText,
+
+    /** A real relay, `smtp://user:pass@host:587` or `smtps://…`; when unset, the embedded SMTP sink. */
+    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    SMTP_SINK_PORT: port.default(2525),
+    MAIL_FROM: z.string().min(3).default('jukinet-ops <jukinet-ops@localhost>'),
+  })
+  .superRefine((c, ctx) => {
+    const cert = c.TEMPORAL_TLS_CERT_PATH;
+    const key = c.TEMPORAL_TLS_KEY_PATH;
+    if (Boolean(cert) !== Boolean(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [cert ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'],
+        message: 'TEMPORAL_TLS_CERT_PATH と TEMPORAL_TLS_KEY_PATH は両方指定してください',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Variables whose values are never printed. SMTP_URL and DATABASE_URL may carry a password. */
+const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY']);
+const URL_WITH_CREDENTIALS_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL']);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: Array<{ variable: string; message: string }>) {
+    super(
+      'Invalid configuration (設定が正しくありません):\n' +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses configuration from `env`, after the values of `envFile` (if present) as defaults.
+ * Variables set to the empty string count as unset, as a shell's `VAR= cmd` means.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = env.ENV_FILE ?? '.env'): Config {
+  const fromFile = fs.existsSync(envFile) ? parseEnv(fs.readFileSync(envFile, 'utf8')) : {};
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...fromFile, ...env })) {
+    if (v !== undefined && v !== '' && k in configSchema.shape) merged[k] = v;
+  }
+  const r = configSchema.safeParse(merged);
+  if (!r.success) {
+    throw new ConfigError(
+      r.error.issues.map((i) => ({ variable: i.path.map(String).join('.') || '(root)', message: i.message })),
+    );
+  }
+  return r.data;
+}
+
+export function publicUrl(c: Config): string {
+  return (c.PUBLIC_URL ?? `http://${c.HOST === '0.0.0.0' ? 'localhost' : c.HOST}:${c.PORT}`).replace(/\/$/, '');
+}
+
+export function isEmbeddedTemporal(c: Config): boolean {
+  return c.TEMPORAL_ADDRESS === undefined;
+}
+
+export function temporalAddress(c: Config): string {
+  return c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_DEV_PORT}`;
+}
+
+export function temporalUiUrl(c: Config): string | undefined {
+  return c.TEMPORAL_UI_URL ?? (isEmbeddedTemporal(c) ? `http://127.0.0.1:${c.TEMPORAL_DEV_UI_PORT}` : undefined);
+}
+
+export function dataPath(c: Config, ...parts: string[]): string {
+  return path.resolve(c.DATA_DIR, ...parts);
+}
+
+/** The effective configuration as `[variable, shown value]`, with secrets masked. */
+export function describeConfig(c: Config): Array<[string, string]> {
+  return (Object.keys(configSchema.shape) as Array<keyof Config>).map((k) => {
+    const v = c[k];
+    if (v === undefined) return [k, '(unset)'];
+    if (SECRET_KEYS.has(k)) return [k, '********'];
+    if (URL_WITH_CREDENTIALS_KEYS.has(k)) return [k, maskUrlPassword(String(v))];
+    return [k, String(v)];
+  });
+}
+
+export function maskUrlPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '********';
+    return u.toString();
+  } catch {
+    return '********';
+  }
+}

@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, describeConfig, loadConfig, publicUrl, temporalAddress } from '../src/config';
+
+const NO_FILE = '/nonexistent/.env';
+const problems = (env: NodeJS.ProcessEnv) => {
+  try {
+    loadConfig(env, NO_FILE);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('has embedded defaults when nothing is set', () => {
+    const c = loadConfig({}, NO_FILE);
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.TEMPORAL_ADDRESS).toBeUndefined();
+    expect(temporalAddress(c)).toBe('127.0.0.1:7233');
+    expect(publicUrl(c)).toBe('http://127.0.0.1:3000');
+    expect(c.DEMO_ORGANISATION).toBe('katsuragi');
+    expect(c.TEMPORAL_TLS).toBe(false);
+  });
+
+  it('names the variable of each bad value', () => {
+    const vars = problems({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TEMPORAL_ADDRESS: 'no-port', TEMPORAL_TLS: 'maybe' }).map((p) => p.variable);
+    expect(vars.sort()).toEqual(['DATABASE_URL', 'PORT', 'TEMPORAL_ADDRESS', 'TEMPORAL_TLS']);
+  });
+
+  it('reads booleans as words, not as truthy strings', () => {
+    expect(loadConfig({ TEMPORAL_TLS: 'false' }, NO_FILE).TEMPORAL_TLS).toBe(false);
+    expect(loadConfig({ TEMPORAL_TLS: 'true' }, NO_FILE).TEMPORAL_TLS).toBe(true);
+  });
+
+  it('wants a TLS certificate and key together', () => {
+    expect(problems({ TEMPORAL_TLS_CERT_PATH: '/c.pem' }).map((p) => p.variable)).toEqual(['TEMPORAL_TLS_KEY_PATH']);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '' }, NO_FILE).DATABASE_URL).toBeUndefined();
+  });
+
+  it('takes defaults from a .env file, the environment winning', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-env-'));
+    const file = path.join(dir, '.env');
+    fs.writeFileSync(file, 'PORT=4000\nDEMO_ORGANISATION=niigata\n# a comment\n');
+    const c = loadConfig({ PORT: '5000' }, file);
+    expect(c.PORT).toBe(5000);
+    expect(c.DEMO_ORGANISATION).toBe('niigata');
+  });
+
+  it('masks secrets when shown', () => {
+    const c = loadConfig(
+      { TEMPORAL_API_KEY: 'sk-very-secret', SMTP_URL: 'smtp://mailer:hunter2@relay.example.jp:587', DATABASE_URL: 'postgres://app:pgpass@db:5432/app' },
+      NO_FILE,
+    );
+    const shown = describeConfig(c).map(([k, v]) => `${k}=${v}`).join('\n');
+    expect(shown).not.toMatch(/sk-very-secret|hunter2|pgpass/);
+    expect(shown).toContain('TEMPORAL_API_KEY=********');
+    expect(shown).toContain('SMTP_URL=smtp://mailer:********@relay.example.jp:587');
+    expect(shown).toContain('DATABASE_URL=postgres://app:********@db:5432/app');
+  });
+});

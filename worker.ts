@@ -1,0 +1,64 @@
+// The worker: runs the procedures' workflows and activities on the task queue. `createWorker`
+// wires injected dependencies (the embedded stack uses it too); `main` is the production entry,
+// a process of its own against a Temporal cluster, PostgreSQL and an SMTP relay.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from './src/activities';
+import { type Config, loadConfig } from './src/config';
+import type { AppDatabase } from './src/db';
+import { createMailTransport, type MailTransport } from './src/mail';
+import { installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedParts } from './src/runtime';
+import { connectWorker } from './src/temporal/connection';
+
+export const WORKFLOW_BUNDLE_PATH = path.join(__dirname, 'dist', 'workflow-bundle.js');
+
+export interface WorkerDeps {
+  config: Config;
+  connection: NativeConnection;
+  appDb: AppDatabase;
+  mail: MailTransport;
+}
+
+export function createWorker({ config, connection, appDb, mail }: WorkerDeps): Promise<Worker> {
+  // In production the workflows are bundled ahead of time (`npm run build:workflows`).
+  const workflows =
+    config.NODE_ENV === 'production' && fs.existsSync(WORKFLOW_BUNDLE_PATH)
+      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
+      : { workflowsPath: require.resolve('./src/workflows') };
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...workflows,
+    activities: createActivities({ db: appDb.db, engine: appDb.engine, mail }),
+  });
+}
+
+export async function main(): Promise<void> {
+  const config = loadConfig();
+  requireSharedParts(config, 'worker');
+  const logger = installRuntime(config);
+  const appDb = await openMigratedDatabase(config, logger);
+  const mail = createMailTransport(config);
+  const connection = await connectWorker(config);
+  const worker = await createWorker({ config, connection, appDb, mail });
+  const running = worker.run();
+  const close = async () => {
+    await connection.close();
+    mail.transport.close();
+    await appDb.close();
+  };
+  onShutdownSignal(logger, async () => {
+    worker.shutdown();
+    await running;
+    await close();
+  });
+  logger.info(`Worker polling task queue ${config.TEMPORAL_TASK_QUEUE}`);
+  try {
+    await running;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
