@@ -3,7 +3,7 @@
 // a process of its own against a Temporal cluster, PostgreSQL and an SMTP relay.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { type Logger, type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './src/activities';
 import { type Config, loadConfig } from './src/config';
 import type { AppDatabase } from './src/db';
@@ -18,14 +18,14 @@ export interface WorkerDeps {
   connection: NativeConnection;
   appDb: AppDatabase;
   mail: MailTransport;
+  logger: Logger;
 }
 
-export function createWorker({ config, connection, appDb, mail }: WorkerDeps): Promise<Worker> {
+export function createWorker({ config, connection, appDb, mail, logger }: WorkerDeps): Promise<Worker> {
   // In production the workflows are bundled ahead of time (`npm run build:workflows`).
-  const workflows =
-    config.NODE_ENV === 'production' && fs.existsSync(WORKFLOW_BUNDLE_PATH)
-      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
-      : { workflowsPath: require.resolve('./src/workflows') };
+  const prebuilt = config.NODE_ENV === 'production' && fs.existsSync(WORKFLOW_BUNDLE_PATH);
+  logger.info(prebuilt ? `Workflows from the prebuilt bundle ${WORKFLOW_BUNDLE_PATH}` : 'Workflows bundled from src/workflows');
+  const workflows = prebuilt ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : { workflowsPath: require.resolve('./src/workflows') };
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -42,7 +42,7 @@ export async function main(): Promise<void> {
   const appDb = await openMigratedDatabase(config, logger);
   const mail = createMailTransport(config);
   const connection = await connectWorker(config);
-  const worker = await createWorker({ config, connection, appDb, mail });
+  const worker = await createWorker({ config, connection, appDb, mail, logger });
   const running = worker.run();
   const close = async () => {
     await connection.close();

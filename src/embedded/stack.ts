@@ -97,7 +97,7 @@ export async function startEmbeddedStack(config: Config, logger: Logger, progres
     progress('Starting the worker…');
     const workerConnection = await connectWorker(config);
     undo.push(() => workerConnection.close());
-    const worker = await createWorker({ config, connection: workerConnection, appDb, mail });
+    const worker = await createWorker({ config, connection: workerConnection, appDb, mail, logger });
     const running = worker.run();
     undo.push(async () => {
       worker.shutdown();

@@ -1,0 +1,99 @@
+// `npm start` as a user runs it: the embedded stack in a subprocess on a temporary data folder.
+import { json } from '../support/http';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { runCliAsync } from '../support/cli';
+import { freePort } from '../support/ports';
+import { groupAlive, processesMentioning, startCli, until } from '../support/processes';
+
+jest.setTimeout(240_000);
+
+describe('npm start (the embedded stack)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-start-'));
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    env = {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_DEV_UI_PORT: String(await freePort()),
+      SMTP_SINK_PORT: String(await freePort()),
+      LOG_LEVEL: 'WARN',
+    };
+  });
+  afterAll(() => {
+    for (const line of processesMentioning(dataDir)) process.kill(Number(line.split(':')[0]), 'SIGKILL');
+  });
+
+  const temporalClient = async () =>
+    new Client({ connection: await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_DEV_PORT}` }) });
+
+  it('starts, reports every part well, stops on Ctrl-C leaving no process, and starts again on the same data', async () => {
+    const first = startCli(['start'], env);
+    await first.waitFor(/Press Ctrl-C to stop\./);
+    const out = first.output();
+    const consoleUrl = /Console.*?(http:\/\/\S+)/.exec(out)![1];
+    const outboxUrl = /Outbox.*?(http:\/\/\S+)/.exec(out)![1];
+    const uiUrl = /Temporal UI:\s+(http:\/\/\S+)/.exec(out)![1];
+    const healthUrl = /Health:\s+(http:\/\/\S+)/.exec(out)![1];
+    expect(consoleUrl).toBe(`http://127.0.0.1:${env.PORT}/`);
+
+    // doctor, from another process, as a user would run it
+    const doctor = await runCliAsync(['doctor', '--json'], env);
+    expect(doctor.status).toBe(0);
+    const report = JSON.parse(doctor.stdout);
+    expect(report.checks.map((c: { part: string; status: string }) => `${c.part}:${c.status}`)).toEqual([
+      'temporal:ok',
+      'namespace:ok',
+      'worker:ok',
+      'database:ok',
+      'smtp:ok',
+    ]);
+
+    const health = await fetch(healthUrl);
+    expect(health.status).toBe(200);
+    expect((await json(health)).status).toBe('ok');
+    const home = await (await fetch(consoleUrl)).text();
+    expect(home).toContain('かつらぎ町');
+    expect((await fetch(outboxUrl)).status).toBe(200);
+    const ui = await fetch(uiUrl);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toMatch(/<html/i);
+
+    // The data folder belongs to one running stack at a time.
+    const second = await runCliAsync(['start'], { ...env, PORT: String(await freePort()) });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain('already running');
+
+    // A workflow still running when the stack stops must be there after the restart.
+    const client = await temporalClient();
+    const keepId = `keep-running-${Date.now()}`;
+    await client.workflow.start('keepRunning', { taskQueue: 'nobody-polls-this', workflowId: keepId });
+    await client.connection.close();
+
+    // Ctrl-C in a terminal signals the whole process group.
+    process.kill(-first.child.pid!, 'SIGINT');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(first.output()).toContain('Stopped.');
+    expect(await until(() => !groupAlive(first.child.pid!), 10_000)).toBe(true);
+    expect(processesMentioning(dataDir)).toEqual([]);
+    expect(fs.existsSync(path.join(dataDir, 'jukinet-ops.pid'))).toBe(false);
+
+    const again = startCli(['start'], env);
+    await again.waitFor(/Press Ctrl-C to stop\./);
+    const client2 = await temporalClient();
+    expect((await client2.workflow.getHandle(keepId).describe()).status.name).toBe('RUNNING');
+    expect((await client2.workflow.getHandle(report.systemCheckWorkflowId).describe()).status.name).toBe('COMPLETED');
+    await client2.connection.close();
+    const orgs = await json(await fetch(`http://127.0.0.1:${env.PORT}/api/organisations`));
+    expect(orgs.organisations).toHaveLength(5);
+
+    // SIGTERM to the main process alone (as a service manager sends it) stops the child server too.
+    process.kill(again.child.pid!, 'SIGTERM');
+    expect(await again.exited).toEqual({ code: 0, signal: null });
+    expect(await until(() => processesMentioning(dataDir).length === 0, 10_000)).toBe(true);
+  });
+});
