@@ -2,7 +2,7 @@
 // task queue), then asks a worker to run the systemCheck workflow, so the database and SMTP
 // checks are the worker's own view of them.
 import type { Client } from '@temporalio/client';
-import { type Config, temporalAddress } from '../config';
+import { type Config, isEmbeddedTemporal, temporalAddress } from '../config';
 import { type Check, HEALTH_PARTS, overallStatus } from '../domain/health';
 import { checkTemporal } from '../health';
 import type { systemCheck } from '../workflows';
@@ -55,6 +55,7 @@ export async function runDoctor(config: Config, o: { json: boolean; out: (line: 
     o.out('jukinet-ops doctor');
     for (const c of checks) o.out(`  ${MARK[c.status]} ${c.part.padEnd(10)} ${c.detail}`);
     o.out(status === 'ok' ? 'All parts are well (すべて正常です).' : 'Some parts need attention (異常があります).');
+    if (isEmbeddedTemporal(config) && checks[0].status !== 'ok') o.out('Is the embedded stack running? Start it with `npm start`.');
   }
   return status === 'ok' ? 0 : 1;
 }
