@@ -150,4 +150,22 @@ describe('the HTTP application', () => {
       expect((await fetch(`${base}/outbox/2026-01-01T00-00-00-000Z_deadbeef`)).status).toBe(404);
     });
   });
+
+  describe('with a real SMTP relay instead of the sink', () => {
+    it('has no outbox, and says why', async () => {
+      const config = loadConfig({ SMTP_URL: 'smtp://relay.example.jp:25' }, '/nonexistent/.env');
+      const app = createApp({ config, appDb, logger, health: async () => healthy });
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const r = await fetch(`${url}/outbox`);
+        expect(r.status).toBe(404);
+        expect(await r.text()).toContain('送信箱は組み込み SMTP シンクを使うときだけ表示されます');
+        expect(await (await fetch(`${url}/`)).text()).not.toContain('href="/outbox"');
+      } finally {
+        server.close();
+      }
+    });
+  });
 });

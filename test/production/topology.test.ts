@@ -6,28 +6,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { Client as PgClient } from 'pg';
 import { loadConfig } from '../../src/config';
 import { startSmtpSink, type SmtpSink } from '../../src/embedded/smtp-sink';
 import { devServerExecutable } from '../../src/temporal/tools';
 import { runCliAsync } from '../support/cli';
+import { createTestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
 import { startCli, until } from '../support/processes';
 
 jest.setTimeout(180_000);
 Runtime.install({ logger: new DefaultLogger('WARN') });
-
-async function createDatabase(): Promise<string> {
-  const admin = process.env.TEST_DATABASE_URL!;
-  const name = `topology_${Date.now()}`;
-  const c = new PgClient({ connectionString: admin });
-  await c.connect();
-  await c.query(`create database ${name}`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 describe('worker and API as separate processes', () => {
   let temporal: TestWorkflowEnvironment;
@@ -38,7 +26,7 @@ describe('worker and API as separate processes', () => {
     temporal = await TestWorkflowEnvironment.createLocal({ server: { executable: devServerExecutable(loadConfig({}, '/nonexistent/.env')) } });
     relay = await startSmtpSink({ port: 0, outboxDir: fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-relay-')) });
     env = {
-      DATABASE_URL: await createDatabase(),
+      DATABASE_URL: await createTestDatabase('topology'),
       TEMPORAL_ADDRESS: temporal.address,
       SMTP_URL: `smtp://127.0.0.1:${relay.port}`,
       PORT: String(await freePort()),

@@ -12,14 +12,19 @@ export async function freshDatabase(engine: (typeof ENGINES)[number]): Promise<A
   if (engine === 'pglite') {
     return openDatabase({ engine: 'pglite', dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-pglite-')) });
   }
+  return openDatabase({ engine: 'postgres', url: await createTestDatabase('t') });
+}
+
+/** A new, empty database in the test cluster; its URL. */
+export async function createTestDatabase(prefix: string): Promise<string> {
   const admin = process.env.TEST_DATABASE_URL;
   if (!admin) throw new Error('TEST_DATABASE_URL is not set (the global setup starts a cluster)');
-  const name = `t_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const name = `${prefix}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
   const c = new Client({ connectionString: admin });
   await c.connect();
   await c.query(`create database ${name}`);
   await c.end();
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  return openDatabase({ engine: 'postgres', url: url.toString() });
+  return url.toString();
 }
