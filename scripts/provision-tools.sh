@@ -70,8 +70,11 @@ provision_test_server() {
   </dependencies>
 </project>
 POM
-  with_progress "still resolving the test server" \
-    mvn -q -B -Dstyle.color=never -f "$dir/pom.xml" dependency:build-classpath -Dmdep.outputFile="$dir/classpath.txt"
+  if ! with_progress "still resolving the test server" \
+    mvn -q -B -f "$dir/pom.xml" dependency:build-classpath -Dmdep.outputFile="$dir/classpath.txt" >"$dir/mvn.log" 2>&1; then
+    cat "$dir/mvn.log"
+    exit 1
+  fi
   cat >"$wrapper" <<WRAP
 #!/usr/bin/env bash
 # Started by @temporalio/testing as an 'existing-path' executable; first argument: the port.
