@@ -4,11 +4,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Logger, type NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from './src/activities';
-import { type Config, loadConfig } from './src/config';
+import { type ActivityDeps, createActivities } from './src/activities';
+import { type Config, loadConfig, publicUrl } from './src/config';
+import { parseDuration } from './src/domain/duration';
+import type { SigningKey } from './src/tokens';
 import type { AppDatabase } from './src/db';
 import { createMailTransport, type MailTransport } from './src/mail';
-import { installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedParts } from './src/runtime';
+import { installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedParts, resolveSigningKeys } from './src/runtime';
 import { connectWorker } from './src/temporal/connection';
 
 export const WORKFLOW_BUNDLE_PATH = path.join(__dirname, 'dist', 'workflow-bundle.js');
@@ -18,10 +20,24 @@ export interface WorkerDeps {
   connection: NativeConnection;
   appDb: AppDatabase;
   mail: MailTransport;
+  signingKeys: SigningKey[];
   logger: Logger;
 }
 
-export function createWorker({ config, connection, appDb, mail, logger }: WorkerDeps): Promise<Worker> {
+export function activityDeps({ config, appDb, mail, signingKeys }: Omit<WorkerDeps, 'connection' | 'logger'>): ActivityDeps {
+  return {
+    db: appDb.db,
+    engine: appDb.engine,
+    mail,
+    mailFrom: config.MAIL_FROM,
+    signingKeys,
+    publicUrl: publicUrl(config),
+    linkTtlMs: parseDuration(config.TASK_LINK_TTL)!,
+  };
+}
+
+export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const { config, connection, logger } = deps;
   // In production the workflows are bundled ahead of time (`npm run build:workflows`).
   const prebuilt = config.NODE_ENV === 'production' && fs.existsSync(WORKFLOW_BUNDLE_PATH);
   logger.info(prebuilt ? `Workflows from the prebuilt bundle ${WORKFLOW_BUNDLE_PATH}` : 'Workflows bundled from src/workflows');
@@ -31,7 +47,7 @@ export function createWorker({ config, connection, appDb, mail, logger }: Worker
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...workflows,
-    activities: createActivities({ db: appDb.db, engine: appDb.engine, mail }),
+    activities: createActivities(activityDeps(deps)),
   });
 }
 
@@ -42,7 +58,7 @@ export async function main(): Promise<void> {
   const appDb = await openMigratedDatabase(config, logger);
   const mail = createMailTransport(config);
   const connection = await connectWorker(config);
-  const worker = await createWorker({ config, connection, appDb, mail, logger });
+  const worker = await createWorker({ config, connection, appDb, mail, logger, signingKeys: resolveSigningKeys(config) });
   const running = worker.run();
   const close = async () => {
     await connection.close();

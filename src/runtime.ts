@@ -1,5 +1,6 @@
 // Process-wide pieces: the one Temporal Runtime (with our logger), the database and mail the
 // configuration names, and an orderly shutdown on SIGINT/SIGTERM.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DefaultLogger, type Logger, Runtime } from '@temporalio/worker';
 import { type Config, ConfigError, dataPath } from './config';
@@ -7,6 +8,7 @@ import { type AppDatabase, openDatabase } from './db';
 import { migrateToLatest } from './db/migrations';
 import { upsertOrganisations } from './db/organisations';
 import { formatProblems, loadProfileFile, profileFilesIn } from './profiles';
+import { generateSigningKey, type SigningKey } from './tokens';
 
 let installed: Logger | undefined;
 
@@ -40,10 +42,11 @@ export async function openMigratedDatabase(c: Config, logger: Logger): Promise<A
 
 /**
  * The worker and the API may run as separate processes only against shared parts: PostgreSQL
- * (embedded PGlite serves a single process) and a real SMTP relay (the sink lives in `npm start`).
+ * (embedded PGlite serves a single process), a real SMTP relay (the sink lives in `npm start`)
+ * and signing keys both processes know.
  */
 export function requireSharedParts(c: Config, role: string): void {
-  const missing = (['DATABASE_URL', 'SMTP_URL'] as const).filter((k) => !c[k]);
+  const missing = (['DATABASE_URL', 'SMTP_URL', 'TOKEN_SIGNING_KEYS'] as const).filter((k) => !c[k]);
   if (missing.length > 0) {
     throw new ConfigError(
       missing.map((variable) => ({
@@ -93,4 +96,20 @@ export async function loadProfiles(c: Config, appDb: AppDatabase, logger: Logger
   const keys = loaded.map((l) => l.profile.organisation.key);
   logger.info(`Organisation profiles loaded: ${keys.join(', ')}`);
   return keys;
+}
+
+/**
+ * The keys that sign task links: TOKEN_SIGNING_KEYS, or for the embedded stack a key generated
+ * once and kept in the data folder (readable by the owner only).
+ */
+export function resolveSigningKeys(c: Config): SigningKey[] {
+  if (c.TOKEN_SIGNING_KEYS) return c.TOKEN_SIGNING_KEYS;
+  const file = dataPath(c, 'token-signing-keys.json');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const key = generateSigningKey('e1');
+    fs.writeFileSync(file, JSON.stringify([{ id: key.id, secret: key.secret.toString('base64') }]), { mode: 0o600 });
+  }
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{ id: string; secret: string }>;
+  return stored.map((k) => ({ id: k.id, secret: Buffer.from(k.secret, 'base64') }));
 }

@@ -1,11 +1,15 @@
 // Every activity the worker registers, built from its injected dependencies.
+import { createIncidentActivities } from './incidents';
 import { createSystemActivities, type SystemActivityDeps } from './system';
+import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
+    ...createTaskActivities(deps),
+    ...createIncidentActivities(deps),
   };
 }
 

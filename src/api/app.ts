@@ -1,7 +1,9 @@
 // The HTTP application (API + web console), built from its dependencies so tests can build it
 // without listening and each entry (embedded stack, API process) wires its own.
 import express, { type Request, type Response } from 'express';
+import type { Client } from '@temporalio/client';
 import type { Logger } from '@temporalio/worker';
+import type { SigningKey } from '../tokens';
 import { type Config, temporalUiUrl } from '../config';
 import type { AppDatabase } from '../db';
 import { getOrganisation } from '../db/organisations';
@@ -10,6 +12,9 @@ import type { Outbox } from '../embedded/outbox';
 import { escapeHtml, html, type Html, page } from './html';
 import { errorHandler, HttpError, locals, localeMiddleware, notFound } from './http';
 import { healthRouter } from './routes/health';
+import { incidentsRouter } from './routes/incidents';
+import { taskLinksRouter } from './routes/task-links';
+import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
 import { outboxRouter } from './routes/outbox';
 import { homePage } from './views/home';
@@ -17,6 +22,9 @@ import { homePage } from './views/home';
 export interface AppDeps {
   config: Config;
   appDb: AppDatabase;
+  /** The process's one Temporal client: starts procedures, records decisions. */
+  client: Client;
+  signingKeys: readonly SigningKey[];
   /** Runs every health check (Temporal, namespace, worker, database, SMTP). */
   health: () => Promise<Check[]>;
   /** The SMTP sink's outbox, when the embedded sink is in use. */
@@ -27,7 +35,8 @@ export interface AppDeps {
 export type RenderPage = (req: Request, res: Response, title: string, body: Html) => string;
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, appDb, health, outbox, logger } = deps;
+  const { config, appDb, health, outbox, logger, client, signingKeys } = deps;
+  const db = appDb.db;
   const uiUrl = temporalUiUrl(config);
 
   const renderPage: RenderPage = (req, res, title, body) => {
@@ -39,11 +48,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '20kb' }));
   app.use(localeMiddleware(config.DEFAULT_LOCALE));
 
   app.use(healthRouter({ health }));
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
+  app.use(taskLinksRouter({ db, client, signingKeys, renderPage }));
+  app.use(tasksRouter({ db, renderPage }));
+  app.use(
+    incidentsRouter({ db, client, signingKeys, renderPage, taskQueue: config.TEMPORAL_TASK_QUEUE, demoOrganisation: config.DEMO_ORGANISATION }),
+  );
 
   app.get('/', async (req, res) => {
     const { t } = locals(res);

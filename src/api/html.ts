@@ -56,6 +56,16 @@ th{color:var(--muted);font-weight:600;white-space:nowrap}
 pre{white-space:pre-wrap;word-break:break-word;font-family:inherit;background:var(--bg);padding:.8rem;border-radius:.3rem}
 iframe{width:100%;min-height:20rem;border:1px solid var(--line)}
 .issues li{margin:.2rem 0}
+form label{display:block;margin:.8rem 0 .3rem;font-weight:600}
+form input[type=text],form input[type=email],form input[type=datetime-local],form select,form textarea{width:100%;font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:.3rem;background:#fff}
+form textarea{min-height:6rem}
+.choice{display:flex;gap:.5rem;align-items:center;padding:.6rem;border:1px solid var(--line);border-radius:.3rem;margin:.4rem 0;font-weight:400}
+.choice input{width:1.3rem;height:1.3rem}
+button{font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0;border-radius:.3rem;padding:.7rem 1.4rem;margin-top:1rem;min-height:2.75rem}
+.hint{color:var(--muted);font-size:.9rem}
+.error{color:var(--bad)}
+.notice{border-left:4px solid var(--accent);padding:.5rem .8rem;background:#eef4fb}
+.OPEN{color:var(--muted)}.DECIDED{color:var(--ok);font-weight:600}.MOVED{color:#8a5a00}
 @media (max-width:40rem){th,td{display:block;border:0;padding:.15rem 0}tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}thead{display:none}}
 `;
 
@@ -84,6 +94,8 @@ export function page(o: PageOptions, body: Html): string {
   <span class="brand">${o.t('appName')}<small>${o.t('appTagline')}</small></span>
   <nav>
     <a href="/">${o.t('navHome')}</a>
+    <a href="/incidents">${o.t('navIncidents')}</a>
+    <a href="/tasks">${o.t('navTasks')}</a>
     <a href="/organisations">${o.t('navOrganisations')}</a>
     ${o.showOutbox ? html`<a href="/outbox">${o.t('navOutbox')}</a>` : ''}
     ${o.temporalUiUrl ? html`<a href="${o.temporalUiUrl}">${o.t('navTemporal')}</a>` : ''}

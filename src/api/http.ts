@@ -33,7 +33,7 @@ export function locals(res: Response): RequestLocals {
   return res.locals as RequestLocals;
 }
 
-function cookie(req: Request, name: string): string | undefined {
+export function cookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {

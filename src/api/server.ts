@@ -9,7 +9,9 @@ import type { Check } from '../domain/health';
 import type { Outbox } from '../embedded/outbox';
 import { checkDatabase, checkSmtp, checkTemporal } from '../health';
 import { createMailTransport, type MailTransport } from '../mail';
-import { installRuntime, loadProfiles, onShutdownSignal, openMigratedDatabase, requireSharedParts } from '../runtime';
+import { installRuntime, loadProfiles, onShutdownSignal, openMigratedDatabase, requireSharedParts, resolveSigningKeys } from '../runtime';
+import { registerSearchAttributes } from '../temporal/search-attributes';
+import type { SigningKey } from '../tokens';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 
@@ -18,6 +20,7 @@ export interface ApiDeps {
   client: Client;
   appDb: AppDatabase;
   mail: MailTransport;
+  signingKeys: readonly SigningKey[];
   outbox?: Outbox;
   logger: Logger;
 }
@@ -59,7 +62,8 @@ export async function main(): Promise<void> {
   await loadProfiles(config, appDb, logger);
   const mail = createMailTransport(config);
   const client = await connectClient(config);
-  const http = await listen({ config, client, appDb, mail, logger });
+  await registerSearchAttributes(client);
+  const http = await listen({ config, client, appDb, mail, logger, signingKeys: resolveSigningKeys(config) });
   logger.info(`API and console listening on ${http.url}`);
   onShutdownSignal(logger, async () => {
     await http.close();

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { ORGANISATION_KEY_PATTERN } from '../domain/articles';
+import { DURATION_PATTERN } from '../domain/duration';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalText = z.string().trim().min(1).optional();
@@ -52,6 +53,30 @@ export const configSchema = z
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     SMTP_SINK_PORT: port.default(2525),
     MAIL_FROM: z.string().min(3).default('jukinet-ops <jukinet-ops@localhost>'),
+
+    /**
+     * Keys that sign the links in task emails: `id:secret[,id:secret…]`, secrets of 32+ bytes in
+     * base64. The first signs; all verify, so a rotated-out key keeps its links valid until they
+     * expire. When unset, the embedded stack keeps a generated key in DATA_DIR.
+     */
+    TOKEN_SIGNING_KEYS: z
+      .string()
+      .transform((v, ctx) => {
+        const keys = v.split(',').map((part) => {
+          const [id, secret] = part.trim().split(/:(.*)/s);
+          return { id: id ?? '', secret: Buffer.from(secret ?? '', 'base64') };
+        });
+        for (const k of keys) {
+          if (!/^[A-Za-z0-9_-]{1,16}$/.test(k.id) || k.secret.length < 32) {
+            ctx.addIssue({ code: 'custom', message: 'id:secret の形式で、secret は 32 バイト以上の base64 にしてください' });
+            return z.NEVER;
+          }
+        }
+        return keys;
+      })
+      .optional(),
+    /** How long a link in a task email stays valid. */
+    TASK_LINK_TTL: z.string().regex(DURATION_PATTERN, { error: '期間の形式が正しくありません（例: 7d）' }).default('7d'),
   })
   .superRefine((c, ctx) => {
     const cert = c.TEMPORAL_TLS_CERT_PATH;
@@ -68,7 +93,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Variables whose values are never printed. SMTP_URL and DATABASE_URL may carry a password. */
-const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY']);
+const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS']);
 const URL_WITH_CREDENTIALS_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL']);
 
 export class ConfigError extends Error {

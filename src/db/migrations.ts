@@ -15,6 +15,92 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_tasks_audit_incidents': {
+    async up(db: Kysely<any>) {
+      // The append-only, hash-chained audit log. `id` is the writer's idempotency key.
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('seq', 'integer', (c) => c.primaryKey())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('at', 'timestamptz', (c) => c.notNull())
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('step', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('articles', 'jsonb', (c) => c.notNull())
+        .addColumn('detail', 'jsonb', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_case').on('audit_log').columns(['organisation', 'case_id', 'seq']).execute();
+
+      // Human tasks: one row per person asked; a task moved to a substitute gets a new row.
+      await db.schema
+        .createTable('tasks')
+        .addColumn('task_id', 'text', (c) => c.primaryKey())
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('workflow_id', 'text', (c) => c.notNull())
+        .addColumn('step', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('options', 'jsonb', (c) => c.notNull())
+        .addColumn('articles', 'jsonb', (c) => c.notNull())
+        .addColumn('assignee', 'jsonb', (c) => c.notNull())
+        .addColumn('assignee_email', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('due_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('token_expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('reminders_sent', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('moved_to', 'jsonb')
+        .addColumn('decision', 'jsonb')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('tasks_open').on('tasks').columns(['state', 'due_at']).execute();
+      await db.schema.createIndex('tasks_case').on('tasks').columns(['organisation', 'case_id']).execute();
+
+      // Every email sent, keyed by its idempotency key, so a retried activity never sends twice.
+      await db.schema
+        .createTable('sent_mail')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text')
+        .addColumn('sent_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+
+      await db.schema
+        .createTable('incident_counters')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('year', 'integer', (c) => c.notNull())
+        .addColumn('last', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('incident_counters_pk', ['organisation', 'year'])
+        .execute();
+      await db.schema
+        .createTable('incidents')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('incident_id', 'text', (c) => c.notNull())
+        .addColumn('declaration_id', 'text', (c) => c.notNull().unique())
+        .addColumn('workflow_id', 'text', (c) => c.notNull().unique())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('threat_level', 'integer', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('observed', 'text', (c) => c.notNull())
+        .addColumn('detected_by', 'jsonb', (c) => c.notNull())
+        .addColumn('detected_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('aware_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('declared_via', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('incidents_pk', ['organisation', 'incident_id'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,7 @@
 // Table types of the application database, in the shape Kysely reads them.
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { OrganisationProfile } from '../domain/profile';
+import type { Assignee, TaskDecision, TaskOption } from '../domain/tasks';
 
 export interface OrganisationTable {
   key: string;
@@ -10,6 +11,82 @@ export interface OrganisationTable {
   loaded_at: Generated<Date>;
 }
 
+export interface AuditLogTable {
+  seq: ColumnType<number, number, never>;
+  id: string;
+  at: Date;
+  case_id: string;
+  organisation: string;
+  actor: string;
+  step: string;
+  outcome: string;
+  articles: JSONColumnType<string[]>;
+  detail: JSONColumnType<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface TaskTable {
+  task_id: string;
+  case_id: string;
+  organisation: string;
+  workflow_id: string;
+  step: string;
+  kind: string;
+  title: string;
+  body: string;
+  options: JSONColumnType<TaskOption[]>;
+  articles: JSONColumnType<string[]>;
+  assignee: JSONColumnType<Assignee>;
+  assignee_email: string;
+  state: string;
+  due_at: Date;
+  token_hash: string;
+  token_expires_at: Date;
+  reminders_sent: Generated<number>;
+  moved_to: JSONColumnType<{ taskId: string; name: string; title: string } | null, string | null, string | null>;
+  decision: JSONColumnType<TaskDecision | null, string | null, string | null>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SentMailTable {
+  key: string;
+  recipient: string;
+  subject: string;
+  message_id: string | null;
+  sent_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface IncidentCounterTable {
+  organisation: string;
+  year: number;
+  last: number;
+}
+
+export interface IncidentTable {
+  organisation: string;
+  incident_id: string;
+  declaration_id: string;
+  workflow_id: string;
+  kind: string;
+  threat_level: number;
+  summary: string;
+  observed: string;
+  detected_by: JSONColumnType<{ name: string; email: string }>;
+  detected_at: Date;
+  aware_at: Date;
+  declared_via: string;
+  status: string;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   organisations: OrganisationTable;
+  audit_log: AuditLogTable;
+  tasks: TaskTable;
+  sent_mail: SentMailTable;
+  incident_counters: IncidentCounterTable;
+  incidents: IncidentTable;
 }

@@ -9,8 +9,9 @@ import { createWorker } from '../../worker';
 import { listen } from '../api/server';
 import { type Config, dataPath, isEmbeddedTemporal, publicUrl, temporalUiUrl } from '../config';
 import { createMailTransport } from '../mail';
-import { loadProfiles, openMigratedDatabase } from '../runtime';
+import { loadProfiles, openMigratedDatabase, resolveSigningKeys } from '../runtime';
 import { connectClient, connectWorker } from '../temporal/connection';
+import { registerSearchAttributes } from '../temporal/search-attributes';
 import { devServerExecutable } from '../temporal/tools';
 import { Outbox } from './outbox';
 import { startSmtpSink } from './smtp-sink';
@@ -94,10 +95,15 @@ export async function startEmbeddedStack(config: Config, logger: Logger, progres
     const mail = createMailTransport(config);
     undo.push(() => mail.transport.close());
 
+    const client = await connectClient(config);
+    undo.push(() => client.connection.close());
+    await registerSearchAttributes(client);
+
     progress('Starting the worker…');
     const workerConnection = await connectWorker(config);
     undo.push(() => workerConnection.close());
-    const worker = await createWorker({ config, connection: workerConnection, appDb, mail, logger });
+    const signingKeys = resolveSigningKeys(config);
+    const worker = await createWorker({ config, connection: workerConnection, appDb, mail, logger, signingKeys });
     const running = worker.run();
     undo.push(async () => {
       worker.shutdown();
@@ -105,9 +111,7 @@ export async function startEmbeddedStack(config: Config, logger: Logger, progres
     });
     running.catch((err) => logger.error('Worker stopped with an error', { error: String(err) }));
 
-    const client = await connectClient(config);
-    undo.push(() => client.connection.close());
-    const http = await listen({ config, client, appDb, mail, logger, ...(outbox ? { outbox } : {}) });
+    const http = await listen({ config, client, appDb, mail, logger, signingKeys, ...(outbox ? { outbox } : {}) });
     undo.push(() => http.close());
 
     const base = publicUrl(config);

@@ -1,2 +1,4 @@
 // The only workflowsPath: every workflow the worker runs.
+export { emergencyResponse } from './emergency-response';
+export { humanTask } from './human-task';
 export { systemCheck } from './system-check';

@@ -3,7 +3,9 @@ import { json } from '../support/http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { DefaultLogger } from '@temporalio/worker';
+import { generateSigningKey } from '../../src/tokens';
 import nodemailer from 'nodemailer';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
@@ -14,6 +16,8 @@ import { startSmtpSink, type SmtpSink } from '../../src/embedded/smtp-sink';
 import { loadProfiles, openMigratedDatabase } from '../../src/runtime';
 
 const logger = new DefaultLogger('WARN');
+// These pages never reach Temporal; the workflow-backed routes are tested against a real server.
+const noTemporal = {} as Client;
 const healthy: Check[] = [
   { part: 'temporal', status: 'ok', detail: 'server 1.29.1' },
   { part: 'namespace', status: 'ok', detail: 'default' },
@@ -35,7 +39,7 @@ describe('the HTTP application', () => {
     appDb = await openMigratedDatabase(config, logger);
     await loadProfiles(config, appDb, logger);
     sink = await startSmtpSink({ port: 0, outboxDir: path.join(dataDir, 'outbox') });
-    const app = createApp({ config, appDb, logger, health: async () => checks, outbox: new Outbox(path.join(dataDir, 'outbox')) });
+    const app = createApp({ config, appDb, logger, client: noTemporal, signingKeys: [generateSigningKey('t1')], health: async () => checks, outbox: new Outbox(path.join(dataDir, 'outbox')) });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -154,7 +158,7 @@ describe('the HTTP application', () => {
   describe('with a real SMTP relay instead of the sink', () => {
     it('has no outbox, and says why', async () => {
       const config = loadConfig({ SMTP_URL: 'smtp://relay.example.jp:25' }, '/nonexistent/.env');
-      const app = createApp({ config, appDb, logger, health: async () => healthy });
+      const app = createApp({ config, appDb, logger, client: noTemporal, signingKeys: [generateSigningKey('t1')], health: async () => healthy });
       const server = app.listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,6 +1,7 @@
 // The production topology: the worker and the API as separate processes, sharing PostgreSQL
 // (DATABASE_URL), a Temporal server (TEMPORAL_ADDRESS) and an SMTP relay (SMTP_URL).
 import { json } from '../support/http';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -29,6 +30,7 @@ describe('worker and API as separate processes', () => {
       DATABASE_URL: await createTestDatabase('topology'),
       TEMPORAL_ADDRESS: temporal.address,
       SMTP_URL: `smtp://127.0.0.1:${relay.port}`,
+      TOKEN_SIGNING_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       PORT: String(await freePort()),
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-prod-')),
       LOG_LEVEL: 'WARN',
@@ -44,6 +46,7 @@ describe('worker and API as separate processes', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('DATABASE_URL: required when the worker runs as its own process');
     expect(r.stderr).toContain('SMTP_URL: required');
+    expect(r.stderr).toContain('TOKEN_SIGNING_KEYS: required');
   });
 
   it('serves health and doctor reports from PostgreSQL, the cluster and the relay, and stops on SIGTERM', async () => {

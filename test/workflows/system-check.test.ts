@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { LATEST_MIGRATION } from '../../src/db/migrations';
 import { loadConfig } from '../../src/config';
 import type { AppDatabase } from '../../src/db';
 import { startSmtpSink, type SmtpSink } from '../../src/embedded/smtp-sink';
@@ -14,6 +15,8 @@ import { createMailTransport } from '../../src/mail';
 import { openMigratedDatabase } from '../../src/runtime';
 import { devServerExecutable } from '../../src/temporal/tools';
 import { systemCheck } from '../../src/workflows';
+import { generateSigningKey } from '../../src/tokens';
+import { activityDeps } from '../../worker';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -41,7 +44,7 @@ describe('systemCheck on the dev server', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowsPath: require.resolve('../../src/workflows'),
-      activities: createActivities({ db: appDb.db, engine: appDb.engine, mail: createMailTransport({ ...config, SMTP_SINK_PORT: smtpPort }) }),
+      activities: createActivities(activityDeps({ config, appDb, mail: createMailTransport({ ...config, SMTP_SINK_PORT: smtpPort }), signingKeys: [generateSigningKey('t1')] })),
     });
 
   it('reports the database and SMTP as the worker sees them, and the worker as polling', async () => {
@@ -52,7 +55,7 @@ describe('systemCheck on the dev server', () => {
       return [result, await checkTemporal(env.client, taskQueue)] as const;
     });
     expect(checks).toEqual([
-      { part: 'database', status: 'ok', detail: 'pglite, migrated to 0001_organisations' },
+      { part: 'database', status: 'ok', detail: `pglite, migrated to ${LATEST_MIGRATION}` },
       { part: 'smtp', status: 'ok', detail: `SMTP sink 127.0.0.1:${sink.port} accepting` },
     ]);
     expect(temporal.map((c) => [c.part, c.status])).toEqual([

@@ -32,7 +32,7 @@ export function homePage(o: { checks: Check[]; organisation?: OrganisationSummar
   <p class="empty">${t('noProcedures')}</p>
 </section>
 <section>
-  <h2>${t('status')}</h2>
+  <h2>${t('health')}</h2>
   ${statusTable(o.checks, t)}
 </section>`;
 }

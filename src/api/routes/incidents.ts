@@ -1,0 +1,175 @@
+// Incidents: declared from the console form or `POST /api/incidents`; one incident's timeline
+// (from the audit log) and who has acknowledged the council call and who is still awaited.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { type Request, type Response, Router } from 'express';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { auditTrail } from '../../db/audit';
+import { findIncidentsById, getIncident, type IncidentRow, listIncidents } from '../../db/incidents';
+import { listOrganisations, getOrganisation } from '../../db/organisations';
+import type { Database } from '../../db/schema';
+import { listTasks } from '../../db/tasks';
+import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
+import { declareIncidentSchema, INCIDENT_ID_PATTERN } from '../../domain/incidents';
+import { formatIssuePath } from '../../domain/profile';
+import { checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey } from '../../tokens';
+import type { RenderPage } from '../app';
+import { declareIncident } from '../incident-service';
+import { cookie, HttpError, type Issue, locals, notFound, valid, validate } from '../http';
+import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
+
+export interface IncidentRouteDeps {
+  db: Kysely<Database>;
+  client: Client;
+  taskQueue: string;
+  demoOrganisation: string;
+  signingKeys: readonly SigningKey[];
+  renderPage: RenderPage;
+}
+
+const refParams = z.object({
+  organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }),
+  incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
+});
+const idParams = z.object({ incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }) });
+
+/** The incident as the API returns it: no internal columns. */
+function incidentJson(i: IncidentRow) {
+  return {
+    organisation: i.organisation,
+    incidentId: i.incident_id,
+    workflowId: i.workflow_id,
+    kind: i.kind,
+    threatLevel: i.threat_level,
+    summary: i.summary,
+    observed: i.observed,
+    detectedBy: i.detected_by,
+    detectedAt: i.detected_at.toISOString(),
+    awareAt: i.aware_at.toISOString(),
+    declaredVia: i.declared_via,
+    status: i.status,
+    links: { self: `/api/incidents/${i.organisation}/${i.incident_id}`, console: `/incidents/${i.organisation}/${i.incident_id}` },
+  };
+}
+
+const CONSOLE_FORM = 'console-declare';
+
+/** `2026-11-23T10:15` from a datetime-local field means Japan time. */
+const jstLocalToIso = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v) ? `${v}:00+09:00` : v);
+
+export function incidentsRouter(deps: IncidentRouteDeps): Router {
+  const { db, renderPage } = deps;
+  const r = Router();
+  const service = { db, client: deps.client, taskQueue: deps.taskQueue };
+
+  async function view(organisation: string, incidentId: string) {
+    const incident = await getIncident(db, organisation, incidentId);
+    if (!incident) throw notFound(`incident ${organisation}/${incidentId} not found`);
+    const [tasks, timeline] = await Promise.all([listTasks(db, { organisation, caseId: incidentId }), auditTrail(db, organisation, incidentId)]);
+    return { incident, tasks, timeline };
+  }
+
+  async function viewJson(organisation: string, incidentId: string) {
+    const { incident, tasks, timeline } = await view(organisation, incidentId);
+    const council = tasks.filter((x) => x.step === 'emergency.conveneCouncil');
+    return {
+      ...incidentJson(incident),
+      council: {
+        acknowledged: council.filter((x) => x.decision).map((x) => ({ name: x.assignee.name, position: x.assignee.position, answer: x.decision!.option, note: x.decision!.note, at: x.decision!.decidedAt })),
+        awaited: council.filter((x) => x.state === 'OPEN').map((x) => ({ name: x.assignee.name, position: x.assignee.position, due: x.due_at.toISOString() })),
+        moved: council.filter((x) => x.state === 'MOVED').map((x) => ({ name: x.assignee.name, position: x.assignee.position, to: x.moved_to?.name })),
+      },
+      timeline: timeline.map((a) => ({ seq: a.seq, at: a.at.toISOString(), actor: a.actor, step: a.step, outcome: a.outcome, articles: a.articles })),
+    };
+  }
+
+  // --- API ---
+  r.post('/api/incidents', validate({ body: declareIncidentSchema }), async (_req, res) => {
+    const { body } = valid<{ body: typeof declareIncidentSchema }>(res);
+    const { incident, created } = await declareIncident(service, body, 'api');
+    res.status(created ? 201 : 200).location(`/api/incidents/${incident.organisation}/${incident.incident_id}`).json(incidentJson(incident));
+  });
+
+  r.get('/api/incidents', async (req, res) => {
+    const org = typeof req.query.organisation === 'string' ? req.query.organisation : undefined;
+    res.json({ incidents: (await listIncidents(db, org)).map(incidentJson) });
+  });
+
+  r.get('/api/incidents/:organisation/:incidentId', validate({ params: refParams }), async (_req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+    res.json(await viewJson(organisation, incidentId));
+  });
+
+  r.get('/api/incidents/:incidentId', validate({ params: idParams }), async (_req, res) => {
+    const { incidentId } = valid<{ params: typeof idParams }>(res).params;
+    const found = await findIncidentsById(db, incidentId);
+    if (found.length === 0) throw notFound(`incident ${incidentId} not found`);
+    if (found.length > 1) {
+      throw new HttpError(409, 'ambiguous', `${incidentId} exists in ${found.map((f) => f.organisation).join(', ')}; use /api/incidents/:organisation/${incidentId}`);
+    }
+    res.json(await viewJson(found[0].organisation, incidentId));
+  });
+
+  // --- console ---
+  r.get('/incidents', async (req, res) => {
+    const { t, locale } = locals(res);
+    res.send(renderPage(req, res, t('incidents'), incidentListPage(await listIncidents(db), t, locale)));
+  });
+
+  async function showForm(req: Request, res: Response, values: DeclareFormValues, issues: Issue[], declarationId: string, status = 200) {
+    const { t, locale } = locals(res);
+    let csrf = cookie(req, CSRF_COOKIE);
+    if (!csrf) {
+      csrf = newCsrfCookie();
+      res.cookie(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', path: '/incidents', secure: req.secure });
+    }
+    const orgs = await listOrganisations(db);
+    const organisations = (await Promise.all(orgs.map(async (o) => ({ ...o, profile: (await getOrganisation(db, o.key))! })))).filter((o) => o.profile);
+    res.status(status).send(
+      renderPage(
+        req,
+        res,
+        t('declareIncident'),
+        declareFormPage({ organisations, selected: values.organisation ?? deps.demoOrganisation, values, declarationId, csrf: csrfField(csrf, CONSOLE_FORM, deps.signingKeys[0]), issues, t, locale }),
+      ),
+    );
+  }
+
+  r.get('/incidents/new', async (req, res) => showForm(req, res, {}, [], randomUUID()));
+
+  r.post('/incidents', async (req, res) => {
+    const { t } = locals(res);
+    const f = (req.body ?? {}) as Record<string, string | undefined>;
+    if (!checkCsrf(cookie(req, CSRF_COOKIE), f.csrf, CONSOLE_FORM, deps.signingKeys)) {
+      throw new HttpError(403, 'csrf', t('csrfBody'));
+    }
+    const input = {
+      organisation: f.organisation,
+      kind: f.kind,
+      threatLevel: f.threatLevel,
+      summary: f.summary,
+      observed: f.observed,
+      detectedBy: { name: f.detectedByName, email: f.detectedByEmail },
+      detectedAt: jstLocalToIso(f.detectedAt),
+      awareAt: jstLocalToIso(f.awareAt),
+      declarationId: f.declarationId,
+    };
+    const parsed = declareIncidentSchema.safeParse(input);
+    const declarationId = typeof f.declarationId === 'string' && f.declarationId ? f.declarationId : randomUUID();
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: formatIssuePath(['body', ...i.path]), message: i.message }));
+      return showForm(req, res, f as DeclareFormValues, issues, declarationId, 400);
+    }
+    const { incident } = await declareIncident(service, parsed.data, 'console');
+    res.redirect(303, `/incidents/${incident.organisation}/${incident.incident_id}`);
+  });
+
+  r.get('/incidents/:organisation/:incidentId', validate({ params: refParams }), async (req, res) => {
+    const { t, locale } = locals(res);
+    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+    const v = await view(organisation, incidentId);
+    res.send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale })));
+  });
+  return r;
+}

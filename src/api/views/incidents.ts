@@ -1,0 +1,108 @@
+import { formatArticleRefJa } from '../../domain/articles';
+import { INCIDENT_KIND_LABELS, INCIDENT_KINDS, type IncidentKind } from '../../domain/incidents';
+import type { OrganisationProfile } from '../../domain/profile';
+import type { AuditRow } from '../../db/audit';
+import type { IncidentRow } from '../../db/incidents';
+import type { TaskRow } from '../../db/tasks';
+import { html, type Html } from '../html';
+import { formatDateTime, type Locale, type MessageKey, type Translate } from '../i18n';
+import { taskStateLabel } from './tasks';
+
+export const kindLabel = (k: string, locale: Locale) => INCIDENT_KIND_LABELS[k as IncidentKind]?.[locale] ?? k;
+export const statusLabel = (s: string, t: Translate) => t(`status${s}` as MessageKey) ?? s;
+
+export function incidentListPage(rows: IncidentRow[], t: Translate, locale: Locale): Html {
+  return html`<p><a href="/incidents/new">＋ ${t('declareIncident')}</a></p>
+<section>${
+    rows.length === 0
+      ? html`<p class="empty">${t('noIncidents')}</p>`
+      : html`<table><thead><tr><th>${t('incidentId')}</th><th>${t('organisation')}</th><th>${t('incidentKind')}</th><th>${t('summary')}</th><th>${t('awareAt')}</th><th>${t('status')}</th></tr></thead>
+<tbody>${rows.map(
+          (r) => html`<tr><td><a href="/incidents/${r.organisation}/${r.incident_id}">${r.incident_id}</a></td><td>${r.organisation}</td><td>${kindLabel(r.kind, locale)}</td><td>${r.summary}</td><td>${formatDateTime(r.aware_at, locale)}</td><td>${statusLabel(r.status, t)}</td></tr>`,
+        )}</tbody></table>`
+  }</section>`;
+}
+
+export interface DeclareFormValues {
+  organisation?: string;
+  kind?: string;
+  threatLevel?: string;
+  summary?: string;
+  observed?: string;
+  detectedByName?: string;
+  detectedByEmail?: string;
+  detectedAt?: string;
+  awareAt?: string;
+}
+
+export function declareFormPage(o: {
+  organisations: Array<{ key: string; name: string; profile: OrganisationProfile }>;
+  selected: string;
+  values: DeclareFormValues;
+  declarationId: string;
+  csrf: string;
+  issues: Array<{ path: string; message: string }>;
+  t: Translate;
+  locale: Locale;
+}): Html {
+  const { t, values: v } = o;
+  const err = (field: string) => o.issues.filter((i) => i.path === `body.${field}` || i.path.startsWith(`body.${field}.`)).map((i) => html`<p class="error">${i.message}</p>`);
+  const profile = o.organisations.find((x) => x.key === o.selected)?.profile ?? o.organisations[0]?.profile;
+  return html`<section>
+${o.issues.length > 0 ? html`<p class="error">${t('badRequest')}</p>` : ''}
+<form method="post" action="/incidents">
+<input type="hidden" name="csrf" value="${o.csrf}">
+<input type="hidden" name="declarationId" value="${o.declarationId}">
+<label for="organisation">${t('organisation')}</label>${err('organisation')}
+<select id="organisation" name="organisation">${o.organisations.map((x) => html`<option value="${x.key}"${x.key === o.selected ? html` selected` : ''}>${x.name}</option>`)}</select>
+<label for="kind">${t('incidentKind')}</label>${err('kind')}
+<select id="kind" name="kind">${INCIDENT_KINDS.map((k) => html`<option value="${k}"${v.kind === k ? html` selected` : ''}>${kindLabel(k, o.locale)}</option>`)}</select>
+<label for="threatLevel">${t('threatLevel')}</label>${err('threatLevel')}
+<select id="threatLevel" name="threatLevel">${(profile?.threatLevels ?? []).map(
+    (l) => html`<option value="${l.level}"${v.threatLevel === String(l.level) ? html` selected` : ''}>L${l.level} ${l.name}</option>`,
+  )}</select>
+<label for="summary">${t('summary')}</label>${err('summary')}
+<input type="text" id="summary" name="summary" maxlength="200" required value="${v.summary ?? ''}">
+<label for="observed">${t('observed')}</label>${err('observed')}
+<textarea id="observed" name="observed" maxlength="4000" required>${v.observed ?? ''}</textarea>
+<label for="detectedByName">${t('detectedByName')}</label>${err('detectedBy.name')}
+<input type="text" id="detectedByName" name="detectedByName" required value="${v.detectedByName ?? ''}">
+<label for="detectedByEmail">${t('detectedByEmail')}</label>${err('detectedBy.email')}
+<input type="email" id="detectedByEmail" name="detectedByEmail" required value="${v.detectedByEmail ?? ''}">
+<label for="detectedAt">${t('detectedAt')}（JST）</label>${err('detectedAt')}
+<input type="datetime-local" id="detectedAt" name="detectedAt" required value="${v.detectedAt ?? ''}">
+<label for="awareAt">${t('awareAt')}（JST）</label>${err('awareAt')}
+<p class="hint">${t('awareAtHint')}</p>
+<input type="datetime-local" id="awareAt" name="awareAt" required value="${v.awareAt ?? ''}">
+<button type="submit">${t('declare')}</button>
+</form></section>`;
+}
+
+export function incidentPage(o: { incident: IncidentRow; tasks: TaskRow[]; timeline: AuditRow[]; t: Translate; locale: Locale }): Html {
+  const { incident: i, t, locale } = o;
+  const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
+  return html`<section><table><tbody>
+<tr><th>${t('status')}</th><td><strong>${statusLabel(i.status, t)}</strong></td></tr>
+<tr><th>${t('organisation')}</th><td>${i.organisation}</td></tr>
+<tr><th>${t('incidentKind')}</th><td>${kindLabel(i.kind, locale)}（${t('threatLevel')} L${i.threat_level}）</td></tr>
+<tr><th>${t('observed')}</th><td>${i.observed}</td></tr>
+<tr><th>${t('detectedAt')}</th><td>${formatDateTime(i.detected_at, locale)}（${i.detected_by.name}）</td></tr>
+<tr><th>${t('awareAt')}</th><td>${formatDateTime(i.aware_at, locale)}</td></tr>
+</tbody></table></section>
+<h2>${t('acknowledgements')}</h2>
+<section>${
+    council.length === 0
+      ? html`<p class="empty">—</p>`
+      : html`<table><thead><tr><th>${t('assignee')}</th><th>${t('status')}</th><th>${t('answer')}</th></tr></thead><tbody>${council.map(
+          (x) => html`<tr><td>${x.assignee.position} ${x.assignee.name}</td><td class="${x.state}">${taskStateLabel(x.state, t)}</td><td>${
+            x.decision ? html`${x.decision.optionLabel}${x.decision.note ? html`（${x.decision.note}）` : ''}` : x.moved_to ? html`→ ${x.moved_to.name}` : ''
+          }</td></tr>`,
+        )}</tbody></table>`
+  }</section>
+<h2>${t('timeline')}</h2>
+<section><table><thead><tr><th>${t('date')}</th><th>${t('actor')}</th><th>${t('outcome')}</th><th>${t('articles')}</th></tr></thead><tbody>${o.timeline.map(
+    (r) => html`<tr><td>${formatDateTime(r.at, locale)}</td><td>${r.actor === 'system' ? 'jukinet-ops' : r.actor.replace(/ <.*>$/, '')}</td><td>${r.outcome}</td><td>${r.articles.map(
+      (a, n) => html`${n > 0 ? '、' : ''}<span title="${a}">${formatArticleRefJa(a)}</span>`,
+    )}</td></tr>`,
+  )}</tbody></table></section>`;
+}

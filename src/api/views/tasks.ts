@@ -1,0 +1,83 @@
+import { formatArticleRefJa } from '../../domain/articles';
+import type { TaskRow } from '../../db/tasks';
+import { html, type Html } from '../html';
+import { formatDateTime, type Locale, type MessageKey, type Translate } from '../i18n';
+
+const articles = (refs: readonly string[]) => refs.map((r) => `${formatArticleRefJa(r)}（${r}）`).join('、');
+
+function taskFacts(task: TaskRow, t: Translate, locale: Locale, caseSummary?: string): Html {
+  return html`<table><tbody>
+<tr><th>${t('incidentId')}</th><td>${task.case_id}${caseSummary ? html` — ${caseSummary}` : ''}</td></tr>
+<tr><th>${t('assignee')}</th><td>${task.assignee.name}（${task.assignee.title}）</td></tr>
+<tr><th>${t('due')}</th><td>${formatDateTime(task.due_at, locale)}</td></tr>
+<tr><th>${t('articles')}</th><td>${articles(task.articles)}</td></tr>
+</tbody></table>`;
+}
+
+export interface FormErrors {
+  option?: string;
+  note?: string;
+}
+
+/** The task form: works without JavaScript, one tap per option on a phone. */
+export function taskFormPage(o: {
+  task: TaskRow;
+  caseSummary?: string;
+  csrf: string;
+  t: Translate;
+  locale: Locale;
+  errors?: FormErrors;
+  values?: { option?: string; note?: string };
+}): Html {
+  const { task, t } = o;
+  return html`<section>${taskFacts(task, t, o.locale, o.caseSummary)}</section>
+<section>
+<p>${task.body}</p>
+<form method="post">
+  <input type="hidden" name="csrf" value="${o.csrf}">
+  <fieldset style="border:0;padding:0;margin:0">
+    <legend><strong>${t('answer')}</strong></legend>
+    ${o.errors?.option ? html`<p class="error">${o.errors.option}</p>` : ''}
+    ${task.options.map(
+      (opt) =>
+        html`<label class="choice"><input type="radio" name="option" value="${opt.value}"${o.values?.option === opt.value ? html` checked` : ''} required> ${opt.label}</label>`,
+    )}
+  </fieldset>
+  <label for="note">${t('note')}</label>
+  ${o.errors?.note ? html`<p class="error">${o.errors.note}</p>` : ''}
+  <textarea id="note" name="note" maxlength="2000">${o.values?.note ?? ''}</textarea>
+  <button type="submit">${t('submit')}</button>
+</form>
+<p class="hint">${t('getDoesNotAnswer')}</p>
+</section>`;
+}
+
+export function taskDecidedPage(task: TaskRow, t: Translate, locale: Locale): Html {
+  const d = task.decision!;
+  return html`<section class="notice"><p><strong>${d.decidedBy.name}</strong> ${t('taskDecidedBody')}: <strong>${d.optionLabel}</strong>（${formatDateTime(
+    new Date(d.decidedAt),
+    locale,
+  )}）</p>${d.note ? html`<p>${t('note')}: ${d.note}</p>` : ''}</section>
+<section>${taskFacts(task, t, locale)}</section>`;
+}
+
+export function taskMovedPage(task: TaskRow, t: Translate, locale: Locale): Html {
+  return html`<section class="notice"><p>${t('taskMovedBody')} <strong>${task.moved_to?.name}</strong>（${task.moved_to?.title}）</p></section>
+<section>${taskFacts(task, t, locale)}</section>`;
+}
+
+export function messagePage(body: MessageKey, t: Translate): Html {
+  return html`<section class="notice"><p>${t(body)}</p></section>`;
+}
+
+const STATE_KEYS: Record<string, MessageKey> = { OPEN: 'awaited', DECIDED: 'decidedState', MOVED: 'moved' };
+export const taskStateLabel = (state: string, t: Translate) => t(STATE_KEYS[state] ?? 'awaited');
+
+export function taskListPage(tasks: TaskRow[], t: Translate, locale: Locale): Html {
+  if (tasks.length === 0) return html`<section><p class="empty">${t('noTasks')}</p></section>`;
+  return html`<section><table>
+<thead><tr><th>${t('incidentId')}</th><th>${t('task')}</th><th>${t('assignee')}</th><th>${t('due')}</th></tr></thead>
+<tbody>${tasks.map(
+    (x) => html`<tr><td><a href="/incidents/${x.organisation}/${x.case_id}">${x.case_id}</a></td><td>${x.title}</td><td>${x.assignee.name}（${x.assignee.title}）<br><span class="hint">${x.assignee.email}</span></td><td>${formatDateTime(x.due_at, locale)}</td></tr>`,
+  )}</tbody></table></section>`;
+}

@@ -1,0 +1,79 @@
+// The incidents table: each declared incident, its business id and its current status.
+import type { Kysely, Selectable } from 'kysely';
+import { type DeclareIncident, formatIncidentId, IncidentStatus, yearInJapan } from '../domain/incidents';
+import type { Database, IncidentTable } from './schema';
+
+export type IncidentRow = Selectable<IncidentTable>;
+
+export type DeclaredVia = 'console' | 'cli' | 'api';
+
+/** Numbers the incident (per organisation and year) and records it, in one transaction. */
+export async function insertIncident(
+  db: Kysely<Database>,
+  d: DeclareIncident & { declarationId: string },
+  via: DeclaredVia,
+  workflowIdFor: (incidentId: string) => string,
+): Promise<IncidentRow> {
+  return db.transaction().execute(async (tx) => {
+    const year = yearInJapan(Date.parse(d.awareAt));
+    const { last } = await tx
+      .insertInto('incident_counters')
+      .values({ organisation: d.organisation, year, last: 1 })
+      .onConflict((oc) => oc.columns(['organisation', 'year']).doUpdateSet((eb) => ({ last: eb('incident_counters.last', '+', 1) })))
+      .returning('last')
+      .executeTakeFirstOrThrow();
+    const incidentId = formatIncidentId(year, last);
+    return tx
+      .insertInto('incidents')
+      .values({
+        organisation: d.organisation,
+        incident_id: incidentId,
+        declaration_id: d.declarationId,
+        workflow_id: workflowIdFor(incidentId),
+        kind: d.kind,
+        threat_level: d.threatLevel,
+        summary: d.summary,
+        observed: d.observed,
+        detected_by: JSON.stringify(d.detectedBy),
+        detected_at: new Date(d.detectedAt),
+        aware_at: new Date(d.awareAt),
+        declared_via: via,
+        status: IncidentStatus.DECLARED,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Undoes a declaration whose workflow could not be started: nothing half-done stays behind. */
+export async function withdrawIncident(db: Kysely<Database>, row: IncidentRow): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx.deleteFrom('incidents').where('organisation', '=', row.organisation).where('incident_id', '=', row.incident_id).execute();
+    const year = Number(/^INC-(\d{4})-/.exec(row.incident_id)![1]);
+    const n = Number(row.incident_id.split('-')[2]);
+    // Give the number back only if no later incident took one meanwhile.
+    await tx.updateTable('incident_counters').set({ last: n - 1 }).where('organisation', '=', row.organisation).where('year', '=', year).where('last', '=', n).execute();
+  });
+}
+
+export function getIncidentByDeclaration(db: Kysely<Database>, declarationId: string): Promise<IncidentRow | undefined> {
+  return db.selectFrom('incidents').selectAll().where('declaration_id', '=', declarationId).executeTakeFirst();
+}
+
+export function getIncident(db: Kysely<Database>, organisation: string, incidentId: string): Promise<IncidentRow | undefined> {
+  return db.selectFrom('incidents').selectAll().where('organisation', '=', organisation).where('incident_id', '=', incidentId).executeTakeFirst();
+}
+
+export function findIncidentsById(db: Kysely<Database>, incidentId: string): Promise<IncidentRow[]> {
+  return db.selectFrom('incidents').selectAll().where('incident_id', '=', incidentId).execute();
+}
+
+export function listIncidents(db: Kysely<Database>, organisation?: string): Promise<IncidentRow[]> {
+  let q = db.selectFrom('incidents').selectAll();
+  if (organisation) q = q.where('organisation', '=', organisation);
+  return q.orderBy('created_at', 'desc').limit(200).execute();
+}
+
+export async function setIncidentStatus(db: Kysely<Database>, organisation: string, incidentId: string, status: IncidentStatus): Promise<void> {
+  await db.updateTable('incidents').set({ status }).where('organisation', '=', organisation).where('incident_id', '=', incidentId).execute();
+}

@@ -1,0 +1,97 @@
+// The tasks table: the projection of every human task, read by the task pages and "my tasks".
+import type { Kysely, Selectable } from 'kysely';
+import type { Assignee, TaskDecision, TaskOption } from '../domain/tasks';
+import { TaskState } from '../domain/tasks';
+import type { Database, TaskTable } from './schema';
+
+export type TaskRow = Selectable<TaskTable>;
+
+export interface NewTask {
+  taskId: string;
+  caseId: string;
+  organisation: string;
+  workflowId: string;
+  step: string;
+  kind: string;
+  title: string;
+  body: string;
+  options: TaskOption[];
+  articles: string[];
+  assignee: Assignee;
+  dueAt: Date;
+  tokenHash: string;
+  tokenExpiresAt: Date;
+}
+
+/** Inserts the task once; a retried activity finds it there and changes nothing. */
+export async function insertTask(db: Kysely<Database>, t: NewTask): Promise<void> {
+  await db
+    .insertInto('tasks')
+    .values({
+      task_id: t.taskId,
+      case_id: t.caseId,
+      organisation: t.organisation,
+      workflow_id: t.workflowId,
+      step: t.step,
+      kind: t.kind,
+      title: t.title,
+      body: t.body,
+      options: JSON.stringify(t.options),
+      articles: JSON.stringify(t.articles),
+      assignee: JSON.stringify(t.assignee),
+      assignee_email: t.assignee.email.toLowerCase(),
+      state: TaskState.OPEN,
+      due_at: t.dueAt,
+      token_hash: t.tokenHash,
+      token_expires_at: t.tokenExpiresAt,
+    })
+    .onConflict((oc) => oc.column('task_id').doNothing())
+    .execute();
+}
+
+export function getTask(db: Kysely<Database>, taskId: string): Promise<TaskRow | undefined> {
+  return db.selectFrom('tasks').selectAll().where('task_id', '=', taskId).executeTakeFirst();
+}
+
+export function getTaskByTokenHash(db: Kysely<Database>, hash: string): Promise<TaskRow | undefined> {
+  return db.selectFrom('tasks').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+}
+
+export async function markMoved(db: Kysely<Database>, taskId: string, to: { taskId: string; name: string; title: string }): Promise<void> {
+  await db
+    .updateTable('tasks')
+    .set({ state: TaskState.MOVED, moved_to: JSON.stringify(to), updated_at: new Date() })
+    .where('task_id', '=', taskId)
+    .where('state', '=', TaskState.OPEN)
+    .execute();
+}
+
+/** Records the decision on an open task; a second call changes nothing. */
+export async function markDecided(db: Kysely<Database>, taskId: string, decision: TaskDecision): Promise<void> {
+  await db
+    .updateTable('tasks')
+    .set({ state: TaskState.DECIDED, decision: JSON.stringify(decision), updated_at: new Date() })
+    .where('task_id', '=', taskId)
+    .where('state', '=', TaskState.OPEN)
+    .execute();
+}
+
+export async function countReminder(db: Kysely<Database>, taskId: string, reminder: number): Promise<void> {
+  await db.updateTable('tasks').set({ reminders_sent: reminder, updated_at: new Date() }).where('task_id', '=', taskId).where('reminders_sent', '<', reminder).execute();
+}
+
+export function listTasks(
+  db: Kysely<Database>,
+  filter: { state?: TaskState; assigneeEmail?: string; organisation?: string; caseId?: string } = {},
+): Promise<TaskRow[]> {
+  let q = db.selectFrom('tasks').selectAll();
+  if (filter.state) q = q.where('state', '=', filter.state);
+  if (filter.assigneeEmail) q = q.where('assignee_email', '=', filter.assigneeEmail.toLowerCase());
+  if (filter.organisation) q = q.where('organisation', '=', filter.organisation);
+  if (filter.caseId) q = q.where('case_id', '=', filter.caseId);
+  return q.orderBy('created_at').orderBy('task_id').execute();
+}
+
+export async function replaceTokenHash(db: Kysely<Database>, taskId: string, hash: string): Promise<void> {
+  await db.updateTable('tasks').set({ token_hash: hash, updated_at: new Date() }).where('task_id', '=', taskId).execute();
+}

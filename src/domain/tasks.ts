@@ -1,0 +1,80 @@
+// Human tasks (人への依頼): a procedure asks a person to acknowledge, or to decide among named
+// options with a reason. If the person does not act within the window, they are reminded, and
+// then the task moves to the next person in the chain (the substitute / 代理者).
+import { z } from 'zod';
+import type { ProcedureStep } from './procedures';
+import type { RoleKey } from './roles';
+
+export const TASK_KINDS = ['acknowledge', 'decide'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+export enum TaskState {
+  OPEN = 'OPEN',
+  DECIDED = 'DECIDED',
+  /** Escalated: the task now waits on the next person of the chain. */
+  MOVED = 'MOVED',
+}
+
+export interface TaskOption {
+  value: string;
+  label: string;
+}
+
+export interface Assignee {
+  name: string;
+  title: string;
+  email: string;
+  phone: string;
+  position: string;
+  role?: RoleKey;
+}
+
+export interface HumanTaskRequest {
+  caseId: string;
+  organisation: string;
+  step: ProcedureStep;
+  articles: string[];
+  kind: TaskKind;
+  title: string;
+  /** What is asked, in the words of the procedure (Japanese). */
+  body: string;
+  options: TaskOption[];
+  /** Who is asked, in order: the first person, then whoever acts for them. */
+  chain: Assignee[];
+  remindAfterMs: number;
+  escalateAfterMs: number;
+}
+
+export interface TaskDecision {
+  taskId: string;
+  option: string;
+  optionLabel: string;
+  note: string;
+  decidedBy: { name: string; email: string };
+  decidedAt: string;
+}
+
+export interface HumanTaskOutcome {
+  request: { caseId: string; step: ProcedureStep };
+  decision: TaskDecision;
+  /** How many people of the chain were asked before the decision came. */
+  asked: number;
+}
+
+export const NOTE_MAX = 2000;
+
+/** What a task page posts: the option and a note, checked against the task's options. */
+export const decisionFormSchema = z.object({
+  option: z.string().min(1, { error: '選択してください' }).max(64),
+  note: z.string().max(NOTE_MAX, { error: `${NOTE_MAX} 文字以内にしてください` }).default(''),
+});
+
+export interface TaskDeadlines {
+  remindAt: number;
+  escalateAt: number;
+}
+
+/** When to remind and when to escalate, counted from the moment the person was asked. */
+export function taskDeadlines(askedAtMs: number, w: { remindAfterMs: number; escalateAfterMs: number }): TaskDeadlines {
+  return { remindAt: askedAtMs + w.remindAfterMs, escalateAt: askedAtMs + w.escalateAfterMs };
+}

@@ -1,0 +1,74 @@
+// A human task (人への依頼), one child workflow per thing asked of a person: record the task and
+// email its link; remind when the window passes; then move it to the next person of the chain
+// (the substitute) — and keep waiting. A slow person never fails the procedure. The answer comes
+// as the `decide` Update, whose id is derived from the task, so a double submit records once.
+import { allHandlersFinished, condition, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+// Only import the activity types
+import type { Activities } from '../activities';
+import { type HumanTaskOutcome, type HumanTaskRequest, NOTE_MAX, type TaskDecision } from '../domain/tasks';
+import { decideUpdate, taskStatusQuery } from './messages';
+
+const { openTask, remindTask, moveTask, recordDecision } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
+});
+
+/** After the last person of the chain was asked, remind them each window, at most this often. */
+const MAX_FINAL_REMINDERS = 10;
+
+export const newTaskId = () => uuid4().replace(/-/g, '').slice(0, 20);
+
+export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOutcome> {
+  let current: { taskId: string; index: number } | undefined;
+  let decision: TaskDecision | undefined;
+  const decided = () => decision !== undefined;
+
+  setHandler(
+    decideUpdate,
+    async (input) => {
+      const option = request.options.find((o) => o.value === input.option)!;
+      decision = {
+        taskId: input.taskId,
+        option: option.value,
+        optionLabel: option.label,
+        note: input.note,
+        decidedBy: input.actor,
+        decidedAt: new Date().toISOString(),
+      };
+      // The answer is in the database before the person's page reloads.
+      await recordDecision({ request, decision });
+      return decision;
+    },
+    {
+      validator: (input) => {
+        if (decision) throw new Error(`already decided by ${decision.decidedBy.name}`);
+        if (!current || input.taskId !== current.taskId) throw new Error('this task has moved to another person');
+        if (!request.options.some((o) => o.value === input.option)) throw new Error(`unknown option ${input.option}`);
+        if (input.note.length > NOTE_MAX) throw new Error('note too long');
+      },
+    },
+  );
+  setHandler(taskStatusQuery, () => ({ currentTaskId: current?.taskId, asked: (current?.index ?? -1) + 1, decision }));
+
+  for (let index = 0; index < request.chain.length && !decided(); index++) {
+    const previous = current;
+    current = { taskId: newTaskId(), index };
+    if (previous) await moveTask({ request, fromTaskId: previous.taskId, toTaskId: current.taskId, to: request.chain[index] });
+    await openTask({
+      request,
+      taskId: current.taskId,
+      workflowId: workflowInfo().workflowId,
+      index,
+      askedAt: Date.now(),
+    });
+    if (await condition(decided, request.remindAfterMs)) break;
+    await remindTask({ request, taskId: current.taskId, reminder: 1 });
+    if (await condition(decided, request.escalateAfterMs - request.remindAfterMs)) break;
+  }
+  for (let reminder = 2; !decided() && reminder <= MAX_FINAL_REMINDERS; reminder++) {
+    if (!(await condition(decided, request.escalateAfterMs))) await remindTask({ request, taskId: current!.taskId, reminder });
+  }
+  await condition(decided);
+  await condition(allHandlersFinished);
+  return { request: { caseId: request.caseId, step: request.step }, decision: decision!, asked: current!.index + 1 };
+}

@@ -1,0 +1,135 @@
+// The product's parts wired as the embedded stack wires them, around a Temporal test
+// environment of the test's choosing (dev server or time-skipping): PGlite with the profiles,
+// an SMTP sink whose outbox the test reads, the worker, and the HTTP app on a loopback port.
+import * as fs from 'node:fs';
+import type { Server } from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, type Worker } from '@temporalio/worker';
+import { createApp } from '../../src/api/app';
+import { type Config, loadConfig } from '../../src/config';
+import type { AppDatabase } from '../../src/db';
+import type { Check } from '../../src/domain/health';
+import { Outbox, type OutboxMessage } from '../../src/embedded/outbox';
+import { startSmtpSink, type SmtpSink } from '../../src/embedded/smtp-sink';
+import { createMailTransport } from '../../src/mail';
+import { loadProfiles, openMigratedDatabase } from '../../src/runtime';
+import { generateSigningKey, type SigningKey } from '../../src/tokens';
+import { createWorker } from '../../worker';
+import { freePort } from './ports';
+
+export interface TestStack {
+  config: Config;
+  appDb: AppDatabase;
+  signingKeys: SigningKey[];
+  outbox: Outbox;
+  baseUrl: string;
+  worker: Worker;
+  /** Mail that has arrived, parsed, oldest first. */
+  mail(): Promise<OutboxMessage[]>;
+  waitForMail(pred: (m: OutboxMessage) => boolean, count?: number, timeoutMs?: number): Promise<OutboxMessage[]>;
+  close(): Promise<void>;
+}
+
+const logger = new DefaultLogger('WARN');
+
+export async function startTestStack(env: TestWorkflowEnvironment, o: { taskQueue: string }): Promise<TestStack> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-stack-'));
+  const sink: SmtpSink = await startSmtpSink({ port: 0, outboxDir: path.join(dataDir, 'outbox') });
+  const port = await freePort();
+  const config = loadConfig(
+    {
+      DATA_DIR: dataDir,
+      PROFILES_DIR: path.join(__dirname, '..', '..', 'profiles'),
+      PORT: String(port),
+      SMTP_SINK_PORT: String(sink.port),
+      TEMPORAL_TASK_QUEUE: o.taskQueue,
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+    },
+    '/nonexistent/.env',
+  );
+  const appDb = await openMigratedDatabase(config, logger);
+  await loadProfiles(config, appDb, logger);
+  const mail = createMailTransport(config);
+  const signingKeys = [generateSigningKey('t1')];
+  const worker = await createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys });
+  const running = worker.run();
+  const health = async (): Promise<Check[]> => [];
+  const outbox = new Outbox(path.join(dataDir, 'outbox'));
+  const app = createApp({ config, appDb, client: env.client, signingKeys, health, outbox, logger });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(port, '127.0.0.1', () => resolve(s));
+  });
+
+  const all = async () => {
+    const list = await outbox.list(1000);
+    const msgs = await Promise.all(list.reverse().map((m) => outbox.read(m.id)));
+    return msgs.filter((m): m is OutboxMessage => m !== undefined);
+  };
+
+  return {
+    config,
+    appDb,
+    signingKeys,
+    outbox,
+    baseUrl: `http://127.0.0.1:${port}`,
+    worker,
+    mail: all,
+    async waitForMail(pred, count = 1, timeoutMs = 30_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const found = (await all()).filter(pred);
+        if (found.length >= count) return found;
+        if (Date.now() > end) throw new Error(`expected ${count} message(s), have ${found.length}: ${(await all()).map((m) => `${m.to} ${m.subject}`).join('\n')}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      worker.shutdown();
+      await running;
+      mail.transport.close();
+      await sink.close();
+      await appDb.close();
+    },
+  };
+}
+
+/** The link in a task email's plain-text part. */
+export function linkIn(m: OutboxMessage): string {
+  const match = /https?:\/\/\S+\/t\/[A-Za-z0-9._-]+/.exec(m.text);
+  if (!match) throw new Error(`no task link in:\n${m.text}`);
+  return match[0];
+}
+
+/** Waits until `fn` returns a value that is not undefined. */
+export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** What a person's browser does without JavaScript: GET the page, keep its cookie and form token. */
+export async function openTaskPage(url: string, method: 'GET' | 'HEAD' = 'GET') {
+  const r = await fetch(url, { method, redirect: 'manual' });
+  const html = await r.text();
+  const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  return { status: r.status, html, cookie, csrf };
+}
+
+export async function postTaskForm(url: string, form: Record<string, string>, cookie?: string) {
+  const r = await fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: r.status, location: r.headers.get('location'), html: await r.text() };
+}

@@ -1,0 +1,120 @@
+// The first emergency slice on the real dev server, through the HTTP API and real SMTP:
+// declare, convene the council by email, acknowledge from the links, reach the named wait point.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { verifyAuditChain } from '../../src/db/audit';
+import { listTasks } from '../../src/db/tasks';
+import { IncidentStatus } from '../../src/domain/incidents';
+import { TaskState } from '../../src/domain/tasks';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import { devServerExecutable } from '../../src/temporal/tools';
+import { loadConfig } from '../../src/config';
+import { incidentStatusQuery } from '../../src/workflows/messages';
+import { json } from '../support/http';
+import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
+
+jest.setTimeout(120_000);
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export const declaration = (over: Record<string, unknown> = {}) => ({
+  organisation: 'katsuragi',
+  kind: 'misconduct',
+  threatLevel: 3,
+  summary: '住基端末への不審なアクセス',
+  observed: '夜間に業務時間外のログインが記録された（端末 JK-03）',
+  detectedBy: { name: '佐藤 花子', email: 'sato@katsuragi.example.jp' },
+  detectedAt: '2026-11-23T01:10:00+09:00',
+  awareAt: '2026-11-23T08:40:00+09:00',
+  ...over,
+});
+
+describe('emergency response on the dev server', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createLocal({ server: { executable: devServerExecutable(loadConfig({}, '/nonexistent/.env')) } });
+    await registerSearchAttributes(env.client);
+    stack = await startTestStack(env, { taskQueue: `emergency-${Date.now()}` });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await env?.teardown();
+  });
+
+  const post = (body: unknown) =>
+    fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('refuses a bad declaration with every field path, and an unknown organisation with 404', async () => {
+    const bad = await post({ ...declaration(), kind: 'alien', threatLevel: 0, detectedBy: { name: '', email: 'nope' } });
+    expect(bad.status).toBe(400);
+    const body = await json(bad);
+    expect(body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.detectedBy.email', 'body.detectedBy.name', 'body.kind', 'body.threatLevel']);
+    const unknown = await post(declaration({ organisation: 'atlantis' }));
+    expect(unknown.status).toBe(404);
+    expect(await listTasks(stack.appDb.db, { organisation: 'atlantis' })).toEqual([]);
+  });
+
+  it('declares an incident, convenes the council by email, and reaches the containment wait once the chair attends', async () => {
+    const declarationId = randomUUID();
+    const r = await post(declaration({ declarationId }));
+    expect(r.status).toBe(201);
+    const incident = await json(r);
+    expect(incident.incidentId).toMatch(/^INC-2026-\d{4}$/);
+    expect(incident.workflowId).toBe(`emergency-response/katsuragi/${incident.incidentId}`);
+
+    // The same declaration again: the same incident, no second workflow.
+    const again = await post(declaration({ declarationId }));
+    expect(again.status).toBe(200);
+    expect((await json(again)).incidentId).toBe(incident.incidentId);
+
+    // Every council seat gets an email (chair + the four members of katsuragi:3.5).
+    const invitations = await stack.waitForMail((m) => m.subject.includes(incident.incidentId), 5);
+    expect(invitations.map((m) => m.to).join()).toContain('fukuchoucho@katsuragi.example.jp');
+    const chairMail = invitations.find((m) => m.to.includes('fukuchoucho@'))!;
+    expect(chairMail.text).toContain('中西 弘 様（副町長）');
+    expect(chairMail.text).toContain('第3条第4項');
+
+    // A member answers from the link in the plain-text part.
+    const memberMail = invitations.find((m) => !m.to.includes('fukuchoucho@'))!;
+    const link = linkIn(memberMail);
+    const page = await openTaskPage(link);
+    expect(page.status).toBe(200);
+    const submitted = await postTaskForm(link, { option: 'attend', note: '庁舎におります', csrf: page.csrf! }, page.cookie);
+    expect(submitted.status).toBe(303);
+    const after = await openTaskPage(link);
+    expect(after.html).toContain('回答は記録済みです');
+    expect(after.html).toContain('出席する');
+
+    // The chair attends: the workflow moves on to the named wait point.
+    const chairPage = await openTaskPage(linkIn(chairMail));
+    await postTaskForm(linkIn(chairMail), { option: 'attend', note: '', csrf: chairPage.csrf! }, chairPage.cookie);
+    const handle = env.client.workflow.getHandle(incident.workflowId);
+    await eventually(async () => ((await handle.query(incidentStatusQuery)) === IncidentStatus.AWAITING_CONTAINMENT_DECISION ? true : undefined), 30_000, 'containment wait');
+
+    const view = await json(await fetch(`${stack.baseUrl}/api/incidents/katsuragi/${incident.incidentId}`));
+    expect(view.status).toBe(IncidentStatus.AWAITING_CONTAINMENT_DECISION);
+    expect(view.council.acknowledged.map((a: { name: string }) => a.name).sort()).toEqual(['中西 弘', memberMail.to.replace(/ <.*$/, '').replace(/^"|"$/g, '')].sort());
+    expect(view.council.awaited).toHaveLength(3);
+    const steps = view.timeline.map((e: { outcome: string }) => e.outcome);
+    expect(steps[0]).toContain('検知を記録');
+    expect(steps.some((s: string) => s.includes('セキュリティ会議を招集'))).toBe(true);
+    expect(steps.some((s: string) => s.startsWith('議長: 中西 弘'))).toBe(true);
+    expect(view.timeline.find((e: { step: string }) => e.step === 'emergency.detect').articles).toEqual(['katsuragi:5.1.1']);
+
+    // The operator finds it in the Temporal Web UI by its search attributes.
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const w of env.client.workflow.list({ query: `IncidentId = '${incident.incidentId}' AND IncidentStatus = 'AWAITING_CONTAINMENT_DECISION'` })) ids.push(w.workflowId);
+      return ids.length > 0 ? ids : undefined;
+    }, 30_000, 'visibility');
+    expect(found).toEqual([incident.workflowId]);
+
+    expect(await verifyAuditChain(stack.appDb.db)).toMatchObject({ ok: true });
+    const open = await json(await fetch(`${stack.baseUrl}/api/tasks?organisation=katsuragi`));
+    expect(open.tasks).toHaveLength(3);
+    expect(open.tasks.every((t: { state: string }) => t.state === TaskState.OPEN)).toBe(true);
+    expect(JSON.stringify(open)).not.toContain('token');
+  });
+});
