@@ -1,24 +1,15 @@
 // Activities of the emergency response workflow: the organisation's profile, the incident's
 // status in the database, and audit rows for each step.
 import type { Kysely } from 'kysely';
-import { appendAudit } from '../db/audit';
+import { type AuditEntry, appendAudit } from '../db/audit';
 import { setIncidentStatus } from '../db/incidents';
 import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import type { IncidentStatus } from '../domain/incidents';
 import type { OrganisationProfile } from '../domain/profile';
 
-export interface AuditRequest {
-  /** Idempotency key, derived from the workflow and the step. */
-  id: string;
-  caseId: string;
-  organisation: string;
-  actor: string;
-  step: string;
-  outcome: string;
-  articles: string[];
-  detail: Record<string, unknown>;
-}
+/** An audit row as a workflow asks for it: the activity stamps the time. */
+export type AuditRequest = Omit<AuditEntry, 'at'>;
 
 export function createIncidentActivities({ db }: { db: Kysely<Database> }) {
   return {

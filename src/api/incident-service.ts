@@ -55,7 +55,8 @@ export async function declareIncident(deps: IncidentServiceDeps, d: DeclareIncid
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
       await withdrawIncident(db, incident);
-      throw new HttpError(503, 'temporal_unavailable', `the emergency response could not be started: ${(err as Error).message}`);
+      const cause = (err as { cause?: Error }).cause?.message;
+      throw new HttpError(503, 'temporal_unavailable', `the emergency response could not be started: ${(err as Error).message}${cause ? ` (${cause})` : ''}`);
     }
   }
   return { incident, created: true };

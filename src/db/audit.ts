@@ -3,8 +3,8 @@
 // from that row on. Appends are serialised by a transaction-scoped advisory lock and keyed by the
 // writer's idempotency key, so a retried activity writes once.
 import { createHash } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
-import type { Database } from './schema';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { AuditLogTable, Database } from './schema';
 
 export interface AuditEntry {
   /** Idempotency key: the same key appends once. */
@@ -95,22 +95,7 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Prom
   });
 }
 
-type DbRow = {
-  seq: number;
-  id: string;
-  at: Date;
-  case_id: string;
-  organisation: string;
-  actor: string;
-  step: string;
-  outcome: string;
-  articles: string[];
-  detail: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-};
-
-function fromDb(r: DbRow): AuditRow {
+function fromDb(r: Selectable<AuditLogTable>): AuditRow {
   return {
     seq: Number(r.seq),
     id: r.id,

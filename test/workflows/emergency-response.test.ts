@@ -11,23 +11,12 @@ import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { devServerExecutable } from '../../src/temporal/tools';
 import { loadConfig } from '../../src/config';
 import { incidentStatusQuery } from '../../src/workflows/messages';
+import { declaration } from '../support/declarations';
 import { json } from '../support/http';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 Runtime.install({ logger: new DefaultLogger('WARN') });
-
-export const declaration = (over: Record<string, unknown> = {}) => ({
-  organisation: 'katsuragi',
-  kind: 'misconduct',
-  threatLevel: 3,
-  summary: '住基端末への不審なアクセス',
-  observed: '夜間に業務時間外のログインが記録された（端末 JK-03）',
-  detectedBy: { name: '佐藤 花子', email: 'sato@katsuragi.example.jp' },
-  detectedAt: '2026-11-23T01:10:00+09:00',
-  awareAt: '2026-11-23T08:40:00+09:00',
-  ...over,
-});
 
 describe('emergency response on the dev server', () => {
   let env: TestWorkflowEnvironment;
