@@ -68,7 +68,6 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
   await moveTo(IncidentStatus.CONVENING_COUNCIL);
   const calls = councilCalls(profile);
   await audit('convene', 'emergency.conveneCouncil', `${profile.council.name}を招集（${calls.length}名）`, {
-    articles: unique([...articles('emergency.conveneCouncil'), ...profile.council.articles]),
     detail: { seats: calls.map((c) => ({ seat: c.seat, asked: c.chain[0].name, position: c.chain[0].position })) },
   });
   const request = attendanceRequest(input, profile);
@@ -82,7 +81,6 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
     'chair',
     'emergency.conveneCouncil',
     presiding ? `議長: ${presiding.decision.decidedBy.name}（${presiding.asked > 1 ? '職務代行' : '議長'}）` : '議長・職務代行者とも出席できない',
-    { articles: unique([...profile.council.articles, ...articles('emergency.conveneCouncil')]) },
   );
 
   await moveTo(IncidentStatus.AWAITING_CONTAINMENT_DECISION);
@@ -112,7 +110,7 @@ function attendanceRequest(input: EmergencyResponseInput, profile: OrganisationP
     caseId: input.incidentId,
     organisation: input.organisation,
     step: 'emergency.conveneCouncil',
-    articles: unique([...(profile.articles['emergency.conveneCouncil'] ?? []), ...profile.council.articles]),
+    articles: profile.articles['emergency.conveneCouncil'] ?? profile.council.articles,
     kind: 'acknowledge',
     title: `${profile.council.name}の招集（${input.incidentId}）`,
     body:
@@ -133,5 +131,3 @@ async function awaitContainmentDecision(): Promise<void> {
   const containmentDecided = false as boolean;
   await condition(() => containmentDecided);
 }
-
-const unique = (xs: string[]) => [...new Set(xs)];

@@ -1,0 +1,114 @@
+// End to end, as a council member lives it: an incident is declared over HTTP; the invitation
+// arrives over real SMTP; the link from its plain-text part opens in Debian's Chromium on a
+// phone-sized screen with JavaScript off; the form records the answer once, however often it is
+// sent; the timeline shows it. Screenshots of the task page and the timeline are kept in
+// test-artifacts/.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { sql } from 'kysely';
+import { type Browser, chromium } from 'playwright-core';
+import { loadConfig } from '../../src/config';
+import { verifyAuditChain } from '../../src/db/audit';
+import { listTasks } from '../../src/db/tasks';
+import { TaskState } from '../../src/domain/tasks';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import { devServerExecutable } from '../../src/temporal/tools';
+import { declaration } from '../support/declarations';
+import { json } from '../support/http';
+import { eventually, linkIn, startTestStack, type TestStack } from '../support/stack';
+
+jest.setTimeout(180_000);
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('a council member acknowledges from the email, in Chromium', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: TestStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    env = await TestWorkflowEnvironment.createLocal({ server: { executable: devServerExecutable(loadConfig({}, '/nonexistent/.env')) } });
+    await registerSearchAttributes(env.client);
+    stack = await startTestStack(env, { taskQueue: `e2e-${Date.now()}` });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    await env?.teardown();
+  });
+
+  it('records one answer from the plain-text link and shows it on the timeline', async () => {
+    const declared = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    expect(declared.status).toBe(201);
+    const { incidentId, organisation } = await json(declared);
+
+    const mails = await stack.waitForMail((m) => m.subject.includes(incidentId), 5);
+    const mail = mails.find((m) => m.to.includes('jumin-fukushi-kacho@'))!;
+    expect(mail.html).toBeUndefined(); // plain text only: nothing to lose in a conversion
+    const link = linkIn(mail);
+    const member = async () => (await listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: 'jumin-fukushi-kacho@katsuragi.example.jp' }))[0];
+    const history = async () => (await env.client.workflow.getHandle((await member()).workflow_id).fetchHistory()).events?.length;
+    const historyBefore = await history();
+
+    // A phone, no JavaScript.
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, javaScriptEnabled: false, locale: 'ja-JP' });
+    const page = await context.newPage();
+    const response = await page.goto(link);
+    expect(response?.status()).toBe(200);
+    await expect(page.locator('h1').textContent()).resolves.toContain('セキュリティ会議の招集');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'task-page.png'), fullPage: true });
+    // The page fits the phone: nothing wider than the screen.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+
+    // Opening the link changed nothing.
+    expect((await member()).state).toBe(TaskState.OPEN);
+    expect(await history()).toBe(historyBefore);
+
+    await page.getByLabel('出席する').check();
+    await page.locator('#note').fill('10時から出席します');
+    await page.getByRole('button', { name: '回答する' }).click();
+    await page.waitForLoadState();
+    await expect(page.locator('.notice').textContent()).resolves.toContain('出席する');
+    expect((await member()).decision).toMatchObject({ option: 'attend', note: '10時から出席します' });
+
+    // Back to the form and send it again; and replay the very same POST with the browser's cookies.
+    await page.goBack();
+    if (await page.getByRole('button', { name: '回答する' }).count()) {
+      await page.getByLabel('出席できない').check();
+      await page.getByRole('button', { name: '回答する' }).click();
+      await page.waitForLoadState();
+    }
+    const replay = await context.request.post(link, {
+      form: { option: 'absent', note: 'replayed', csrf: 'replayed' },
+      maxRedirects: 0,
+    });
+    expect([303, 403]).toContain(replay.status());
+    await page.goto(link);
+    await expect(page.locator('.notice').textContent()).resolves.toContain('出席する');
+    const decided = (await sql<{ n: number }>`select count(*)::int as n from audit_log where step = 'emergency.conveneCouncil' and actor like '%jumin-fukushi-kacho%'`.execute(stack.appDb.db)).rows[0].n;
+    expect(decided).toBe(1);
+    expect((await member()).decision?.option).toBe('attend');
+
+    // The timeline, on a desktop screen, in the console.
+    const desk = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await desk.goto(`${stack.baseUrl}/incidents/${organisation}/${incidentId}`);
+    const timeline = await desk.locator('main').textContent();
+    expect(timeline).toContain('検知を記録');
+    expect(timeline).toContain('出席する（10時から出席します）');
+    expect(timeline).toContain('回答済み');
+    expect(timeline).toContain('回答待ち');
+    await desk.screenshot({ path: path.join(ARTIFACTS, 'timeline.png'), fullPage: true });
+    expect(fs.statSync(path.join(ARTIFACTS, 'timeline.png')).size).toBeGreaterThan(10_000);
+    expect(await verifyAuditChain(stack.appDb.db)).toMatchObject({ ok: true });
+    await eventually(async () => true);
+  });
+});

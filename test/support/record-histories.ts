@@ -1,0 +1,56 @@
+// Records the histories that test/workflows/replay.test.ts replays: run with
+//   npx tsx test/support/record-histories.ts
+// after a deliberate, versioned change to a workflow (and commit the new files beside the old).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import { listTasks } from '../../src/db/tasks';
+import { IncidentStatus } from '../../src/domain/incidents';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import { devServerExecutable } from '../../src/temporal/tools';
+import { incidentStatusQuery } from '../../src/workflows/messages';
+import { declaration } from './declarations';
+import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack } from './stack';
+
+const OUT = path.join(__dirname, '..', 'fixtures', 'histories');
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: devServerExecutable(loadConfig({}, '/nonexistent/.env')) } });
+  await registerSearchAttributes(env.client);
+  const stack = await startTestStack(env, { taskQueue: 'record-histories' });
+  try {
+    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const { incidentId, workflowId } = (await r.json()) as { incidentId: string; workflowId: string };
+    const mails = await stack.waitForMail((m) => m.subject.includes(incidentId), 5);
+    for (const who of ['jumin-fukushi-kacho@', 'fukuchoucho@']) {
+      const link = linkIn(mails.find((m) => m.to.includes(who))!);
+      const page = await openTaskPage(link);
+      await postTaskForm(link, { option: 'attend', note: '', csrf: page.csrf! }, page.cookie);
+    }
+    const handle = env.client.workflow.getHandle(workflowId);
+    await eventually(async () => ((await handle.query(incidentStatusQuery)) === IncidentStatus.AWAITING_CONTAINMENT_DECISION ? true : undefined));
+    const chairTask = (await listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: 'fukuchoucho@katsuragi.example.jp' }))[0];
+    fs.mkdirSync(OUT, { recursive: true });
+    const index: Record<string, string> = {};
+    for (const [name, id] of [
+      ['emergency-response', workflowId],
+      ['human-task-decided', chairTask.workflow_id],
+    ]) {
+      const history = await env.client.workflow.getHandle(id).fetchHistory();
+      // Protobuf binary: decoded by @temporalio/proto itself, whatever copies of protobufjs npm installed.
+      fs.writeFileSync(path.join(OUT, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
+      index[name] = id; // child workflow ids derive from it, so replay needs the original
+      console.log(`${name}: ${history.events?.length} events`);
+    }
+    fs.writeFileSync(path.join(OUT, 'workflow-ids.json'), `${JSON.stringify(index, null, 2)}\n`);
+  } finally {
+    await stack.close();
+    await env.teardown();
+  }
+}
+
+void main();
