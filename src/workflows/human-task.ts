@@ -23,9 +23,12 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
   let decision: TaskDecision | undefined;
   const decided = () => decision !== undefined;
 
+  // The handler only takes the answer: the Update completes in one workflow task, and the caller
+  // (the task page) writes the answer to the database projection from its result. The workflow
+  // records it too, with the audit row, right after.
   setHandler(
     decideUpdate,
-    async (input) => {
+    (input) => {
       const option = request.options.find((o) => o.value === input.option)!;
       decision = {
         taskId: input.taskId,
@@ -35,8 +38,6 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
         decidedBy: input.actor,
         decidedAt: new Date().toISOString(),
       };
-      // The answer is in the database before the person's page reloads.
-      await recordDecision({ request, decision });
       return decision;
     },
     {
@@ -69,6 +70,7 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
     if (!(await condition(decided, request.escalateAfterMs))) await remindTask({ request, taskId: current!.taskId, reminder });
   }
   await condition(decided);
+  await recordDecision({ request, decision: decision! });
   await condition(allHandlersFinished);
   return { request: { caseId: request.caseId, step: request.step }, decision: decision!, asked: current!.index + 1 };
 }

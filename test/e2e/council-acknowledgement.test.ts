@@ -5,22 +5,18 @@
 // test-artifacts/.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
 import { type Browser, chromium } from 'playwright-core';
-import { loadConfig } from '../../src/config';
 import { verifyAuditChain } from '../../src/db/audit';
 import { listTasks } from '../../src/db/tasks';
 import { TaskState } from '../../src/domain/tasks';
-import { registerSearchAttributes } from '../../src/temporal/search-attributes';
-import { devServerExecutable } from '../../src/temporal/tools';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
+import { devServer } from '../support/temporal';
 import { eventually, linkIn, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(180_000);
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,8 +28,7 @@ describe('a council member acknowledges from the email, in Chromium', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    env = await TestWorkflowEnvironment.createLocal({ server: { executable: devServerExecutable(loadConfig({}, '/nonexistent/.env')) } });
-    await registerSearchAttributes(env.client);
+    env = await devServer();
     stack = await startTestStack(env, { taskQueue: `e2e-${Date.now()}` });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

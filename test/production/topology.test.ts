@@ -5,18 +5,15 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../../src/config';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { devServer } from '../support/temporal';
 import { startSmtpSink, type SmtpSink } from '../../src/embedded/smtp-sink';
-import { devServerExecutable } from '../../src/temporal/tools';
 import { runCliAsync } from '../support/cli';
 import { createTestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
 import { startCli, until } from '../support/processes';
 
 jest.setTimeout(180_000);
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 describe('worker and API as separate processes', () => {
   let temporal: TestWorkflowEnvironment;
@@ -24,7 +21,7 @@ describe('worker and API as separate processes', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    temporal = await TestWorkflowEnvironment.createLocal({ server: { executable: devServerExecutable(loadConfig({}, '/nonexistent/.env')) } });
+    temporal = await devServer();
     relay = await startSmtpSink({ port: 0, outboxDir: fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-relay-')) });
     env = {
       DATABASE_URL: await createTestDatabase('topology'),

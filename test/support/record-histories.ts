@@ -4,23 +4,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../../src/config';
 import { listTasks } from '../../src/db/tasks';
 import { IncidentStatus } from '../../src/domain/incidents';
-import { registerSearchAttributes } from '../../src/temporal/search-attributes';
-import { devServerExecutable } from '../../src/temporal/tools';
 import { incidentStatusQuery } from '../../src/workflows/messages';
 import { declaration } from './declarations';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack } from './stack';
+import { devServer } from './temporal';
 
 const OUT = path.join(__dirname, '..', 'fixtures', 'histories');
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: devServerExecutable(loadConfig({}, '/nonexistent/.env')) } });
-  await registerSearchAttributes(env.client);
+  const env = await devServer();
   const stack = await startTestStack(env, { taskQueue: 'record-histories' });
   try {
     const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });

@@ -1,30 +1,25 @@
 // The response windows on the time-skipping server: the real 15- and 30-minute windows of
 // Katsuragi's profile pass in seconds. The chair (副町長) is reminded, then the person who acts
 // for an absent chair (管財情報課長, katsuragi:3.3) is asked, and presides.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../../src/config';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { auditTrail } from '../../src/db/audit';
 import { listTasks } from '../../src/db/tasks';
 import { IncidentStatus } from '../../src/domain/incidents';
 import { TaskState } from '../../src/domain/tasks';
-import { registerSearchAttributes } from '../../src/temporal/search-attributes';
-import { testServerExecutable } from '../../src/temporal/tools';
 import { incidentStatusQuery } from '../../src/workflows/messages';
 import { json } from '../support/http';
+import { timeSkippingServer } from '../support/temporal';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
 import { declaration } from '../support/declarations';
 
 jest.setTimeout(120_000);
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 describe('council windows on the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
   let stack: TestStack;
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable(loadConfig({}, '/nonexistent/.env')) } });
-    await registerSearchAttributes(env.client);
+    env = await timeSkippingServer();
     stack = await startTestStack(env, { taskQueue: `windows-${Date.now()}` });
   });
   afterAll(async () => {

@@ -1,30 +1,25 @@
 // The first emergency slice on the real dev server, through the HTTP API and real SMTP:
 // declare, convene the council by email, acknowledge from the links, reach the named wait point.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { verifyAuditChain } from '../../src/db/audit';
 import { listTasks } from '../../src/db/tasks';
 import { IncidentStatus } from '../../src/domain/incidents';
 import { TaskState } from '../../src/domain/tasks';
-import { registerSearchAttributes } from '../../src/temporal/search-attributes';
-import { devServerExecutable } from '../../src/temporal/tools';
-import { loadConfig } from '../../src/config';
 import { incidentStatusQuery } from '../../src/workflows/messages';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
+import { devServer } from '../support/temporal';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 describe('emergency response on the dev server', () => {
   let env: TestWorkflowEnvironment;
   let stack: TestStack;
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createLocal({ server: { executable: devServerExecutable(loadConfig({}, '/nonexistent/.env')) } });
-    await registerSearchAttributes(env.client);
+    env = await devServer();
     stack = await startTestStack(env, { taskQueue: `emergency-${Date.now()}` });
   });
   afterAll(async () => {

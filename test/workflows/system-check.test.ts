@@ -3,8 +3,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Worker } from '@temporalio/worker';
+import { devServer } from '../support/temporal';
 import { createActivities } from '../../src/activities';
 import { LATEST_MIGRATION } from '../../src/db/migrations';
 import { loadConfig } from '../../src/config';
@@ -18,7 +19,6 @@ import { systemCheck } from '../../src/workflows';
 import { generateSigningKey } from '../../src/tokens';
 import { activityDeps } from '../../worker';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 describe('systemCheck on the dev server', () => {
   let env: TestWorkflowEnvironment;
@@ -29,7 +29,7 @@ describe('systemCheck on the dev server', () => {
   beforeAll(async () => {
     const executable = devServerExecutable(config);
     expect(executable.type).toBe('existing-path'); // the provisioned CLI, not a download
-    env = await TestWorkflowEnvironment.createLocal({ server: { executable } });
+    env = await devServer();
     appDb = await openMigratedDatabase(config, new DefaultLogger('WARN'));
     sink = await startSmtpSink({ port: 0, outboxDir: path.join(config.DATA_DIR, 'outbox') });
   });

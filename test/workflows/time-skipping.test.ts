@@ -1,19 +1,19 @@
 // The Java time-skipping test server, provisioned by scripts/provision-tools.sh and started by
 // the SDK as an 'existing-path' executable: timers are skipped, signals and updates work.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { timeSkippingServer } from '../support/temporal';
 import { loadConfig } from '../../src/config';
 import { testServerExecutable } from '../../src/temporal/tools';
 import { nudgeSignal, readUpdate, waitsTwoHours } from '../fixtures/timer-workflows';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 describe('the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
     const executable = testServerExecutable(loadConfig({}, '/nonexistent/.env'));
     expect(executable.type).toBe('existing-path');
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    env = await timeSkippingServer();
   });
   afterAll(async () => env?.teardown());
 

@@ -6,7 +6,7 @@ import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { getIncident } from '../../db/incidents';
 import type { Database } from '../../db/schema';
-import { getTask, getTaskByTokenHash, type TaskRow } from '../../db/tasks';
+import { getTask, getTaskByTokenHash, markDecided, type TaskRow } from '../../db/tasks';
 import { decisionFormSchema, TaskState } from '../../domain/tasks';
 import { assigneeHash, checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey, tokenHash, verifyTaskToken } from '../../tokens';
 import { decideUpdate } from '../../workflows/messages';
@@ -118,12 +118,14 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
       return showTask(req, res, task, hash, { errors, values, status: 400 });
     }
     try {
-      await client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 15_000), () =>
+      const decision = await client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 15_000), () =>
         client.workflow.getHandle(task.workflow_id).executeUpdate(decideUpdate, {
           args: [{ taskId: task.task_id, option: parsed.data.option, note: parsed.data.note, actor: { name: task.assignee.name, email: task.assignee.email } }],
           updateId: `decide/${task.task_id}`,
         }),
       );
+      // The page after the redirect shows the answer at once; the workflow's own write is idempotent.
+      await markDecided(db, decision.taskId, decision);
     } catch (err) {
       // The validator refused (decided meanwhile, or moved): the page shows the state as it is.
       if (!(err instanceof WorkflowUpdateFailedError)) {

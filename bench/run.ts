@@ -1,0 +1,109 @@
+// `npm run bench -- <scenario> [--n N]`: measures and writes JSON to bench-results/.
+// Scenarios:
+//   decide — N decisions recorded through the task link's POST (page → Update → database),
+//            and in the same run N bare Temporal Updates on a trivial workflow; p50/p99 and ratios.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from '@temporalio/worker';
+import { parseDuration } from '../src/domain/duration';
+import type { HumanTaskRequest } from '../src/domain/tasks';
+import { listTasks } from '../src/db/tasks';
+import { humanTask } from '../src/workflows/human-task';
+import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack } from '../test/support/stack';
+import { devServer } from '../test/support/temporal';
+import { pingUpdate, trivial } from './trivial-workflow';
+
+const OUT = path.join(__dirname, '..', 'bench-results');
+
+function percentile(sorted: number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, i)];
+}
+const summary = (ms: number[]) => {
+  const s = [...ms].sort((a, b) => a - b);
+  return { n: s.length, p50: +percentile(s, 50).toFixed(2), p99: +percentile(s, 99).toFixed(2), max: +s[s.length - 1].toFixed(2) };
+};
+
+async function decide(n: number) {
+  const env = await devServer();
+  const stack = await startTestStack(env, { taskQueue: 'bench-decide' });
+  const baseline = await Worker.create({ connection: env.nativeConnection, taskQueue: 'bench-trivial', workflowsPath: require.resolve('./trivial-workflow') });
+  const baselineRun = baseline.run();
+  try {
+    // N open tasks, each in its own humanTask workflow, as a council call makes them.
+    const request = (i: number): HumanTaskRequest => ({
+      caseId: 'BENCH',
+      organisation: 'katsuragi',
+      step: 'emergency.conveneCouncil',
+      articles: ['katsuragi:3.4'],
+      kind: 'acknowledge',
+      title: `bench ${i}`,
+      body: 'bench',
+      options: [{ value: 'attend', label: '出席する' }],
+      chain: [{ name: `Bench ${i}`, title: 'bench', email: `bench${i}@katsuragi.example.jp`, phone: '0736-22-0300', position: 'bench' }],
+      remindAfterMs: parseDuration('1d')!,
+      escalateAfterMs: parseDuration('2d')!,
+    });
+    process.stderr.write(`decide: opening ${n} tasks…\n`);
+    await Promise.all(Array.from({ length: n }, (_, i) => env.client.workflow.start(humanTask, { taskQueue: 'bench-decide', workflowId: `bench-task-${i}`, args: [request(i)] })));
+    await eventually(async () => ((await listTasks(stack.appDb.db, { caseId: 'BENCH' })).length === n ? true : undefined), 120_000, 'tasks');
+    const mails = await stack.waitForMail((m) => m.subject.includes('bench'), n, 120_000);
+    const pages = await Promise.all(mails.map(async (m) => ({ link: linkIn(m), page: await openTaskPage(linkIn(m)) })));
+    await Promise.all(Array.from({ length: n }, (_, i) => env.client.workflow.start(trivial, { taskQueue: 'bench-trivial', workflowId: `bench-trivial-${i}` })));
+
+    // Interleave the two kinds, one at a time, so both see the same machine.
+    const post: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i % 10 === 0) process.stderr.write(`decide: ${i}/${n}\n`);
+      const { link, page } = pages[i];
+      let t = performance.now();
+      const r = await postTaskForm(link, { option: 'attend', note: '', csrf: page.csrf! }, page.cookie);
+      post.push(performance.now() - t);
+      if (r.status !== 303) throw new Error(`POST answered ${r.status}`);
+      t = performance.now();
+      await env.client.workflow.getHandle(`bench-trivial-${i}`).executeUpdate(pingUpdate, { args: ['x'], updateId: `ping-${i}` });
+      bare.push(performance.now() - t);
+    }
+    const decided = (await listTasks(stack.appDb.db, { caseId: 'BENCH' })).filter((x) => x.state === 'DECIDED').length;
+    if (decided !== n) throw new Error(`${decided} of ${n} decisions recorded`);
+    const linkPost = summary(post);
+    const bareUpdate = summary(bare);
+    return {
+      scenario: 'decide',
+      machine: { cpus: os.cpus().length, node: process.version },
+      at: new Date().toISOString(),
+      linkPost,
+      bareUpdate,
+      ratio: { p50: +(linkPost.p50 / bareUpdate.p50).toFixed(2), p99: +(linkPost.p99 / bareUpdate.p99).toFixed(2) },
+      target: { p99Ratio: 1.5 },
+    };
+  } finally {
+    baseline.shutdown();
+    await baselineRun;
+    await stack.close();
+    await env.teardown();
+  }
+}
+
+async function main() {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' } } });
+  const scenario = positionals[0];
+  const n = Number(values.n);
+  if (scenario !== 'decide' || !Number.isInteger(n) || n < 1) {
+    process.stderr.write('usage: npm run bench -- decide [--n N]\n');
+    process.exit(2);
+  }
+  const result = await decide(n);
+  fs.mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, `${scenario}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${file}\n`);
+}
+
+void main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
