@@ -6,11 +6,13 @@ import type { Logger } from '@temporalio/worker';
 import type { SigningKey } from '../tokens';
 import { type Config, temporalUiUrl } from '../config';
 import type { AppDatabase } from '../db';
+import { listIncidents } from '../db/incidents';
 import { getOrganisation } from '../db/organisations';
 import type { Check } from '../domain/health';
 import type { Outbox } from '../embedded/outbox';
 import { escapeHtml, html, type Html, page } from './html';
 import { errorHandler, HttpError, locals, localeMiddleware, notFound } from './http';
+import { auditRouter } from './routes/audit';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
 import { taskLinksRouter } from './routes/task-links';
@@ -56,15 +58,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   app.use(taskLinksRouter({ db, client, signingKeys, renderPage }));
   app.use(tasksRouter({ db, renderPage }));
+  app.use(auditRouter({ db }));
   app.use(
     incidentsRouter({ db, client, signingKeys, renderPage, taskQueue: config.TEMPORAL_TASK_QUEUE, demoOrganisation: config.DEMO_ORGANISATION }),
   );
 
   app.get('/', async (req, res) => {
     const { t } = locals(res);
-    const [checks, profile] = await Promise.all([health(), getOrganisation(appDb.db, config.DEMO_ORGANISATION)]);
+    const [checks, profile, incidents] = await Promise.all([health(), getOrganisation(db, config.DEMO_ORGANISATION), listIncidents(db)]);
     const organisation = profile && { key: profile.organisation.key, name: profile.organisation.name, kind: profile.organisation.kind };
-    res.send(renderPage(req, res, t('appTagline'), homePage({ checks, t, ...(organisation ? { organisation } : {}) })));
+    res.send(renderPage(req, res, t('appTagline'), homePage({ checks, t, incidents: incidents.slice(0, 10), ...(organisation ? { organisation } : {}) })));
   });
 
   app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));

@@ -5,12 +5,14 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import { WORKFLOW_BUNDLE_PATH, main as workerMain } from '../../worker';
 import { main as apiMain } from '../api/server';
-import { ConfigError, describeConfig, loadConfig } from '../config';
+import { ConfigError, describeConfig, loadConfig, publicUrl } from '../config';
+import { type ChainReport, verifyAuditChain } from '../db/audit';
 import { migrateToLatest } from '../db/migrations';
 import { ProfileError, installRuntime, onShutdownSignal, openMigratedDatabase } from '../runtime';
-import { AlreadyRunningError, startEmbeddedStack } from '../embedded/stack';
+import { AlreadyRunningError, embeddedStackRunning, startEmbeddedStack } from '../embedded/stack';
 import { formatProblems, loadProfileFile } from '../profiles';
 import { runDoctor } from './doctor';
+import { DECLARE_USAGE, incidentDeclare } from './incident';
 
 const USAGE = `Usage: jukinet-ops <command>
 
@@ -21,12 +23,14 @@ Commands:
   doctor [--json]            check every part: Temporal, namespace, worker, database, SMTP
   config                     print the effective configuration, secrets masked
   profile validate FILE…     validate organisation profiles; every problem with its path
+  incident declare …         declare an incident (緊急時対応) through the API; \`incident declare --help\`
+  audit verify               check the audit log's hash chain; exits 1 if a row was edited or deleted
   migrate                    apply database migrations and exit
   build-workflows            bundle the workflows for production workers (dist/workflow-bundle.js)
 `;
 
 /** Commands exposed to the production topology (docker-compose.yml runs these). */
-export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'migrate', 'build-workflows', 'help'] as const;
+export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'audit', 'migrate', 'build-workflows', 'help'] as const;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -77,6 +81,30 @@ async function migrate(): Promise<void> {
   await appDb.close();
 }
 
+/**
+ * Verifies the audit chain: directly on PostgreSQL; on PGlite through the running stack's API
+ * when one holds the data folder (PGlite serves one process), else by opening it.
+ */
+async function auditVerify(): Promise<number> {
+  const config = loadConfig();
+  let report: ChainReport;
+  if (!config.DATABASE_URL && embeddedStackRunning(config)) {
+    const res = await fetch(`${publicUrl(config)}/api/audit/verify`);
+    report = (await res.json()) as ChainReport;
+  } else {
+    const logger = installRuntime(config);
+    const appDb = await openMigratedDatabase(config, logger);
+    try {
+      report = await verifyAuditChain(appDb.db);
+    } finally {
+      await appDb.close();
+    }
+  }
+  for (const p of report.problems) out(`  ✘ row ${p.seq}: ${p.problem} — ${p.detail}`);
+  out(report.ok ? `Audit log intact: ${report.rows} rows, hash chain verified (監査証跡は改ざんされていません).` : `Audit log TAMPERED: ${report.problems.length} problem(s) in ${report.rows} rows (改ざんを検出しました).`);
+  return report.ok ? 0 : 1;
+}
+
 async function buildWorkflows(): Promise<void> {
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
   fs.mkdirSync(path.dirname(WORKFLOW_BUNDLE_PATH), { recursive: true });
@@ -109,6 +137,18 @@ export async function run(argv: string[]): Promise<number> {
         return 2;
       }
       return profileValidate(rest.slice(1));
+    case 'incident':
+      if (rest[0] !== 'declare' || rest.includes('--help')) {
+        (rest[0] === 'declare' ? out : err)(DECLARE_USAGE);
+        return rest[0] === 'declare' ? 0 : 2;
+      }
+      return incidentDeclare(rest.slice(1), loadConfig(), out, err);
+    case 'audit':
+      if (rest[0] !== 'verify') {
+        err('audit: try jukinet-ops audit verify');
+        return 2;
+      }
+      return auditVerify();
     case 'migrate':
       await migrate();
       return 0;

@@ -28,21 +28,31 @@ export class AlreadyRunningError extends Error {
   }
 }
 
+const pidFile = (c: Config) => dataPath(c, 'jukinet-ops.pid');
+
+function runningPid(c: Config): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(pidFile(c), 'utf8'));
+    if (!pid || pid === process.pid) return undefined;
+    process.kill(pid, 0); // throws when no such process: a stale file from a crash
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether an embedded stack holds this data folder now. */
+export function embeddedStackRunning(c: Config): boolean {
+  return runningPid(c) !== undefined;
+}
+
 function claimDataDir(c: Config): () => void {
   const dir = dataPath(c);
   fs.mkdirSync(dir, { recursive: true });
-  const pidFile = dataPath(c, 'jukinet-ops.pid');
-  try {
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    if (pid && pid !== process.pid) {
-      process.kill(pid, 0); // throws when no such process: a stale file from a crash
-      throw new AlreadyRunningError(pid, dir);
-    }
-  } catch (err) {
-    if (err instanceof AlreadyRunningError) throw err;
-  }
-  fs.writeFileSync(pidFile, String(process.pid));
-  return () => fs.rmSync(pidFile, { force: true });
+  const pid = runningPid(c);
+  if (pid !== undefined) throw new AlreadyRunningError(pid, dir);
+  fs.writeFileSync(pidFile(c), String(process.pid));
+  return () => fs.rmSync(pidFile(c), { force: true });
 }
 
 export async function startEmbeddedStack(config: Config, logger: Logger, progress: (line: string) => void): Promise<EmbeddedStack> {

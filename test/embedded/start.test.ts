@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/db';
 import { runCliAsync } from '../support/cli';
 import { freePort } from '../support/ports';
 import { groupAlive, processesMentioning, startCli, until } from '../support/processes';
@@ -63,6 +65,21 @@ describe('npm start (the embedded stack)', () => {
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/<html/i);
 
+    // The incident commander declares from the command line (a client of the API).
+    const declared = await runCliAsync(
+      ['incident', 'declare', '--kind', 'failure', '--threat-level', '2', '--summary', '住基サーバ停止', '--observed', 'CS 端末から接続できない', '--detected-by-name', '佐藤 花子', '--detected-by-email', 'sato@katsuragi.example.jp'],
+      env,
+    );
+    expect(declared.stderr).toBe('');
+    expect(declared.stdout).toMatch(/^Declared: INC-\d{4}-0001 \(DECLARED\)/);
+    const badDeclare = await runCliAsync(['incident', 'declare', '--kind', 'alien'], env);
+    expect(badDeclare.status).toBe(2);
+    expect(badDeclare.stderr).toContain('kind:');
+    // The audit chain, checked through the running stack (PGlite serves one process).
+    const verified = await runCliAsync(['audit', 'verify'], env);
+    expect(verified.stdout).toContain('Audit log intact');
+    expect(verified.status).toBe(0);
+
     // The data folder belongs to one running stack at a time.
     const second = await runCliAsync(['start'], { ...env, PORT: String(await freePort()) });
     expect(second.status).toBe(1);
@@ -81,6 +98,15 @@ describe('npm start (the embedded stack)', () => {
     expect(await until(() => !groupAlive(first.child.pid!), 10_000)).toBe(true);
     expect(processesMentioning(dataDir)).toEqual([]);
     expect(fs.existsSync(path.join(dataDir, 'jukinet-ops.pid'))).toBe(false);
+
+    // With the stack stopped, audit verify opens the database itself; an edited row is found.
+    expect((await runCliAsync(['audit', 'verify'], env)).status).toBe(0);
+    const pg = await openDatabase({ engine: 'pglite', dataDir: path.join(dataDir, 'pglite') });
+    await sql`update audit_log set outcome = 'nothing happened' where seq = 1`.execute(pg.db);
+    await pg.close();
+    const tampered = await runCliAsync(['audit', 'verify'], env);
+    expect(tampered.status).toBe(1);
+    expect(tampered.stdout).toContain('row 1: content_changed');
 
     const again = startCli(['start'], env);
     await again.waitFor(/Press Ctrl-C to stop\./);

@@ -101,4 +101,52 @@ describe('emergency response on the dev server', () => {
     expect(open.tasks.every((t: { state: string }) => t.state === TaskState.OPEN)).toBe(true);
     expect(JSON.stringify(open)).not.toContain('token');
   });
+
+  it('declares from the console form, and lists what awaits an answer', async () => {
+    const form = await fetch(`${stack.baseUrl}/incidents/new`);
+    const html = await form.text();
+    const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0];
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1];
+    const fields = {
+      csrf: field('csrf'),
+      declarationId: field('declarationId'),
+      organisation: 'katsuragi',
+      kind: 'failure',
+      threatLevel: '2',
+      summary: '住基サーバの応答なし',
+      observed: '朝の稼働確認で CS 端末から接続できない',
+      detectedByName: '佐藤 花子',
+      detectedByEmail: 'sato@katsuragi.example.jp',
+      detectedAt: '2026-11-23T08:30',
+      awareAt: '2026-11-23T08:35',
+    };
+    const send = (f: Record<string, string>, withCookie = cookie) =>
+      fetch(`${stack.baseUrl}/incidents`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: withCookie }, body: new URLSearchParams(f).toString() });
+
+    const before = (await json(await fetch(`${stack.baseUrl}/api/incidents`))).incidents.length;
+    const missing = await send({ ...fields, summary: '', detectedByEmail: 'nope' });
+    expect(missing.status).toBe(400);
+    const page = await missing.text();
+    expect(page).toContain('有効なメールアドレスではありません');
+    expect(page).toContain('朝の稼働確認で'); // what was typed is kept
+    expect((await send(fields, '')).status).toBe(403); // no CSRF cookie
+    expect((await json(await fetch(`${stack.baseUrl}/api/incidents`))).incidents.length).toBe(before);
+
+    const ok = await send(fields);
+    expect(ok.status).toBe(303);
+    const location = ok.headers.get('location')!;
+    expect(location).toMatch(/^\/incidents\/katsuragi\/INC-2026-\d{4}$/);
+    // A double submit of the same form is the same incident.
+    expect((await send(fields)).headers.get('location')).toBe(location);
+    const detail = await (await fetch(`${stack.baseUrl}${location}`)).text();
+    expect(detail).toContain('住基サーバの応答なし');
+    expect(detail).toContain('2026年11月23日(月) 08:35');
+
+    const id = location.split('/').pop()!;
+    const tasks = await eventually(async () => {
+      const page = await (await fetch(`${stack.baseUrl}/tasks`)).text();
+      return page.includes(id) ? page : undefined;
+    }, 30_000, 'the new incident’s tasks');
+    expect(tasks).toContain('回答待ちの依頼');
+  });
 });

@@ -1,7 +1,9 @@
 import type { Check } from '../../domain/health';
 import type { OrganisationSummary } from '../../db/organisations';
 import { html, type Html } from '../html';
+import type { IncidentRow } from '../../db/incidents';
 import type { MessageKey, Translate } from '../i18n';
+import { statusLabel } from './incidents';
 
 const PART_KEYS: Record<Check['part'], MessageKey> = {
   temporal: 'partTemporal',
@@ -20,7 +22,7 @@ export function statusTable(checks: Check[], t: Translate): Html {
   )}</tbody></table>`;
 }
 
-export function homePage(o: { checks: Check[]; organisation?: OrganisationSummary; t: Translate }): Html {
+export function homePage(o: { checks: Check[]; organisation?: OrganisationSummary; incidents: IncidentRow[]; t: Translate }): Html {
   const { t } = o;
   return html`
 <section>
@@ -29,7 +31,14 @@ export function homePage(o: { checks: Check[]; organisation?: OrganisationSummar
 </section>
 <section>
   <h2>${t('procedures')}</h2>
-  <p class="empty">${t('noProcedures')}</p>
+  ${
+    o.incidents.length === 0
+      ? html`<p class="empty">${t('noProcedures')}</p>`
+      : html`<ul>${o.incidents.map(
+          (i) => html`<li><a href="/incidents/${i.organisation}/${i.incident_id}">${i.incident_id}</a> ${i.summary} — ${statusLabel(i.status, t)}</li>`,
+        )}</ul>`
+  }
+  <p><a href="/incidents/new">＋ ${t('declareIncident')}</a></p>
 </section>
 <section>
   <h2>${t('health')}</h2>

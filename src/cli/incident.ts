@@ -1,0 +1,65 @@
+// `jukinet-ops incident declare …`: the incident commander's command line. It is a client of the
+// API (POST /api/incidents), so it works the same against the embedded stack and production.
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { type Config, publicUrl } from '../config';
+import { declareIncidentSchema, INCIDENT_KINDS } from '../domain/incidents';
+import { formatIssuePath } from '../domain/profile';
+
+export const DECLARE_USAGE = `Usage: jukinet-ops incident declare --kind KIND --threat-level N --summary TEXT --observed TEXT
+         --detected-by-name NAME --detected-by-email EMAIL [--organisation KEY]
+         [--detected-at ISO] [--aware-at ISO] [--declaration-id UUID] [--api URL]
+  KIND: ${INCIDENT_KINDS.join(' | ')}   times default to now; --api defaults to PUBLIC_URL`;
+
+export async function incidentDeclare(args: string[], config: Config, out: (l: string) => void, err: (l: string) => void): Promise<number> {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: Object.fromEntries(
+        ['organisation', 'kind', 'threat-level', 'summary', 'observed', 'detected-by-name', 'detected-by-email', 'detected-at', 'aware-at', 'declaration-id', 'api'].map(
+          (k) => [k, { type: 'string' as const }],
+        ),
+      ),
+    }));
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${DECLARE_USAGE}`);
+    return 2;
+  }
+  const now = new Date().toISOString();
+  const body = {
+    organisation: values.organisation ?? config.DEMO_ORGANISATION,
+    kind: values.kind,
+    threatLevel: values['threat-level'],
+    summary: values.summary,
+    observed: values.observed,
+    detectedBy: { name: values['detected-by-name'], email: values['detected-by-email'] },
+    detectedAt: values['detected-at'] ?? now,
+    awareAt: values['aware-at'] ?? values['detected-at'] ?? now,
+    // The same id on a retried command returns the same incident instead of a second one.
+    declarationId: values['declaration-id'] ?? randomUUID(),
+  };
+  const checked = declareIncidentSchema.safeParse(body);
+  if (!checked.success) {
+    for (const i of checked.error.issues) err(`${formatIssuePath(i.path)}: ${i.message}`);
+    err(`\n${DECLARE_USAGE}`);
+    return 2;
+  }
+  const api = (values.api ?? publicUrl(config)).replace(/\/$/, '');
+  let res: Response;
+  try {
+    res = await fetch(`${api}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(checked.data) });
+  } catch (e) {
+    err(`cannot reach the API at ${api}: ${(e as Error).cause ?? (e as Error).message} (is jukinet-ops running? try npm start)`);
+    return 1;
+  }
+  const reply = (await res.json().catch(() => ({}))) as { incidentId?: string; status?: string; message?: string; issues?: Array<{ path: string; message: string }>; links?: { console: string } };
+  if (!res.ok) {
+    err(`${res.status}: ${reply.message ?? 'request failed'}`);
+    for (const i of reply.issues ?? []) err(`  ${i.path}: ${i.message}`);
+    return 1;
+  }
+  out(`${res.status === 201 ? 'Declared' : 'Already declared'}: ${reply.incidentId} (${reply.status})`);
+  out(`  ${api}${reply.links?.console ?? ''}`);
+  return 0;
+}
