@@ -10,7 +10,7 @@ import { listIncidents } from '../db/incidents';
 import { getOrganisation } from '../db/organisations';
 import type { Check } from '../domain/health';
 import type { Outbox } from '../embedded/outbox';
-import { escapeHtml, html, type Html, page } from './html';
+import { html, type Html, page } from './html';
 import { errorHandler, HttpError, locals, localeMiddleware, notFound } from './http';
 import { auditRouter } from './routes/audit';
 import { healthRouter } from './routes/health';
@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
           e.issues.length > 0 ? html`<ul class="issues">${e.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>` : ''
         }<p><a href="/">${t('navHome')}</a></p></section>`);
       },
-      (err) => logger.error('Request failed', { error: err instanceof Error ? err.stack : escapeHtml(String(err)) }),
+      (err) => logger.error('Request failed', { error: err instanceof Error ? err.stack : String(err) }),
     ),
   );
   return app;
