@@ -24,8 +24,14 @@ export async function declareIncident(deps: IncidentServiceDeps, d: DeclareIncid
     const existing = await getIncidentByDeclaration(db, d.declarationId);
     if (existing) return { incident: existing, created: false };
   }
-  if (!(await getOrganisation(db, d.organisation))) {
+  const profile = await getOrganisation(db, d.organisation);
+  if (!profile) {
     throw new HttpError(404, 'not_found', `organisation ${d.organisation} is not loaded`, [{ path: 'body.organisation', message: `組織 ${d.organisation} は登録されていません` }]);
+  }
+  const levels = profile.threatLevels.map((l) => l.level);
+  if (!levels.includes(d.threatLevel)) {
+    const message = `${profile.organisation.name}の脅威度は ${levels.map((l) => `L${l}`).join(', ')} です`;
+    throw new HttpError(400, 'validation_failed', `body.threatLevel: ${message}`, [{ path: 'body.threatLevel', message }]);
   }
   const incident = await insertIncident(db, { ...d, declarationId: d.declarationId ?? randomUUID() }, via, (id) => emergencyWorkflowId(d.organisation, id));
   try {

@@ -35,6 +35,9 @@ describe('emergency response on the dev server', () => {
     expect(bad.status).toBe(400);
     const body = await json(bad);
     expect(body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.detectedBy.email', 'body.detectedBy.name', 'body.kind', 'body.threatLevel']);
+    const offScale = await post(declaration({ threatLevel: 7 }));
+    expect(offScale.status).toBe(400);
+    expect((await json(offScale)).issues).toEqual([{ path: 'body.threatLevel', message: expect.stringContaining('L1, L2, L3') }]);
     const unknown = await post(declaration({ organisation: 'atlantis' }));
     expect(unknown.status).toBe(404);
     expect(await listTasks(stack.appDb.db, { organisation: 'atlantis' })).toEqual([]);
