@@ -25,9 +25,13 @@ export async function upsertOrganisations(
   });
 }
 
+export async function listProfiles(db: Kysely<Database>): Promise<OrganisationProfile[]> {
+  const rows = await db.selectFrom('organisations').select('profile').orderBy('key').execute();
+  return rows.map((r) => r.profile);
+}
+
 export async function listOrganisations(db: Kysely<Database>): Promise<OrganisationSummary[]> {
-  const rows = await db.selectFrom('organisations').select(['key', 'name', 'profile']).orderBy('key').execute();
-  return rows.map((r) => ({ key: r.key, name: r.name, kind: r.profile.organisation.kind }));
+  return (await listProfiles(db)).map(({ organisation: o }) => ({ key: o.key, name: o.name, kind: o.kind }));
 }
 
 export async function getOrganisation(db: Kysely<Database>, key: string): Promise<OrganisationProfile | undefined> {

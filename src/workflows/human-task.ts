@@ -6,7 +6,7 @@ import { allHandlersFinished, condition, proxyActivities, setHandler, uuid4, wor
 // Only import the activity types
 import type { Activities } from '../activities';
 import { type HumanTaskOutcome, type HumanTaskRequest, NOTE_MAX, type TaskDecision } from '../domain/tasks';
-import { decideUpdate, taskStatusQuery } from './messages';
+import { decideUpdate } from './messages';
 
 const { openTask, remindTask, moveTask, recordDecision } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -16,7 +16,7 @@ const { openTask, remindTask, moveTask, recordDecision } = proxyActivities<Activ
 /** After the last person of the chain was asked, remind them each window, at most this often. */
 const MAX_FINAL_REMINDERS = 10;
 
-export const newTaskId = () => uuid4().replace(/-/g, '').slice(0, 20);
+const newTaskId = () => uuid4().replace(/-/g, '').slice(0, 20);
 
 export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOutcome> {
   let current: { taskId: string; index: number } | undefined;
@@ -49,7 +49,6 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
       },
     },
   );
-  setHandler(taskStatusQuery, () => ({ currentTaskId: current?.taskId, asked: (current?.index ?? -1) + 1, decision }));
 
   for (let index = 0; index < request.chain.length && !decided(); index++) {
     const previous = current;

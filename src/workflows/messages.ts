@@ -16,13 +16,6 @@ export interface DecideInput {
 /** Records a person's answer to a task; the validator refuses a moved, decided or unknown-option answer. */
 export const decideUpdate = defineUpdate<TaskDecision, [DecideInput]>('decide');
 
-export interface HumanTaskStatus {
-  currentTaskId?: string;
-  asked: number;
-  decision?: TaskDecision;
-}
-export const taskStatusQuery = defineQuery<HumanTaskStatus>('taskStatus');
-
 export const incidentStatusQuery = defineQuery<IncidentStatus>('incidentStatus');
 
 // Search attributes: an operator finds incidents in the Temporal Web UI by these.

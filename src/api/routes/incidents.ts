@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { auditTrail } from '../../db/audit';
 import { findIncidentsById, getIncident, type IncidentRow, listIncidents } from '../../db/incidents';
-import { listOrganisations, getOrganisation } from '../../db/organisations';
+import { listProfiles } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
@@ -124,8 +124,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       csrf = newCsrfCookie();
       res.cookie(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', path: '/incidents', secure: req.secure });
     }
-    const orgs = await listOrganisations(db);
-    const organisations = (await Promise.all(orgs.map(async (o) => ({ ...o, profile: (await getOrganisation(db, o.key))! })))).filter((o) => o.profile);
+    const organisations = (await listProfiles(db)).map((profile) => ({ key: profile.organisation.key, name: profile.organisation.name, profile }));
     res.status(status).send(
       renderPage(
         req,
