@@ -64,3 +64,12 @@ describe('configuration', () => {
     expect(shown).toContain('DATABASE_URL=postgres://app:********@db:5432/app');
   });
 });
+
+describe('validation messages speak the operator\'s language', () => {
+  it('reports a bad number in Japanese, not zod\'s English', () => {
+    const e = problems({ PORT: '-1' });
+    expect(e).toEqual([expect.objectContaining({ variable: 'PORT' })]);
+    expect(e[0]!.message).not.toMatch(/Too small|expected/i);
+    expect(e[0]!.message).toMatch(/[ぁ-んァ-ン一-龥]/);
+  });
+});

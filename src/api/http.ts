@@ -1,7 +1,7 @@
 // The HTTP plumbing every router shares: the locale of a request, one validation middleware that
 // keeps the parsed value and names each field in error, and one error handler.
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { type ZodType, z } from 'zod';
+import { englishMessages, type ZodType, z } from '../domain/zod';
 import { formatIssuePath } from '../domain/profile';
 import { type Locale, LOCALES, type Translate, translator } from './i18n';
 
@@ -72,7 +72,7 @@ export function validate<S extends Schemas>(schemas: S): RequestHandler {
     const valid: Record<string, unknown> = {};
     const issues: Issue[] = [];
     for (const part of Object.keys(schemas) as Part[]) {
-      const r = schemas[part]!.safeParse(req[part] ?? {});
+      const r = schemas[part]!.safeParse(req[part] ?? {}, locals(res).locale === 'en' ? { error: englishMessages } : undefined);
       if (r.success) valid[part] = r.data;
       else issues.push(...r.error.issues.map((i) => ({ path: formatIssuePath([part, ...i.path]), message: i.message })));
     }

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseEnv } from 'node:util';
-import { z } from 'zod';
+import { z } from '../domain/zod';
 import { ORGANISATION_KEY_PATTERN } from '../domain/articles';
 import { DURATION_PATTERN } from '../domain/duration';
 

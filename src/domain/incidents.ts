@@ -1,6 +1,6 @@
 // Incidents (インシデント) of the emergency response plan: the kinds of DOMAIN.md, business ids
 // per organisation and year, and what a declaration must carry.
-import { z } from 'zod';
+import { z } from './zod';
 import { ORGANISATION_KEY_PATTERN } from './articles';
 
 export const INCIDENT_KINDS = ['failure', 'misconduct', 'leak', 'disaster'] as const;

@@ -2,7 +2,7 @@
 // DOMAIN.md to positions and people, names the council, the contacts, the report targets, the
 // response windows, the threat-level scale and the articles each procedure step rests on.
 // Every object is strict, so a misspelt key is reported instead of silently ignored.
-import { z } from 'zod';
+import { z } from './zod';
 import { ARTICLE_REF_PATTERN, ORGANISATION_KEY_PATTERN } from './articles';
 import { DURATION_PATTERN, parseDuration } from './duration';
 import { PROCEDURE_STEPS } from './procedures';

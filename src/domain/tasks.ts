@@ -1,7 +1,7 @@
 // Human tasks (人への依頼): a procedure asks a person to acknowledge, or to decide among named
 // options with a reason. If the person does not act within the window, they are reminded, and
 // then the task moves to the next person in the chain (the substitute / 代理者).
-import { z } from 'zod';
+import { z } from './zod';
 import type { ProcedureStep } from './procedures';
 import type { RoleKey } from './roles';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import { z } from '../../domain/zod';
 import { auditTrail } from '../../db/audit';
 import { findIncidentsById, getIncident, type IncidentRow, listIncidents } from '../../db/incidents';
 import { listProfiles } from '../../db/organisations';

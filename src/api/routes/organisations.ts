@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import { z } from '../../domain/zod';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { getOrganisation, listOrganisations } from '../../db/organisations';
 import type { AppDeps, RenderPage } from '../app';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { z } from 'zod';
+import { z } from '../../domain/zod';
 import { OUTBOX_ID_PATTERN, type Outbox } from '../../embedded/outbox';
 import type { RenderPage } from '../app';
 import { HttpError, locals, notFound, valid, validate } from '../http';

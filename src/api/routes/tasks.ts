@@ -1,7 +1,7 @@
 // "My tasks": the open tasks, in the console and as `GET /api/tasks`.
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import { z } from '../../domain/zod';
 import type { Database } from '../../db/schema';
 import { listTasks, type TaskRow } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
