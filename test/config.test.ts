@@ -73,3 +73,12 @@ describe('validation messages speak the operator\'s language', () => {
     expect(e[0]!.message).toMatch(/[ぁ-んァ-ン一-龥]/);
   });
 });
+
+describe('durations are bounded to what makes sense', () => {
+  it.each(['0s', '30m', '91d', '99999999999999999999d'])('refuses TASK_LINK_TTL=%s, naming it', (ttl) => {
+    expect(problems({ TASK_LINK_TTL: ttl })).toEqual([expect.objectContaining({ variable: 'TASK_LINK_TTL' })]);
+  });
+  it('accepts a week', () => {
+    expect(loadConfig({ TASK_LINK_TTL: '7d' }, NO_FILE).TASK_LINK_TTL).toBe('7d');
+  });
+});

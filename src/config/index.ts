@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from '../domain/zod';
 import { ORGANISATION_KEY_PATTERN } from '../domain/articles';
-import { DURATION_PATTERN } from '../domain/duration';
+import { boundedDuration, DURATION_BOUNDS } from '../domain/duration';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalText = z.string().trim().min(1).optional();
@@ -76,7 +76,7 @@ export const configSchema = z
       })
       .optional(),
     /** How long a link in a task email stays valid. */
-    TASK_LINK_TTL: z.string().regex(DURATION_PATTERN, { error: '期間の形式が正しくありません（例: 7d）' }).default('7d'),
+    TASK_LINK_TTL: boundedDuration(DURATION_BOUNDS.taskLink).default('7d'),
   })
   .superRefine((c, ctx) => {
     const cert = c.TEMPORAL_TLS_CERT_PATH;

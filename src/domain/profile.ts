@@ -4,7 +4,7 @@
 // Every object is strict, so a misspelt key is reported instead of silently ignored.
 import { z } from './zod';
 import { ARTICLE_REF_PATTERN, ORGANISATION_KEY_PATTERN } from './articles';
-import { DURATION_PATTERN, parseDuration } from './duration';
+import { boundedDuration, DURATION_BOUNDS, parseDuration } from './duration';
 import { PROCEDURE_STEPS } from './procedures';
 import { REQUIRED_ROLES, ROLE_KEYS, SINGLE_HOLDER_ROLES } from './roles';
 
@@ -15,7 +15,7 @@ const roleKey = z.enum(ROLE_KEYS, {
 const articleRef = z.string().regex(ARTICLE_REF_PATTERN, {
   error: '条項参照の形式が正しくありません（例: katsuragi:3.4）',
 });
-const duration = z.string().regex(DURATION_PATTERN, { error: '期間の形式が正しくありません（例: 30m, 2h, 1d）' });
+const duration = boundedDuration(DURATION_BOUNDS.responseWindow);
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: '時刻は HH:MM で書いてください' });
 const phone = z.string().regex(/^\+?[0-9][0-9-]{5,19}$/, { error: '電話番号の形式が正しくありません' });
 

@@ -102,6 +102,12 @@ describe('a broken profile', () => {
     expect(problemsOf(p).map((x) => x.path)).toContain('responseWindows.acknowledgement.escalateAfter');
   });
 
+  it.each(['0m', '31d', '99999999999999999999d'])('rejects a response window of %s, out of bounds', (d) => {
+    const p = base();
+    p.responseWindows.decision.remindAfter = d;
+    expect(problemsOf(p)).toContainEqual(expect.objectContaining({ path: 'responseWindows.decision.remindAfter' }));
+  });
+
   it('rejects a malformed article reference and an unknown procedure step', () => {
     const p = base();
     p.council.articles = ['第3条'];
