@@ -82,3 +82,40 @@ describe('durations are bounded to what makes sense', () => {
     expect(loadConfig({ TASK_LINK_TTL: '7d' }, NO_FILE).TASK_LINK_TTL).toBe('7d');
   });
 });
+
+describe('values that would pass a loose check and then break the product', () => {
+  it('refuses PORT=0: the console would listen elsewhere than its links say', () => {
+    expect(problems({ PORT: '0' }).map((p) => p.variable)).toEqual(['PORT']);
+  });
+
+  it('refuses a HOST that is no host name or address', () => {
+    expect(problems({ HOST: 'not a host' }).map((p) => p.variable)).toEqual(['HOST']);
+    expect(loadConfig({ HOST: '0.0.0.0' }, NO_FILE).HOST).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '::' }, NO_FILE).HOST).toBe('::');
+    expect(loadConfig({ HOST: 'ops.example.lg.jp' }, NO_FILE).HOST).toBe('ops.example.lg.jp');
+  });
+
+  it('refuses two signing keys with one id', () => {
+    const secret = Buffer.alloc(32, 7).toString('base64');
+    const e = problems({ TOKEN_SIGNING_KEYS: `k1:${secret},k1:${secret}` });
+    expect(e).toEqual([expect.objectContaining({ variable: 'TOKEN_SIGNING_KEYS' })]);
+    expect(e[0]!.message).toContain('k1');
+  });
+
+  it('says that the scheme is wrong for SMTP_URL=http://…', () => {
+    const [p] = problems({ SMTP_URL: 'http://relay.example.jp:587' });
+    expect(p).toEqual(expect.objectContaining({ variable: 'SMTP_URL' }));
+    expect(p!.message).toContain('smtp://');
+    expect(p!.message).toContain('スキーム');
+  });
+
+  it('masks passwords in a URL\'s query string too', () => {
+    const c = loadConfig(
+      { DATABASE_URL: 'postgres://app@db:5432/app?sslmode=require&password=qs-secret&sslpassword=key-secret' },
+      NO_FILE,
+    );
+    const shown = describeConfig(c).map(([k, v]) => `${k}=${v}`).join('\n');
+    expect(shown).not.toMatch(/qs-secret|key-secret/);
+    expect(shown).toContain('sslmode=require');
+  });
+});

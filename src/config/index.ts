@@ -8,7 +8,16 @@ import { z } from '../domain/zod';
 import { ORGANISATION_KEY_PATTERN } from '../domain/articles';
 import { boundedDuration, DURATION_BOUNDS } from '../domain/duration';
 
-const port = z.coerce.number().int().min(0).max(65535);
+// Port 0 would make the OS pick one, while links in emails name the configured port.
+const port = z.coerce.number().int().min(1).max(65535);
+const url = (schemes: string[]) =>
+  z.url({
+    protocol: new RegExp(`^(${schemes.join('|')})$`),
+    error: (iss) =>
+      typeof iss.input === 'string' && URL.canParse(iss.input)
+        ? `スキームが正しくありません（${schemes.map((s) => `${s}://`).join(' または ')} で指定してください）`
+        : `URL の形式が正しくありません（例: ${schemes[0]}://…）`,
+  });
 const optionalText = z.string().trim().min(1).optional();
 const bool = z.stringbool();
 
@@ -22,14 +31,14 @@ export const configSchema = z
     /** The organisation the console opens on in the embedded demo. */
     DEMO_ORGANISATION: z.string().regex(ORGANISATION_KEY_PATTERN).default('katsuragi'),
 
-    HOST: z.string().min(1).default('127.0.0.1'),
+    HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'ホスト名または IP アドレスを指定してください' }).default('127.0.0.1'),
     PORT: port.default(3000),
     /** The address people reach the console at; links in emails are built from it. */
-    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    PUBLIC_URL: url(['https', 'http']).optional(),
     DEFAULT_LOCALE: z.enum(['ja', 'en']).default('ja'),
 
     /** PostgreSQL; when unset, embedded PGlite in DATA_DIR. */
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATABASE_URL: url(['postgres', 'postgresql']).optional(),
 
     /** A Temporal cluster (host:port); when unset, the embedded dev server is started. */
     TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, { error: 'host:port で指定してください' }).optional(),
@@ -42,7 +51,7 @@ export const configSchema = z
     TEMPORAL_TLS_SERVER_NAME: optionalText,
     TEMPORAL_API_KEY: optionalText,
     /** Where operators find the Temporal Web UI of a cluster (printed and linked from the console). */
-    TEMPORAL_UI_URL: z.url().optional(),
+    TEMPORAL_UI_URL: url(['https', 'http']).optional(),
     /** Ports of the embedded dev server. */
     TEMPORAL_DEV_PORT: port.default(7233),
     TEMPORAL_DEV_UI_PORT: port.default(8233),
@@ -50,7 +59,7 @@ export const configSchema = z
     TEMPORAL_TEST_SERVER_PATH: optionalText,
 
     /** A real relay, `smtp://user:pass@host:587` or `smtps://…`; when unset, the embedded SMTP sink. */
-    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    SMTP_URL: url(['smtp', 'smtps']).optional(),
     SMTP_SINK_PORT: port.default(2525),
     MAIL_FROM: z.string().min(3).default('jukinet-ops <jukinet-ops@localhost>'),
 
@@ -72,6 +81,12 @@ export const configSchema = z
             return z.NEVER;
           }
         }
+        const ids = keys.map((k) => k.id);
+        const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+        if (repeated !== undefined) {
+          ctx.addIssue({ code: 'custom', message: `鍵 ID ${repeated} が重複しています（鍵ごとに別の ID にしてください）` });
+          return z.NEVER;
+        }
         return keys;
       })
       .optional(),
@@ -92,9 +107,11 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-/** Variables whose values are never printed. SMTP_URL and DATABASE_URL may carry a password. */
+/** Variables whose values are never printed. URLs may carry a password, in their userinfo or query. */
 const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS']);
-const URL_WITH_CREDENTIALS_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL']);
+const URL_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'TEMPORAL_UI_URL']);
+/** Query parameters that carry secrets, e.g. libpq's `password` and `sslpassword`, `api_key`, `token`. */
+const SECRET_PARAM = /pass|secret|token|key/i;
 
 export class ConfigError extends Error {
   constructor(readonly problems: Array<{ variable: string; message: string }>) {
@@ -151,7 +168,7 @@ export function describeConfig(c: Config): Array<[string, string]> {
     const v = c[k];
     if (v === undefined) return [k, '(unset)'];
     if (SECRET_KEYS.has(k)) return [k, '********'];
-    if (URL_WITH_CREDENTIALS_KEYS.has(k)) return [k, maskUrlPassword(String(v))];
+    if (URL_KEYS.has(k)) return [k, maskUrlPassword(String(v))];
     return [k, String(v)];
   });
 }
@@ -160,6 +177,9 @@ export function maskUrlPassword(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '********';
+    for (const name of [...u.searchParams.keys()]) {
+      if (SECRET_PARAM.test(name)) u.searchParams.set(name, '********');
+    }
     return u.toString();
   } catch {
     return '********';
