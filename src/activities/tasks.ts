@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../db/audit';
 import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
-import { countReminder, getTask, insertTask, markDecided, markMoved, replaceTokenHash } from '../db/tasks';
+import { addTaskLink, countReminder, getTask, insertTask, markDecided, markMoved } from '../db/tasks';
 import { composeTaskMail, type TaskMailPurpose } from '../domain/task-mail';
 import { type Assignee, type HumanTaskRequest, type TaskDecision, taskDeadlines } from '../domain/tasks';
 import { type MailTransport, sendMailOnce } from '../mail';
@@ -95,17 +95,18 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       });
     },
 
-    async remindTask(o: { request: HumanTaskRequest; taskId: string; reminder: number }): Promise<void> {
+    /**
+     * Reminds the person with a fresh link, valid for a full TTL from `at` (the workflow's time, so a
+     * retry signs the very same link); the links sent before keep working until their own expiry.
+     * A person back from a long holiday can always answer an open task from the newest email.
+     */
+    async remindTask(o: { request: HumanTaskRequest; taskId: string; reminder: number; at?: number }): Promise<void> {
       const task = await getTask(db, o.taskId);
       if (!task) throw new Error(`task ${o.taskId} not found`);
-      // The reminder carries the same link: the key that signed it is the one whose token hashes
-      // to the stored hash. Were that key retired meanwhile, a new link replaces the old one.
-      const expiresAt = task.token_expires_at.getTime();
-      let token = deps.signingKeys.map((k) => sign(o.taskId, task.assignee, expiresAt, k)).find((t) => tokenHash(t) === task.token_hash);
-      if (!token) {
-        token = sign(o.taskId, task.assignee, expiresAt);
-        await replaceTokenHash(db, o.taskId, tokenHash(token));
-      }
+      // Reminders scheduled before links were renewed carry no `at`: they keep the newest link's expiry.
+      const expiresAt = o.at === undefined ? task.token_expires_at.getTime() : expiryFor(o.at);
+      const token = sign(o.taskId, task.assignee, expiresAt);
+      await addTaskLink(db, o.taskId, tokenHash(token), new Date(expiresAt));
       await email(o.request, { token, assignee: task.assignee, dueAt: task.due_at.getTime(), expiresAt }, { kind: 'reminder', reminder: o.reminder }, `${o.taskId}/reminder-${o.reminder}`);
       await countReminder(db, o.taskId, o.reminder);
       await appendAudit(db, {

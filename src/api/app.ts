@@ -32,6 +32,8 @@ export interface AppDeps {
   /** The SMTP sink's outbox, when the embedded sink is in use. */
   outbox?: Outbox;
   logger: Logger;
+  /** The clock task links expire by; the real one unless a test moves it. */
+  now?: () => number;
 }
 
 export type RenderPage = (req: Request, res: Response, title: string, body: Html) => string;
@@ -56,7 +58,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ health }));
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
-  app.use(taskLinksRouter({ db, client, signingKeys, renderPage }));
+  app.use(taskLinksRouter({ db, client, signingKeys, renderPage, ...(deps.now ? { now: deps.now } : {}) }));
   app.use(tasksRouter({ db, renderPage }));
   app.use(auditRouter({ db }));
   app.use(

@@ -101,6 +101,22 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_task_links': {
+    async up(db: Kysely<any>) {
+      // Every link a task was sent with: a reminder carries a fresh one, and the older ones keep
+      // working until their own expiry. `tasks.token_hash` stays the newest.
+      await db.schema
+        .createTable('task_links')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('issued_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('task_links_task').on('task_links').column('task_id').execute();
+      await sql`insert into task_links (token_hash, task_id, expires_at, issued_at)
+                select token_hash, task_id, token_expires_at, created_at from tasks`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

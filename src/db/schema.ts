@@ -26,6 +26,14 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** A link a task was sent with (only its hash), valid until its own expiry. */
+export interface TaskLinkTable {
+  token_hash: string;
+  task_id: string;
+  expires_at: Date;
+  issued_at: Generated<Date>;
+}
+
 export interface TaskTable {
   task_id: string;
   case_id: string;
@@ -86,6 +94,7 @@ export interface Database {
   organisations: OrganisationTable;
   audit_log: AuditLogTable;
   tasks: TaskTable;
+  task_links: TaskLinkTable;
   sent_mail: SentMailTable;
   incident_counters: IncidentCounterTable;
   incidents: IncidentTable;

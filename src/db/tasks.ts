@@ -47,14 +47,36 @@ export async function insertTask(db: Kysely<Database>, t: NewTask): Promise<void
     })
     .onConflict((oc) => oc.column('task_id').doNothing())
     .execute();
+  await addTaskLink(db, t.taskId, t.tokenHash, t.tokenExpiresAt);
+}
+
+/** Records a further link for a task; the task keeps the newest. A retry changes nothing. */
+export async function addTaskLink(db: Kysely<Database>, taskId: string, hash: string, expiresAt: Date): Promise<void> {
+  await db
+    .insertInto('task_links')
+    .values({ token_hash: hash, task_id: taskId, expires_at: expiresAt })
+    .onConflict((oc) => oc.column('token_hash').doNothing())
+    .execute();
+  await db
+    .updateTable('tasks')
+    .set({ token_hash: hash, token_expires_at: expiresAt, updated_at: new Date() })
+    .where('task_id', '=', taskId)
+    .where('token_expires_at', '<', expiresAt)
+    .execute();
 }
 
 export function getTask(db: Kysely<Database>, taskId: string): Promise<TaskRow | undefined> {
   return db.selectFrom('tasks').selectAll().where('task_id', '=', taskId).executeTakeFirst();
 }
 
+/** The task any of whose links hashes to `hash`. */
 export function getTaskByTokenHash(db: Kysely<Database>, hash: string): Promise<TaskRow | undefined> {
-  return db.selectFrom('tasks').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+  return db
+    .selectFrom('task_links')
+    .innerJoin('tasks', 'tasks.task_id', 'task_links.task_id')
+    .selectAll('tasks')
+    .where('task_links.token_hash', '=', hash)
+    .executeTakeFirst();
 }
 
 export async function markMoved(db: Kysely<Database>, taskId: string, to: { taskId: string; name: string; title: string }): Promise<void> {
@@ -90,8 +112,4 @@ export function listTasks(
   if (filter.organisation) q = q.where('organisation', '=', filter.organisation);
   if (filter.caseId) q = q.where('case_id', '=', filter.caseId);
   return q.orderBy('created_at').orderBy('task_id').execute();
-}
-
-export async function replaceTokenHash(db: Kysely<Database>, taskId: string, hash: string): Promise<void> {
-  await db.updateTable('tasks').set({ token_hash: hash, updated_at: new Date() }).where('task_id', '=', taskId).execute();
 }

@@ -62,11 +62,11 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
       askedAt: Date.now(),
     });
     if (await condition(decided, request.remindAfterMs)) break;
-    await remindTask({ request, taskId: current.taskId, reminder: 1 });
+    await remindTask({ request, taskId: current.taskId, reminder: 1, at: Date.now() });
     if (await condition(decided, request.escalateAfterMs - request.remindAfterMs)) break;
   }
   for (let reminder = 2; !decided() && reminder <= MAX_FINAL_REMINDERS; reminder++) {
-    if (!(await condition(decided, request.escalateAfterMs))) await remindTask({ request, taskId: current!.taskId, reminder });
+    if (!(await condition(decided, request.escalateAfterMs))) await remindTask({ request, taskId: current!.taskId, reminder, at: Date.now() });
   }
   await condition(decided);
   await recordDecision({ request, decision: decision! });

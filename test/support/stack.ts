@@ -34,7 +34,10 @@ export interface TestStack {
 
 const logger = new DefaultLogger('WARN');
 
-export async function startTestStack(env: TestWorkflowEnvironment, o: { taskQueue: string }): Promise<TestStack> {
+export async function startTestStack(
+  env: TestWorkflowEnvironment,
+  o: { taskQueue: string; config?: Record<string, string>; now?: () => number },
+): Promise<TestStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-stack-'));
   const sink: SmtpSink = await startSmtpSink({ port: 0, outboxDir: path.join(dataDir, 'outbox') });
   const port = await freePort();
@@ -46,6 +49,7 @@ export async function startTestStack(env: TestWorkflowEnvironment, o: { taskQueu
       SMTP_SINK_PORT: String(sink.port),
       TEMPORAL_TASK_QUEUE: o.taskQueue,
       TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      ...o.config,
     },
     '/nonexistent/.env',
   );
@@ -57,7 +61,7 @@ export async function startTestStack(env: TestWorkflowEnvironment, o: { taskQueu
   const running = worker.run();
   const health = async (): Promise<Check[]> => [];
   const outbox = new Outbox(path.join(dataDir, 'outbox'));
-  const app = createApp({ config, appDb, client: env.client, signingKeys, health, outbox, logger });
+  const app = createApp({ config, appDb, client: env.client, signingKeys, health, outbox, logger, ...(o.now ? { now: o.now } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });

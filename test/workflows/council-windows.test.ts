@@ -11,16 +11,22 @@ import { json } from '../support/http';
 import { timeSkippingServer } from '../support/temporal';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
 import { declaration } from '../support/declarations';
+import type { OutboxMessage } from '../../src/embedded/outbox';
 
 jest.setTimeout(120_000);
 
 describe('council windows on the time-skipping server', () => {
   let env: TestWorkflowEnvironment;
   let stack: TestStack;
+  // The API checks link expiry by a clock that follows the server's skipped time.
+  let skew = 0;
+  const followServerClock = async () => {
+    skew = (await env.currentTimeMs()) - Date.now();
+  };
 
   beforeAll(async () => {
     env = await timeSkippingServer();
-    stack = await startTestStack(env, { taskQueue: `windows-${Date.now()}` });
+    stack = await startTestStack(env, { taskQueue: `windows-${Date.now()}`, config: { TASK_LINK_TTL: '1h' }, now: () => Date.now() + skew });
   });
   afterAll(async () => {
     await stack?.close();
@@ -38,7 +44,10 @@ describe('council windows on the time-skipping server', () => {
 
     await env.sleep('15 minutes');
     const [reminder] = await stack.waitForMail((m) => m.to.includes('fukuchoucho@') && m.subject.startsWith('【再送】'));
-    expect(linkIn(reminder)).toBe(linkIn(firstAsk)); // the same link, still valid
+    // A fresh link; the first one still works too.
+    expect(linkIn(reminder)).not.toBe(linkIn(firstAsk));
+    await followServerClock();
+    for (const link of [linkIn(firstAsk), linkIn(reminder)]) expect((await openTaskPage(link)).csrf).toBeDefined();
     expect((await chairTasks())[0].state).toBe(TaskState.OPEN);
 
     await env.sleep('15 minutes');
@@ -46,6 +55,7 @@ describe('council windows on the time-skipping server', () => {
     expect(actingAsk.text).toContain('中西 弘（副町長）から期限までに回答がなかったため');
     expect((await chairTasks())[0].state).toBe(TaskState.MOVED);
 
+    await followServerClock();
     // The chair opens the original link late: it says who has the task now, and changes nothing.
     const late = await openTaskPage(linkIn(firstAsk));
     expect(late.status).toBe(200);
@@ -63,5 +73,37 @@ describe('council windows on the time-skipping server', () => {
     expect(chairRow.articles).toContain('katsuragi:3.3');
     expect(trail.some((a) => a.outcome.includes('督促（1回目）'))).toBe(true);
     expect(trail.some((a) => a.outcome.includes('から期限内に回答がなく') && a.outcome.includes('管財情報課長'))).toBe(true);
+  });
+
+  it('a reminder sent after the first link expired carries a link that works', async () => {
+    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    expect(r.status).toBe(201);
+    const { incidentId } = await json(r);
+    const acting = 'kanzaijoho-kacho@katsuragi.example.jp';
+    // 管財情報課長 is a council member too: the chair's task is the one on the chair's workflow.
+    const chairTaskOfActing = async () =>
+      (await listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: acting })).find((t) => t.workflow_id.endsWith('/chair-1'));
+    const mailFor = (taskId: string, subject: string) => (m: OutboxMessage) => m.subject.startsWith(subject) && linkIn(m).includes(`.${taskId}.`);
+
+    // The chair does not answer; after 30 minutes the acting chair is asked (link valid 1 hour),
+    // reminded at 45 minutes, and again each 30 minutes once the chain has run out.
+    await stack.waitForMail((m) => m.to.includes('fukuchoucho@') && m.text.includes(incidentId));
+    await env.sleep('30 minutes');
+    const task = await eventually(chairTaskOfActing, 30_000, "the acting chair's task");
+    const [actingAsk] = await stack.waitForMail(mailFor(task.task_id, '【要回答】'));
+    await env.sleep('60 minutes');
+    const [, latest] = await stack.waitForMail(mailFor(task.task_id, '【再送'), 2);
+    await env.sleep('5 minutes');
+    await followServerClock();
+
+    // 95 minutes on: the first link (sent at 30, valid 1 hour) has expired and says what to do.
+    const expired = await openTaskPage(linkIn(actingAsk!));
+    expect(expired.status).toBe(410);
+    expect(expired.html).toContain('いちばん新しいメールのリンク');
+    // The newest reminder's link works, and the answer is recorded.
+    const page = await openTaskPage(linkIn(latest!));
+    expect(page.status).toBe(200);
+    expect((await postTaskForm(linkIn(latest!), { option: 'attend', note: '', csrf: page.csrf! }, page.cookie)).status).toBe(303);
+    expect((await chairTaskOfActing())?.state).toBe(TaskState.DECIDED);
   });
 });

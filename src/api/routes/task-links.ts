@@ -22,6 +22,8 @@ export interface TaskLinkDeps {
   renderPage: RenderPage;
   /** How long the POST waits for the workflow before saying "try again". */
   updateTimeoutMs?: number;
+  /** The clock links expire by (tests move it with a time-skipping server). */
+  now?: () => number;
 }
 
 type Resolved = { ok: true; task: TaskRow; hash: string } | { ok: false; status: number; title: MessageKey; body: MessageKey };
@@ -31,7 +33,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
   const r = Router();
 
   async function resolve(token: string): Promise<Resolved> {
-    const check = verifyTaskToken(token, signingKeys, Date.now());
+    const check = verifyTaskToken(token, signingKeys, (deps.now ?? Date.now)());
     if (!check.ok) {
       return check.reason === 'expired'
         ? { ok: false, status: 410, title: 'linkExpiredTitle', body: 'linkExpiredBody' }
