@@ -12,13 +12,20 @@ import { generateSigningKey, type SigningKey } from './tokens';
 
 let installed: Logger | undefined;
 
+/** Log metadata as JSON; an Error shows its name, message and cause (JSON.stringify gives `{}`). */
+export function formatLogMeta(meta: Record<string, unknown>): string {
+  return JSON.stringify(meta, (_key, value: unknown) =>
+    value instanceof Error ? { name: value.name, message: value.message, ...(value.cause !== undefined ? { cause: value.cause } : {}) } : value,
+  );
+}
+
 /** Installs the Temporal Runtime once per process; we handle shutdown signals ourselves. */
 export function installRuntime(c: Pick<Config, 'LOG_LEVEL'>): Logger {
   if (installed) return installed;
   const logger = new DefaultLogger(c.LOG_LEVEL, (entry) => {
     // The SDK logs webpack's bundle statistics at INFO each time a worker starts: noise for operators.
     if (entry.level === 'INFO' && entry.message.startsWith('asset workflow-bundle')) return;
-    process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta && Object.keys(entry.meta).length > 0 ? ` ${JSON.stringify(entry.meta)}` : ''}\n`);
+    process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta && Object.keys(entry.meta).length > 0 ? ` ${formatLogMeta(entry.meta)}` : ''}\n`);
   });
   Runtime.install({ logger, shutdownSignals: [] });
   installed = logger;
