@@ -6,9 +6,8 @@ import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { listTasks } from '../../src/db/tasks';
 import { IncidentStatus } from '../../src/domain/incidents';
-import { incidentStatusQuery } from '../../src/workflows/messages';
 import { declaration } from './declarations';
-import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack } from './stack';
+import { linkIn, openTaskPage, postTaskForm, startTestStack, waitForIncidentStatus } from './stack';
 import { devServer } from './temporal';
 
 const OUT = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -25,8 +24,7 @@ async function main() {
       const page = await openTaskPage(link);
       await postTaskForm(link, { option: 'attend', note: '', csrf: page.csrf! }, page.cookie);
     }
-    const handle = env.client.workflow.getHandle(workflowId);
-    await eventually(async () => ((await handle.query(incidentStatusQuery)) === IncidentStatus.AWAITING_CONTAINMENT_DECISION ? true : undefined));
+    await waitForIncidentStatus(stack, 'katsuragi', incidentId, IncidentStatus.AWAITING_CONTAINMENT_DECISION);
     const chairTask = (await listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: 'fukuchoucho@katsuragi.example.jp' }))[0];
     fs.mkdirSync(OUT, { recursive: true });
     const index: Record<string, string> = {};

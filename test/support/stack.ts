@@ -17,6 +17,7 @@ import { createMailTransport } from '../../src/mail';
 import { loadProfiles, openMigratedDatabase } from '../../src/runtime';
 import { generateSigningKey, type SigningKey } from '../../src/tokens';
 import { createWorker } from '../../worker';
+import { json } from './http';
 import { freePort } from './ports';
 
 export interface TestStack {
@@ -117,6 +118,22 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Waits until the incident, as the API shows it to people, has reached `status`: not the
+ * workflow's memory, which moves on a moment before the projection is written.
+ */
+export async function waitForIncidentStatus(stack: Pick<TestStack, 'baseUrl'>, organisation: string, incidentId: string, status: string, timeoutMs = 30_000) {
+  return eventually(
+    async () => {
+      const r = await fetch(`${stack.baseUrl}/api/incidents/${organisation}/${incidentId}`);
+      const view = r.ok ? await json(r) : undefined;
+      return view?.status === status ? view : undefined;
+    },
+    timeoutMs,
+    `incident ${incidentId} to be ${status}`,
+  );
 }
 
 /** What a person's browser does without JavaScript: GET the page, keep its cookie and form token. */

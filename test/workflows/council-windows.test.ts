@@ -6,10 +6,9 @@ import { auditTrail } from '../../src/db/audit';
 import { listTasks } from '../../src/db/tasks';
 import { IncidentStatus } from '../../src/domain/incidents';
 import { TaskState } from '../../src/domain/tasks';
-import { incidentStatusQuery } from '../../src/workflows/messages';
 import { json } from '../support/http';
 import { timeSkippingServer } from '../support/temporal';
-import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
+import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack, waitForIncidentStatus } from '../support/stack';
 import { declaration } from '../support/declarations';
 import type { OutboxMessage } from '../../src/embedded/outbox';
 
@@ -37,7 +36,7 @@ describe('council windows on the time-skipping server', () => {
     const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     const created = await json(r);
     expect(r.status).toBe(201);
-    const { incidentId, workflowId } = created;
+    const { incidentId } = created;
     const chairTasks = () => listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: 'fukuchoucho@katsuragi.example.jp' });
     await eventually(async () => ((await chairTasks()).length === 1 ? true : undefined), 30_000, 'the chair task');
     const [firstAsk] = await stack.waitForMail((m) => m.to.includes('fukuchoucho@') && m.subject.startsWith('【要回答】'));
@@ -65,8 +64,7 @@ describe('council windows on the time-skipping server', () => {
     const page = await openTaskPage(linkIn(actingAsk));
     expect((await postTaskForm(linkIn(actingAsk), { option: 'attend', note: '職務を代行します', csrf: page.csrf! }, page.cookie)).status).toBe(303);
 
-    const handle = env.client.workflow.getHandle(workflowId);
-    await eventually(async () => ((await handle.query(incidentStatusQuery)) === IncidentStatus.AWAITING_CONTAINMENT_DECISION ? true : undefined), 30_000, 'containment wait');
+    await waitForIncidentStatus(stack, 'katsuragi', incidentId, IncidentStatus.AWAITING_CONTAINMENT_DECISION);
     const trail = await auditTrail(stack.appDb.db, 'katsuragi', incidentId);
     const chairRow = trail.find((a) => a.outcome.startsWith('議長:'))!;
     expect(chairRow.outcome).toMatch(/（職務代行）$/);

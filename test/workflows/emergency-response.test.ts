@@ -6,11 +6,10 @@ import { verifyAuditChain } from '../../src/db/audit';
 import { listTasks } from '../../src/db/tasks';
 import { IncidentStatus } from '../../src/domain/incidents';
 import { TaskState } from '../../src/domain/tasks';
-import { incidentStatusQuery } from '../../src/workflows/messages';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
 import { devServer } from '../support/temporal';
-import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
+import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack, waitForIncidentStatus } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -77,11 +76,7 @@ describe('emergency response on the dev server', () => {
     // The chair attends: the workflow moves on to the named wait point.
     const chairPage = await openTaskPage(linkIn(chairMail));
     await postTaskForm(linkIn(chairMail), { option: 'attend', note: '', csrf: chairPage.csrf! }, chairPage.cookie);
-    const handle = env.client.workflow.getHandle(incident.workflowId);
-    await eventually(async () => ((await handle.query(incidentStatusQuery)) === IncidentStatus.AWAITING_CONTAINMENT_DECISION ? true : undefined), 30_000, 'containment wait');
-
-    const view = await json(await fetch(`${stack.baseUrl}/api/incidents/katsuragi/${incident.incidentId}`));
-    expect(view.status).toBe(IncidentStatus.AWAITING_CONTAINMENT_DECISION);
+    const view = await waitForIncidentStatus(stack, 'katsuragi', incident.incidentId, IncidentStatus.AWAITING_CONTAINMENT_DECISION);
     expect(view.council.acknowledged.map((a: { name: string }) => a.name).sort()).toEqual(['中西 弘', memberMail.to.replace(/ <.*$/, '').replace(/^"|"$/g, '')].sort());
     expect(view.council.awaited).toHaveLength(3);
     const steps = view.timeline.map((e: { outcome: string }) => e.outcome);
