@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { parseDuration } from '../src/domain/duration';
 import type { HumanTaskRequest } from '../src/domain/tasks';
@@ -28,6 +29,12 @@ const summary = (ms: number[]) => {
 
 async function decide(n: number) {
   const env = await devServer();
+  /** A workflow is idle once its first workflow task has completed and nothing more is scheduled. */
+  const idle = (workflowId: string) =>
+    eventually(async () => {
+      const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      return events?.at(-1)?.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ? true : undefined;
+    }, 120_000, `${workflowId} idle`);
   const stack = await startTestStack(env, { taskQueue: 'bench-decide' });
   const baseline = await Worker.create({ connection: env.nativeConnection, taskQueue: 'bench-trivial', workflowsPath: require.resolve('./trivial-workflow') });
   const baselineRun = baseline.run();
@@ -46,12 +53,15 @@ async function decide(n: number) {
       remindAfterMs: parseDuration('1d')!,
       escalateAfterMs: parseDuration('2d')!,
     });
-    process.stderr.write(`decide: opening ${n} tasks…\n`);
+    // Both kinds are started together and are running and idle before timing starts: an update
+    // that waits behind its workflow's first workflow task would inflate the baseline.
+    process.stderr.write(`decide: opening ${n} tasks and ${n} baseline workflows…\n`);
     await Promise.all(Array.from({ length: n }, (_, i) => env.client.workflow.start(humanTask, { taskQueue: 'bench-decide', workflowId: `bench-task-${i}`, args: [request(i)] })));
+    await Promise.all(Array.from({ length: n }, (_, i) => env.client.workflow.start(trivial, { taskQueue: 'bench-trivial', workflowId: `bench-trivial-${i}` })));
     await eventually(async () => ((await listTasks(stack.appDb.db, { caseId: 'BENCH' })).length === n ? true : undefined), 120_000, 'tasks');
     const mails = await stack.waitForMail((m) => m.subject.includes('bench'), n, 120_000);
     const pages = await Promise.all(mails.map(async (m) => ({ link: linkIn(m), page: await openTaskPage(linkIn(m)) })));
-    await Promise.all(Array.from({ length: n }, (_, i) => env.client.workflow.start(trivial, { taskQueue: 'bench-trivial', workflowId: `bench-trivial-${i}` })));
+    for (let i = 0; i < n; i++) await idle(`bench-trivial-${i}`);
 
     // Interleave the two kinds one at a time, alternating which goes first: each POST leaves
     // background work (the workflow records the decision), and both kinds must meet it equally.
@@ -90,7 +100,7 @@ async function decide(n: number) {
       linkPost,
       bareUpdate,
       ratio: { p50: +(linkPost.p50 / bareUpdate.p50).toFixed(2), p99: +(linkPost.p99 / bareUpdate.p99).toFixed(2) },
-      target: { p99Ratio: 1.5 },
+      target: { p50Ratio: 1.5, p99Ratio: 1.5 },
     };
   } finally {
     baseline.shutdown();
