@@ -13,7 +13,7 @@ import type { AppDatabase } from '../../src/db';
 import type { Check } from '../../src/domain/health';
 import { Outbox } from '../../src/embedded/outbox';
 import { startSmtpSink, type SmtpSink } from '../../src/embedded/smtp-sink';
-import { loadProfiles, openMigratedDatabase } from '../../src/runtime';
+import { checkProfiles, openMigratedDatabase, storeProfiles } from '../../src/runtime';
 
 const logger = new DefaultLogger('WARN');
 // These pages never reach Temporal; the workflow-backed routes are tested against a real server.
@@ -37,7 +37,7 @@ describe('the HTTP application', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-api-'));
     const config = loadConfig({ DATA_DIR: dataDir, PROFILES_DIR: path.join(__dirname, '..', '..', 'profiles') }, '/nonexistent/.env');
     appDb = await openMigratedDatabase(config, logger);
-    await loadProfiles(config, appDb, logger);
+    await storeProfiles(appDb, checkProfiles(config), logger);
     sink = await startSmtpSink({ port: 0, outboxDir: path.join(dataDir, 'outbox') });
     const app = createApp({ config, appDb, logger, client: noTemporal, signingKeys: [generateSigningKey('t1')], health: async () => checks, outbox: new Outbox(path.join(dataDir, 'outbox')) });
     const server = app.listen(0, '127.0.0.1');
