@@ -45,6 +45,26 @@ describe('the shipped profiles', () => {
     expect(r.profile.articles['emergency.conveneCouncil']).toEqual(expect.arrayContaining(['katsuragi:3.3', 'katsuragi:3.4']));
   });
 
+  it('cite items of one-paragraph articles without a paragraph, item branch numbers, and laws outside the regulation', () => {
+    const parsed = (key: string) => {
+      const r = parseOrganisationProfile(load(key));
+      if (!r.ok) throw new Error('invalid');
+      return r.profile;
+    };
+    expect(parsed('niigata').articles['contractor.end']).toEqual(['niigata:19..6']);
+    expect(parsed('tokyo').articles['contractor.end']).toEqual(['tokyo:25..5']);
+    expect(parsed('tokyo').articles['userIdReview.review']).toContain('tokyo:6.3.3-2');
+    for (const key of ['niigata', 'katsuragi', 'tokyo', 'kunitachi']) {
+      expect(parsed(key).reportTargets.find((t) => t.kind === 'ppc')?.articles).toContain('law:個人情報保護法:68.1');
+    }
+  });
+
+  it('J-LIS reports to several prefectures: one target, several contacts', () => {
+    const r = parseOrganisationProfile(load('jlis'));
+    if (!r.ok) throw new Error('invalid');
+    expect(r.profile.reportTargets.find((t) => t.kind === 'prefecture')?.contacts.length).toBeGreaterThan(1);
+  });
+
   it('uses example addresses only', () => {
     for (const f of files) {
       const emails = fs.readFileSync(path.join(PROFILES, f), 'utf8').match(/[\w.+-]+@[\w.-]+/g) ?? [];
