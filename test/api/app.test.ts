@@ -76,7 +76,7 @@ describe('the HTTP application', () => {
     });
     it('returns one profile', async () => {
       const body = await json(await fetch(`${base}/api/organisations/katsuragi`));
-      expect(body.council.actingChair.title).toContain('管財情報課長');
+      expect(body.council.chair.substitutes[0].title).toContain('管財情報課長');
     });
     it('answers 400 naming the field for a malformed key', async () => {
       const r = await fetch(`${base}/api/organisations/NOT_A_KEY`);
@@ -121,6 +121,10 @@ describe('the HTTP application', () => {
       const page = await (await fetch(`${base}/organisations/katsuragi`)).text();
       expect(page).toContain('セキュリティ統括責任者');
       expect(page).toContain('第3条第3項');
+      expect(page).toContain('第5条第1号'); // an article of one paragraph: no 第1項
+      expect(page).toContain('地方自治法第152条第1項');
+      expect(page).toMatch(/管財情報課長[\s\S]*管財情報課情報係長/); // the chair's stand-ins, in order
+      expect(page).toContain('090-2222-0320'); // a mobile number beside the office line
     });
     it('answers an unknown page with a Japanese 404 page', async () => {
       const r = await fetch(`${base}/nowhere`);
