@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { councilCalls } from '../../src/domain/council';
+import { declareIncidentSchema } from '../../src/domain/incidents';
 import { formatIssuePath, type OrganisationProfile, parseOrganisationProfile } from '../../src/domain/profile';
 
 const PROFILES = path.join(__dirname, '..', '..', 'profiles');
@@ -124,6 +125,20 @@ describe('a broken profile', () => {
     const r = parseOrganisationProfile(p);
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     expect(r.profile.threatLevels.map((t) => t.level)).toEqual([0, 1, 2]);
+  });
+
+  it('lets a declaration name level 0, and nothing below it (the profile then says which levels it has)', () => {
+    const declaration = {
+      organisation: 'kiyosato',
+      kind: 'failure',
+      summary: '住基サーバ停止',
+      observed: 'CS 端末から接続できない',
+      detectedBy: { name: '佐藤 花子', email: 'sato@kiyosato.example.jp' },
+      detectedAt: '2026-11-23T10:00:00+09:00',
+      awareAt: '2026-11-23T10:05:00+09:00',
+    };
+    expect(declareIncidentSchema.safeParse({ ...declaration, threatLevel: 0 }).success).toBe(true);
+    expect(declareIncidentSchema.safeParse({ ...declaration, threatLevel: -1 }).success).toBe(false);
   });
 
   it('accepts office and mobile numbers, and office-hours defaults for holidays', () => {

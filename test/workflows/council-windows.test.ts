@@ -64,4 +64,18 @@ describe('council windows on the time-skipping server', () => {
     expect(trail.some((a) => a.outcome.includes('督促（1回目）'))).toBe(true);
     expect(trail.some((a) => a.outcome.includes('から期限内に回答がなく') && a.outcome.includes('管財情報課長'))).toBe(true);
   });
+
+  it("walks the chair's whole stand-in chain: after the acting chair's window, the acting chair's own stand-in is asked", async () => {
+    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const { incidentId } = await json(r);
+    expect(r.status).toBe(201);
+    const ofThis = (to: string) => (m: { to: string; subject: string; text: string }) => m.to.includes(to) && m.subject.includes(incidentId) && m.text.includes('代わってお願いします');
+    await eventually(async () => ((await listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: 'fukuchoucho@katsuragi.example.jp' })).length === 1 ? true : undefined), 30_000, 'the chair task');
+
+    await env.sleep('30 minutes');
+    await stack.waitForMail(ofThis('kanzaijoho-kacho@katsuragi.example.jp'));
+    await env.sleep('30 minutes');
+    const [third] = await stack.waitForMail(ofThis('kanzaijoho-kakaricho@katsuragi.example.jp'));
+    expect(third.text).toContain('森本 亮（管財情報課長）から期限までに回答がなかったため');
+  });
 });
