@@ -7,7 +7,8 @@ import { type Config, ConfigError, dataPath } from './config';
 import { type AppDatabase, openDatabase } from './db';
 import { migrateToLatest } from './db/migrations';
 import { upsertOrganisations } from './db/organisations';
-import { formatProblems, loadProfileFile, profileFilesIn } from './profiles';
+import type { OrganisationProfile } from './domain/profile';
+import { formatProblems, loadProfileFiles, profileFilesIn } from './profiles';
 import { generateSigningKey, type SigningKey } from './tokens';
 
 let installed: Logger | undefined;
@@ -93,14 +94,35 @@ export class ProfileError extends Error {
   }
 }
 
-/** Validates every profile of PROFILES_DIR and loads them into the database; one bad file stops the start. */
-export async function loadProfiles(c: Config, appDb: AppDatabase, logger: Logger): Promise<string[]> {
-  const results = profileFilesIn(path.resolve(c.PROFILES_DIR)).map(loadProfileFile);
+export interface CheckedProfile {
+  /** The file's name in PROFILES_DIR. */
+  file: string;
+  profile: OrganisationProfile;
+}
+
+/**
+ * Checks every profile of PROFILES_DIR, files only (no database, no server), so a start can stop
+ * before it starts anything: one bad file or two files with the same organisation key stop it,
+ * with every problem listed.
+ */
+export function checkProfiles(c: Pick<Config, 'PROFILES_DIR'>): CheckedProfile[] {
+  const dir = path.resolve(c.PROFILES_DIR);
+  let files: string[];
+  try {
+    files = profileFilesIn(dir);
+  } catch (err) {
+    throw new ProfileError([`${dir}: PROFILES_DIR を読めません: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  const results = loadProfileFiles(files);
   const bad = results.flatMap((r) => (r.ok ? [] : formatProblems(r)));
   if (bad.length > 0) throw new ProfileError(bad);
-  const loaded = results.flatMap((r) => (r.ok ? [{ file: path.basename(r.file), profile: r.profile }] : []));
-  await upsertOrganisations(appDb.db, loaded);
-  const keys = loaded.map((l) => l.profile.organisation.key);
+  return results.flatMap((r) => (r.ok ? [{ file: path.basename(r.file), profile: r.profile }] : []));
+}
+
+/** Writes the checked profiles to the database, where every process reads them. */
+export async function storeProfiles(appDb: AppDatabase, profiles: readonly CheckedProfile[], logger: Logger): Promise<string[]> {
+  await upsertOrganisations(appDb.db, profiles);
+  const keys = profiles.map((l) => l.profile.organisation.key);
   logger.info(`Organisation profiles loaded: ${keys.join(', ')}`);
   return keys;
 }

@@ -24,6 +24,33 @@ describe('jukinet-ops profile validate', () => {
     expect(r.stdout).toContain('profiles/niigata.yaml: OK');
   });
 
+  it('reports a YAML alias bomb as its own file, without a stack trace, and still checks the files after it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-profile-'));
+    const bomb = path.join(dir, 'bomb.yaml');
+    fs.writeFileSync(
+      bomb,
+      ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+        .concat('bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`))
+        .join('\n'),
+    );
+    const r = runCli(['profile', 'validate', 'profiles/niigata.yaml', bomb, 'profiles/tokyo.yaml']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('profiles/niigata.yaml: OK');
+    expect(r.stdout).toContain(`${bomb}: (file): YAML の別名`);
+    expect(r.stdout).toContain('profiles/tokyo.yaml: OK');
+    expect(r.stdout + r.stderr).not.toMatch(/ReferenceError|\n\s+at /);
+  });
+
+  it('refuses two files with the same organisation key, naming both', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-profile-'));
+    const copy = path.join(dir, 'kiyosato.yaml');
+    fs.copyFileSync(path.join(ROOT, 'profiles', 'katsuragi.yaml'), copy);
+    const r = runCli(['profile', 'validate', 'profiles/katsuragi.yaml', copy]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('profiles/katsuragi.yaml: OK');
+    expect(r.stdout).toContain(`${copy}: organisation.key: 組織キー katsuragi は profiles/katsuragi.yaml と重複しています`);
+  });
+
   it('reports YAML syntax errors and missing files', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-profile-'));
     const file = path.join(dir, 'bad.yaml');

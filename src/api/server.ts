@@ -9,7 +9,7 @@ import type { Check } from '../domain/health';
 import type { Outbox } from '../embedded/outbox';
 import { checkDatabase, checkSmtp, checkTemporal } from '../health';
 import { createMailTransport, type MailTransport } from '../mail';
-import { installRuntime, loadProfiles, onShutdownSignal, openMigratedDatabase, requireSharedParts, resolveSigningKeys } from '../runtime';
+import { checkProfiles, installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedParts, resolveSigningKeys, storeProfiles } from '../runtime';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import type { SigningKey } from '../tokens';
 import { connectClient } from '../temporal/connection';
@@ -57,9 +57,10 @@ export async function listen(deps: ApiDeps): Promise<{ server: Server; url: stri
 export async function main(): Promise<void> {
   const config = loadConfig();
   requireSharedParts(config, 'API');
+  const profiles = checkProfiles(config);
   const logger = installRuntime(config);
   const appDb = await openMigratedDatabase(config, logger);
-  await loadProfiles(config, appDb, logger);
+  await storeProfiles(appDb, profiles, logger);
   const mail = createMailTransport(config);
   const client = await connectClient(config);
   await registerSearchAttributes(client);

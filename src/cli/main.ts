@@ -10,7 +10,7 @@ import { type ChainReport, verifyAuditChain } from '../db/audit';
 import { migrateToLatest } from '../db/migrations';
 import { ProfileError, installRuntime, onShutdownSignal, openMigratedDatabase } from '../runtime';
 import { AlreadyRunningError, embeddedStackRunning, startEmbeddedStack } from '../embedded/stack';
-import { formatProblems, loadProfileFile } from '../profiles';
+import { formatProblems, loadProfileFiles } from '../profiles';
 import { runDoctor } from './doctor';
 import { DECLARE_USAGE, incidentDeclare } from './incident';
 
@@ -61,8 +61,8 @@ function profileValidate(files: string[]): number {
     return 2;
   }
   let failed = 0;
-  for (const file of files) {
-    const r = loadProfileFile(file);
+  for (const r of loadProfileFiles(files)) {
+    const { file } = r;
     if (r.ok) out(`${file}: OK (${r.profile.organisation.name})`);
     else {
       failed++;

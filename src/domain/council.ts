@@ -1,8 +1,9 @@
 // Who is called when the security council is convened (niigata:6, katsuragi:3, tokyo:8,
 // kunitachi:10.2): the chair, then each member. A call is a chain: when the first person does
-// not answer within the window, the next one is asked — for the chair, the person the
-// regulation names to act for an absent chair (e.g. katsuragi:3.3: 管財情報課長).
-import type { CouncilSeat, OrganisationProfile, Person } from './profile';
+// not answer within the window, the next one is asked — the seat's stand-ins in order (for the
+// chair, whoever the regulation names to act for an absent chair, e.g. katsuragi:3.3 管財情報課長),
+// or, when the seat names none, the stand-ins of the role the same person holds.
+import type { CouncilSeat, OrganisationProfile, Person, StandIn } from './profile';
 import type { Assignee } from './tasks';
 
 export type CouncilSeatKind = 'chair' | 'member';
@@ -17,29 +18,43 @@ const asAssignee = (p: Person, position: string, role?: Assignee['role']): Assig
   title: p.title,
   email: p.email,
   phone: p.phone,
+  ...(p.mobile ? { mobile: p.mobile } : {}),
   position,
   ...(role ? { role } : {}),
 });
 
-const seatAssignee = (s: CouncilSeat) => asAssignee(s, s.position, s.role);
+/**
+ * Profiles loaded before stand-in chains existed (they live on in the histories of running
+ * workflows) named one `substitute` per role and one `actingChair`; read them as chains of one.
+ */
+interface EarlierProfile {
+  roles: Array<{ substitute?: StandIn }>;
+  council: { actingChair?: StandIn & { position: string } };
+}
 
-/** The role assignment's substitute for a seat held by the same person, if the profile names one. */
-function substituteFor(profile: OrganisationProfile, seat: CouncilSeat): Assignee | undefined {
-  const email = seat.email.toLowerCase();
-  const r = profile.roles.find((x) => x.person.email.toLowerCase() === email && x.substitute);
-  return r?.substitute && asAssignee(r.substitute, r.position, r.role);
+/** The stand-ins of the role the person holds (the first role that names any). */
+function roleStandIns(profile: OrganisationProfile, holder: Person): Assignee[] {
+  const email = holder.email.toLowerCase();
+  const earlier = profile as unknown as EarlierProfile;
+  for (const [i, r] of profile.roles.entries()) {
+    if (r.person.email.toLowerCase() !== email) continue;
+    const substitute = earlier.roles[i].substitute;
+    const chain = r.substitutes ?? (substitute ? [substitute] : []);
+    if (chain.length > 0) return chain.map((s) => asAssignee(s, s.position ?? r.position, s.role ?? r.role));
+  }
+  return [];
+}
+
+function seatChain(profile: OrganisationProfile, seat: CouncilSeat, earlierStandIn?: StandIn): Assignee[] {
+  const own = seat.substitutes ?? (earlierStandIn ? [earlierStandIn] : undefined);
+  const stand = own ? own.map((s) => asAssignee(s, s.position ?? seat.position, s.role)) : roleStandIns(profile, seat);
+  return [asAssignee(seat, seat.position, seat.role), ...stand];
 }
 
 export function councilCalls(profile: OrganisationProfile): CouncilCall[] {
-  const { chair, actingChair, members } = profile.council;
+  const { chair, members } = profile.council;
   const calls: CouncilCall[] = [];
-  if (chair) {
-    const stand = actingChair ? seatAssignee(actingChair) : substituteFor(profile, chair);
-    calls.push({ seat: 'chair', chain: [seatAssignee(chair), ...(stand ? [stand] : [])] });
-  }
-  for (const m of members) {
-    const stand = substituteFor(profile, m);
-    calls.push({ seat: 'member', chain: [seatAssignee(m), ...(stand ? [stand] : [])] });
-  }
+  if (chair) calls.push({ seat: 'chair', chain: seatChain(profile, chair, (profile as unknown as EarlierProfile).council.actingChair) });
+  for (const m of members) calls.push({ seat: 'member', chain: seatChain(profile, m) });
   return calls;
 }

@@ -39,13 +39,16 @@ export function yearInJapan(ms: number): number {
   return new Date(ms + JST_OFFSET_MS).getUTCFullYear();
 }
 
+/** Threat levels as regulations number them: some from 0 (区分0–3), most from 1; the profile names its own. */
+export const THREAT_LEVEL_RANGE = { min: 0, max: 9 } as const;
+
 const isoInstant = z.iso.datetime({ offset: true, error: 'ISO 8601 の日時にしてください（例: 2026-11-23T10:15:00+09:00）' });
 
 export const declareIncidentSchema = z
   .strictObject({
     organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: '組織キーが正しくありません' }),
     kind: z.enum(INCIDENT_KINDS, { error: `次のいずれかにしてください: ${INCIDENT_KINDS.join(', ')}` }),
-    threatLevel: z.coerce.number().int().min(1).max(9),
+    threatLevel: z.coerce.number().int().min(THREAT_LEVEL_RANGE.min).max(THREAT_LEVEL_RANGE.max),
     summary: z.string().trim().min(1, { error: '必須項目です' }).max(200),
     /** What was seen, by whom, where. */
     observed: z.string().trim().min(1, { error: '必須項目です' }).max(4000),

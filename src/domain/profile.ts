@@ -3,59 +3,78 @@
 // response windows, the threat-level scale and the articles each procedure step rests on.
 // Every object is strict, so a misspelt key is reported instead of silently ignored.
 import { z } from './zod';
-import { ARTICLE_REF_PATTERN, ORGANISATION_KEY_PATTERN } from './articles';
+import { ARTICLE_REF_PATTERN, ORGANISATION_KEY_PATTERN, parseArticleRef } from './articles';
+import { WEEKDAYS } from './calendar';
 import { boundedDuration, DURATION_BOUNDS, parseDuration } from './duration';
 import { PROCEDURE_STEPS } from './procedures';
 import { REQUIRED_ROLES, ROLE_KEYS, SINGLE_HOLDER_ROLES } from './roles';
+import { THREAT_LEVEL_RANGE } from './incidents';
 
 const text = z.string().trim().min(1, { error: '空にできません' });
 const roleKey = z.enum(ROLE_KEYS, {
   error: (iss) => `未知の役割キーです: ${String(iss.input)}（${ROLE_KEYS.join(', ')} のいずれか）`,
 });
 const articleRef = z.string().regex(ARTICLE_REF_PATTERN, {
-  error: '条項参照の形式が正しくありません（例: katsuragi:3.4）',
+  error: '条項参照の形式が正しくありません（例: katsuragi:3.4、第5条第1号は katsuragi:5..1、規程外の法令は law:個人情報保護法:26）',
 });
 const duration = boundedDuration(DURATION_BOUNDS.responseWindow);
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: '時刻は HH:MM で書いてください' });
+const monthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { error: '月日は MM-DD で書いてください（例: 12-29）' });
+const isoDate = z.iso.date({ error: '日付は YYYY-MM-DD で書いてください' });
 const phone = z.string().regex(/^\+?[0-9][0-9-]{5,19}$/, { error: '電話番号の形式が正しくありません' });
 
 export const personSchema = z.strictObject({
   name: text,
   title: text,
   email: z.email({ error: '有効なメールアドレスではありません' }),
+  /** The office line (庁内・直通). */
   phone,
+  /** A mobile number for nights and holidays (携帯電話). */
+  mobile: phone.optional(),
 });
 export type Person = z.infer<typeof personSchema>;
 
-/** A role key bound to a position (職) and the person holding it, with a stand-in (代理者). */
+/**
+ * Someone who acts for a person who does not answer (代理者), in the order they are asked. A
+ * stand-in acts in the position of the person they stand in for unless their own is named.
+ */
+export const standInSchema = personSchema.extend({
+  position: text.optional(),
+  role: roleKey.optional(),
+});
+export type StandIn = z.infer<typeof standInSchema>;
+const standIns = z.array(standInSchema).default([]);
+
+/** A role key bound to a position (職) and the person holding it, with the stand-ins (代理者) in order. */
 export const roleAssignmentSchema = z.strictObject({
   role: roleKey,
   position: text,
   /** The using section (担当課) a `sectionOfficer` answers for. */
   section: text.optional(),
   person: personSchema,
-  substitute: personSchema.optional(),
+  substitutes: standIns,
   articles: z.array(articleRef).default([]),
 });
 export type RoleAssignment = z.infer<typeof roleAssignmentSchema>;
 
-/** A seat on the security council: a person in a position, optionally holding a role. */
+/**
+ * A seat on the security council: a person in a position, optionally holding a role, and who
+ * acts for them in order (for the chair e.g. katsuragi:3.3 管財情報課長). Without `substitutes`
+ * the stand-ins of the role the same person holds are asked.
+ */
 export const councilSeatSchema = personSchema.extend({
   position: text,
   role: roleKey.optional(),
+  substitutes: z.array(standInSchema).optional(),
 });
 export type CouncilSeat = z.infer<typeof councilSeatSchema>;
 
 export const councilSchema = z.strictObject({
   name: text,
   chair: councilSeatSchema.optional(),
-  /** Who acts for the chair when the chair is absent (e.g. katsuragi:3.3). */
-  actingChair: councilSeatSchema.optional(),
   members: z.array(councilSeatSchema),
   articles: z.array(articleRef).default([]),
 });
-
-const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 export const contactSchema = personSchema.extend({
   position: text,
@@ -68,6 +87,12 @@ export const contactsSchema = z.strictObject({
     days: z.array(z.enum(WEEKDAYS)).min(1),
     start: clockTime,
     end: clockTime,
+    /** Closed on 国民の祝日, 振替休日 and 国民の休日 (default). */
+    closedOnHolidays: z.boolean().default(true),
+    /** 年末年始, both days included; 12-29 to 01-03 unless given. */
+    yearEnd: z.strictObject({ from: monthDay, to: monthDay }).default({ from: '12-29', to: '01-03' }),
+    /** Further days the office is closed (e.g. 2026-08-14). */
+    closedDays: z.array(isoDate).default([]),
   }),
   /** 夜間・休日連絡先, in the order they are to be called. */
   nightHoliday: z.array(contactSchema).min(1, { error: '夜間・休日の連絡先を一人以上定めてください' }),
@@ -75,10 +100,11 @@ export const contactsSchema = z.strictObject({
 
 export const REPORT_TARGET_KINDS = ['executive', 'prefecture', 'jlis', 'ppc'] as const;
 
+/** Whom a report goes to; a target may have several contacts, all of whom receive it (e.g. J-LIS to each prefecture). */
 export const reportTargetSchema = z.strictObject({
   kind: z.enum(REPORT_TARGET_KINDS),
   name: text,
-  contact: personSchema,
+  contacts: z.array(personSchema).min(1),
   articles: z.array(articleRef).default([]),
 });
 
@@ -90,7 +116,8 @@ const responseWindowSchema = z.strictObject({
 });
 
 export const threatLevelSchema = z.strictObject({
-  level: z.number().int().min(1).max(9),
+  /** As the regulation numbers its levels: from 0 (区分0–3) or from 1. */
+  level: z.number().int().min(THREAT_LEVEL_RANGE.min).max(THREAT_LEVEL_RANGE.max),
   name: text,
   description: text,
   conveneCouncil: z.boolean(),
@@ -124,10 +151,15 @@ export const organisationProfileSchema = z
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const same = (a: { email: string }, b: { email: string }) => a.email.toLowerCase() === b.email.toLowerCase();
 
+    /** A chain of stand-ins names nobody twice, nor the person they stand in for. */
+    const checkChain = (path: PropertyKey[], person: { email: string }, chain: readonly StandIn[] | undefined) =>
+      chain?.forEach((s, j) => {
+        if (same(person, s)) issue([...path, j, 'email'], '代理者が本人と同一人物です');
+        else if (chain.slice(0, j).some((x) => same(x, s))) issue([...path, j, 'email'], '代理者が重複しています');
+      });
+
     p.roles.forEach((r, i) => {
-      if (r.substitute && same(r.person, r.substitute)) {
-        issue(['roles', i, 'substitute', 'email'], '代理者が本人と同一人物です');
-      }
+      checkChain(['roles', i, 'substitutes'], r.person, r.substitutes);
       if (r.role === 'sectionOfficer' && !r.section) {
         issue(['roles', i, 'section'], 'データ取扱責任者には担当課が必要です');
       }
@@ -140,11 +172,8 @@ export const organisationProfileSchema = z
       if (!p.roles.some((r) => r.role === role)) issue(['roles'], `役割 ${role} が定められていません`);
     }
 
-    if (!p.council.chair) {
-      issue(['council', 'chair'], '議長が定められていません');
-    } else if (p.council.actingChair && same(p.council.chair, p.council.actingChair)) {
-      issue(['council', 'actingChair', 'email'], '議長の職務代行者が議長と同一人物です');
-    }
+    if (!p.council.chair) issue(['council', 'chair'], '議長が定められていません');
+    else checkChain(['council', 'chair', 'substitutes'], p.council.chair, p.council.chair.substitutes);
     const seen = new Map<string, number>();
     p.council.members.forEach((m, i) => {
       const key = m.email.toLowerCase();
@@ -153,6 +182,7 @@ export const organisationProfileSchema = z
       if (p.council.chair && same(p.council.chair, m)) {
         issue(['council', 'members', i, 'email'], '議長は members に重ねて書かないでください');
       }
+      checkChain(['council', 'members', i, 'substitutes'], m, m.substitutes);
     });
 
     (['acknowledgement', 'decision'] as const).forEach((k) => {
@@ -163,6 +193,19 @@ export const organisationProfileSchema = z
         issue(['responseWindows', k, 'escalateAfter'], 'escalateAfter は remindAfter より長くしてください');
       }
     });
+
+    // Articles are those of this organisation's own regulation, or of a law (law:…).
+    const checkArticles = (path: PropertyKey[], refs: readonly string[]) =>
+      refs.forEach((ref, j) => {
+        const org = parseArticleRef(ref)?.organisation;
+        if (org !== undefined && org !== p.organisation.key) {
+          issue([...path, j], `他の組織の規程は参照できません: ${ref}（この組織のキーは ${p.organisation.key}、規程外の法令は law:法令名:条 と書きます）`);
+        }
+      });
+    p.roles.forEach((r, i) => checkArticles(['roles', i, 'articles'], r.articles));
+    checkArticles(['council', 'articles'], p.council.articles);
+    p.reportTargets.forEach((r, i) => checkArticles(['reportTargets', i, 'articles'], r.articles));
+    for (const [step, refs] of Object.entries(p.articles)) checkArticles(['articles', step], refs ?? []);
 
     p.threatLevels.forEach((t, i) => {
       if (i > 0 && t.level <= p.threatLevels[i - 1].level) {
@@ -206,13 +249,22 @@ export function parseOrganisationProfile(input: unknown): ProfileParseResult {
   };
 }
 
+/** Keys of earlier profile versions, and how to write them now. */
+const RENAMED_KEYS: Record<string, string> = {
+  substitute: 'substitute は substitutes（代理者を順に並べた一覧）になりました。`substitutes:` の下に `- name: …` として同じ内容を書いてください',
+  actingChair: 'council.actingChair は council.chair.substitutes になりました。議長の下に `substitutes:` を置き、職務代行者を順に `- name: …` として書いてください',
+  contact: 'contact は contacts（連絡先の一覧）になりました。`contacts:` の下に `- name: …` として同じ内容を書いてください',
+};
+
 /** Japanese messages for the issues that carry no message of their own. */
 function japaneseIssueMessage(iss: z.core.$ZodRawIssue): string | undefined {
   switch (iss.code) {
     case 'invalid_type':
       return iss.input === undefined ? '必須項目です' : `型が正しくありません（${iss.expected} が必要です）`;
-    case 'unrecognized_keys':
-      return `未知の項目です: ${iss.keys.join(', ')}`;
+    case 'unrecognized_keys': {
+      const renamed = iss.keys.flatMap((k) => (RENAMED_KEYS[k] ? [RENAMED_KEYS[k]] : []));
+      return `未知の項目です: ${iss.keys.join(', ')}${renamed.length > 0 ? `（${renamed.join('。')}）` : ''}`;
+    }
     case 'too_small':
       return iss.origin === 'array' ? `${String(iss.minimum)} 件以上必要です` : `${String(iss.minimum)} 以上にしてください`;
     case 'too_big':

@@ -25,6 +25,7 @@ export interface Assignee {
   title: string;
   email: string;
   phone: string;
+  mobile?: string;
   position: string;
   role?: RoleKey;
 }

@@ -9,7 +9,7 @@ import { createWorker } from '../../worker';
 import { listen } from '../api/server';
 import { type Config, dataPath, isEmbeddedTemporal, publicUrl, temporalUiUrl } from '../config';
 import { createMailTransport } from '../mail';
-import { loadProfiles, openMigratedDatabase, resolveSigningKeys } from '../runtime';
+import { checkProfiles, openMigratedDatabase, resolveSigningKeys, storeProfiles } from '../runtime';
 import { connectClient, connectWorker } from '../temporal/connection';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import { devServerExecutable } from '../temporal/tools';
@@ -67,6 +67,8 @@ export async function startEmbeddedStack(config: Config, logger: Logger, progres
     }
   };
   try {
+    // The profiles first: a bad file stops the start before any server or database is touched.
+    const profiles = checkProfiles(config);
     undo.push(claimDataDir(config));
 
     if (isEmbeddedTemporal(config)) {
@@ -94,7 +96,7 @@ export async function startEmbeddedStack(config: Config, logger: Logger, progres
     progress(config.DATABASE_URL ? 'Opening PostgreSQL…' : 'Opening the embedded database (PGlite)…');
     const appDb = await openMigratedDatabase(config, logger);
     undo.push(() => appDb.close());
-    await loadProfiles(config, appDb, logger);
+    await storeProfiles(appDb, profiles, logger);
 
     let outbox: Outbox | undefined;
     if (!config.SMTP_URL) {

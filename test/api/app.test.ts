@@ -13,7 +13,7 @@ import type { AppDatabase } from '../../src/db';
 import type { Check } from '../../src/domain/health';
 import { Outbox } from '../../src/embedded/outbox';
 import { startSmtpSink, type SmtpSink } from '../../src/embedded/smtp-sink';
-import { loadProfiles, openMigratedDatabase } from '../../src/runtime';
+import { checkProfiles, openMigratedDatabase, storeProfiles } from '../../src/runtime';
 
 const logger = new DefaultLogger('WARN');
 // These pages never reach Temporal; the workflow-backed routes are tested against a real server.
@@ -37,7 +37,7 @@ describe('the HTTP application', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-api-'));
     const config = loadConfig({ DATA_DIR: dataDir, PROFILES_DIR: path.join(__dirname, '..', '..', 'profiles') }, '/nonexistent/.env');
     appDb = await openMigratedDatabase(config, logger);
-    await loadProfiles(config, appDb, logger);
+    await storeProfiles(appDb, checkProfiles(config), logger);
     sink = await startSmtpSink({ port: 0, outboxDir: path.join(dataDir, 'outbox') });
     const app = createApp({ config, appDb, logger, client: noTemporal, signingKeys: [generateSigningKey('t1')], health: async () => checks, outbox: new Outbox(path.join(dataDir, 'outbox')) });
     const server = app.listen(0, '127.0.0.1');
@@ -76,7 +76,7 @@ describe('the HTTP application', () => {
     });
     it('returns one profile', async () => {
       const body = await json(await fetch(`${base}/api/organisations/katsuragi`));
-      expect(body.council.actingChair.title).toContain('管財情報課長');
+      expect(body.council.chair.substitutes[0].title).toContain('管財情報課長');
     });
     it('answers 400 naming the field for a malformed key', async () => {
       const r = await fetch(`${base}/api/organisations/NOT_A_KEY`);
@@ -121,6 +121,10 @@ describe('the HTTP application', () => {
       const page = await (await fetch(`${base}/organisations/katsuragi`)).text();
       expect(page).toContain('セキュリティ統括責任者');
       expect(page).toContain('第3条第3項');
+      expect(page).toContain('第5条第1号'); // an article of one paragraph: no 第1項
+      expect(page).toContain('地方自治法第152条第1項');
+      expect(page).toMatch(/管財情報課長[\s\S]*管財情報課情報係長/); // the chair's stand-ins, in order
+      expect(page).toContain('090-2222-0320'); // a mobile number beside the office line
     });
     it('answers an unknown page with a Japanese 404 page', async () => {
       const r = await fetch(`${base}/nowhere`);

