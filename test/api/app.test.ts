@@ -9,8 +9,10 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger } from '@temporalio/worker';
 import { generateSigningKey } from '../../src/tokens';
+import express from 'express';
 import nodemailer from 'nodemailer';
 import { createApp } from '../../src/api/app';
+import { type ErrorPageRenderer, errorHandler, HttpError, locals } from '../../src/api/http';
 import { loadConfig } from '../../src/config';
 import type { AppDatabase } from '../../src/db';
 import type { Check } from '../../src/domain/health';
@@ -326,6 +328,35 @@ describe('the HTTP application', () => {
       expect(page).toContain('class="error"');
       noInternals(page);
       expect(await rows()).toEqual(before);
+    });
+  });
+
+  describe('the error handler', () => {
+    /** An app whose route fails before any locale middleware ran, with the given page renderer. */
+    async function failing(renderPage: ErrorPageRenderer) {
+      const app = express();
+      app.get('/broken', () => {
+        throw new HttpError(400, 'bad_request', 'nope');
+      });
+      app.use(errorHandler(renderPage, () => {}, 'ja'));
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      try {
+        const r = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/broken`);
+        return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+      } finally {
+        server.close();
+      }
+    }
+    it('renders its page in the default language when the request failed before its language was known', async () => {
+      const r = await failing((_req, res, e) => `<p>${locals(res).t('badRequest')}: ${e.message}</p>`);
+      expect(r).toEqual({ status: 400, type: expect.stringContaining('text/html'), text: '<p>入力に誤りがあります: nope</p>' });
+    });
+    it('answers a line of text, not express’s own page, when its page cannot be rendered', async () => {
+      const r = await failing(() => {
+        throw new TypeError('t is not a function');
+      });
+      expect(r).toEqual({ status: 400, type: expect.stringContaining('text/plain'), text: '400 nope' });
     });
   });
 
