@@ -11,7 +11,7 @@ import { getOrganisation } from '../db/organisations';
 import type { Check } from '../domain/health';
 import type { Outbox } from '../embedded/outbox';
 import { html, type Html, page } from './html';
-import { errorHandler, HttpError, locals, localeMiddleware, notFound } from './http';
+import { errorHandler, HttpError, locals, localeMiddleware, notFound, withoutTokens } from './http';
 import { auditRouter } from './routes/audit';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
@@ -50,10 +50,13 @@ export function createApp(deps: AppDeps): express.Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // Express's own error page (the last resort, should our handler ever be skipped) then shows no stack trace.
+  app.set('env', 'production');
   app.set('query parser', 'simple');
-  app.use(express.json({ limit: '100kb' }));
-  app.use(express.urlencoded({ extended: false, limit: '20kb' }));
+  // The language first: a body that cannot be parsed gets its error page in the person's language.
   app.use(localeMiddleware(config.DEFAULT_LOCALE));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 100 }));
 
   app.use(healthRouter({ health }));
   app.use(organisationsRouter({ appDb, renderPage }));
@@ -82,7 +85,9 @@ export function createApp(deps: AppDeps): express.Express {
           e.issues.length > 0 ? html`<ul class="issues">${e.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>` : ''
         }<p><a href="/">${t('navHome')}</a></p></section>`);
       },
-      (err) => logger.error('Request failed', { error: err instanceof Error ? err.stack : String(err) }),
+      (err, req) =>
+        logger.error('Request failed', { method: req.method, path: withoutTokens(req.path), error: withoutTokens(err instanceof Error ? (err.stack ?? err.message) : String(err)) }),
+      config.DEFAULT_LOCALE,
     ),
   );
   return app;

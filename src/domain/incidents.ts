@@ -2,6 +2,7 @@
 // per organisation and year, and what a declaration must carry.
 import { z } from './zod';
 import { ORGANISATION_KEY_PATTERN } from './articles';
+import { text } from './text';
 
 export const INCIDENT_KINDS = ['failure', 'misconduct', 'leak', 'disaster'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
@@ -42,23 +43,35 @@ export function yearInJapan(ms: number): number {
 /** Threat levels as regulations number them: some from 0 (区分0–3), most from 1; the profile names its own. */
 export const THREAT_LEVEL_RANGE = { min: 0, max: 9 } as const;
 
-const isoInstant = z.iso.datetime({ offset: true, error: 'ISO 8601 の日時にしてください（例: 2026-11-23T10:15:00+09:00）' });
+/** No incident of the Resident Registry Network is older than this (the network began in 2002). */
+export const EARLIEST_INSTANT = '2000-01-01T00:00:00+09:00';
+/** How far ahead of this server's clock a declarer's clock may be. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** A moment that has happened: an ISO 8601 instant with its offset, from 2000 up to now. */
+const pastInstant = z.iso
+  .datetime({ offset: true, error: 'ISO 8601 の日時にしてください（例: 2026-11-23T10:15:00+09:00）', abort: true })
+  .refine((v) => Date.parse(v) >= Date.parse(EARLIEST_INSTANT), { error: '2000年以降の日時にしてください', abort: true })
+  .refine((v) => Date.parse(v) <= Date.now() + CLOCK_SKEW_MS, { error: '未来の日時は指定できません' });
+
+/** An integer as JSON writes it, or as a form or a command line sends it (decimal digits); never `"0x3"`, `[3]` or `true`. */
+const integerInput = z.preprocess((v) => (typeof v === 'string' && /^[0-9]{1,6}$/.test(v) ? Number(v) : v), z.number().int());
 
 export const declareIncidentSchema = z
   .strictObject({
     organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: '組織キーが正しくありません' }),
     kind: z.enum(INCIDENT_KINDS, { error: `次のいずれかにしてください: ${INCIDENT_KINDS.join(', ')}` }),
-    threatLevel: z.coerce.number().int().min(THREAT_LEVEL_RANGE.min).max(THREAT_LEVEL_RANGE.max),
-    summary: z.string().trim().min(1, { error: '必須項目です' }).max(200),
+    threatLevel: integerInput.pipe(z.number().min(THREAT_LEVEL_RANGE.min).max(THREAT_LEVEL_RANGE.max)),
+    summary: text({ max: 200 }),
     /** What was seen, by whom, where. */
-    observed: z.string().trim().min(1, { error: '必須項目です' }).max(4000),
+    observed: text({ max: 4000, multiline: true }),
     detectedBy: z.strictObject({
-      name: z.string().trim().min(1, { error: '必須項目です' }).max(100),
+      name: text({ max: 100 }),
       email: z.email({ error: '有効なメールアドレスではありません' }),
     }),
-    detectedAt: isoInstant,
+    detectedAt: pastInstant,
     /** The moment the organisation became aware (覚知): every statutory clock counts from it. */
-    awareAt: isoInstant,
+    awareAt: pastInstant,
     /** The caller's idempotency key: declaring with the same key again returns the same incident. */
     declarationId: z.uuid({ error: 'UUID にしてください' }).optional(),
   })

@@ -2,6 +2,7 @@
 // options with a reason. If the person does not act within the window, they are reminded, and
 // then the task moves to the next person in the chain (the substitute / 代理者).
 import { z } from './zod';
+import { text } from './text';
 import type { ProcedureStep } from './procedures';
 import type { RoleKey } from './roles';
 
@@ -66,8 +67,8 @@ export const NOTE_MAX = 2000;
 
 /** What a task page posts: the option and a note, checked against the task's options. */
 export const decisionFormSchema = z.object({
-  option: z.string().min(1, { error: '選択してください' }).max(64),
-  note: z.string().max(NOTE_MAX, { error: `${NOTE_MAX} 文字以内にしてください` }).default(''),
+  option: text({ max: 64, required: '選択してください' }),
+  note: text({ max: NOTE_MAX, multiline: true, required: false }).default(''),
 });
 
 export interface TaskDeadlines {

@@ -29,14 +29,21 @@ export class Outbox {
 
   constructor(readonly dir: string) {}
 
-  async list(limit = 200): Promise<OutboxSummary[]> {
+  /** The newest `limit` messages, newest first; with `before`, those older than that message id. */
+  async list(limit = 200, before?: string): Promise<OutboxSummary[]> {
     let files: string[];
     try {
       files = await fs.promises.readdir(this.dir);
     } catch {
       return [];
     }
-    const ids = files.filter((f) => f.endsWith('.eml')).map((f) => f.slice(0, -4)).sort().reverse().slice(0, limit);
+    const ids = files
+      .filter((f) => f.endsWith('.eml'))
+      .map((f) => f.slice(0, -4))
+      .filter((id) => before === undefined || id < before)
+      .sort()
+      .reverse()
+      .slice(0, limit);
     const out: OutboxSummary[] = [];
     for (const id of ids) {
       let s = this.summaries.get(id);

@@ -12,6 +12,7 @@ import type { HumanTaskOutcome, HumanTaskRequest, TaskOption } from '../domain/t
 import { humanTask } from './human-task';
 import { incidentStatusKey, incidentStatusQuery } from './messages';
 import { parseDuration } from '../domain/duration';
+import { declarerWords } from '../domain/text';
 
 const { loadProfile, setIncidentStatus, recordAudit } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -114,7 +115,8 @@ function attendanceRequest(input: EmergencyResponseInput, profile: OrganisationP
     kind: 'acknowledge',
     title: `${profile.council.name}の招集（${input.incidentId}）`,
     body:
-      `${input.incidentId}「${input.summary}」への対応のため、${profile.council.name}を招集します。` +
+      // The summary is the declarer's, not the organisation's: quoted on one line, links broken.
+      `${input.incidentId}（${declarerWords(input.summary)}）への対応のため、${profile.council.name}を招集します。` +
       `${call.seat === 'chair' ? '議長として' : '構成員として'}出席できるかを回答してください。`,
     options: ATTENDANCE_OPTIONS,
     chain: call.chain,

@@ -1,6 +1,7 @@
 // Attacks on the task links, against the real dev server: none may change the workflow or the
 // database. Mail scanners prefetch with GET and HEAD; forged, expired, reused and cross-task
 // tokens and missing or wrong CSRF tokens get a clear page and nothing else.
+import * as http from 'node:http';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
 import { getTask, listTasks } from '../../src/db/tasks';
@@ -13,6 +14,32 @@ import { devServer } from '../support/temporal';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
+
+/** A POST whose request target is in absolute form (`POST http://evil.example/t/… HTTP/1.1`), as a proxy or an attacker sends it. */
+function postAbsoluteForm(link: string, form: Record<string, string>, cookie?: string): Promise<{ status: number; location?: string }> {
+  const u = new URL(link);
+  const body = new URLSearchParams(form).toString();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: 'POST',
+        path: `http://evil.example${u.pathname}`,
+        headers: { host: 'evil.example', 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...(cookie ? { cookie } : {}) },
+      },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, ...(res.headers.location ? { location: res.headers.location } : {}) });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const postJson = (url: string, body: string, cookie: string) =>
+  fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json', cookie }, body });
 
 describe('task links under attack', () => {
   let env: TestWorkflowEnvironment;
@@ -159,5 +186,50 @@ describe('task links under attack', () => {
       expect(r.html).toContain('選択肢から選んでください');
       expect(r.html).toContain('たぶん');
     });
+  });
+
+  it('refuses an option or a note that is not well-formed text, and changes nothing', async () => {
+    const link = linkIn(mailTo('kikikanri-kacho@'));
+    const page = await openTaskPage(link);
+    const csrf = JSON.stringify(page.csrf);
+    const depth = 20_000;
+    await unchangedBy(async () => {
+      for (const body of [
+        `{"csrf":${csrf},"option":{"toString":1}}`,
+        `{"csrf":${csrf},"option":["attend"]}`,
+        `{"csrf":${csrf},"option":"attend","note":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+        `{"csrf":${csrf},"option":"attend","note":{"toString":1}}`,
+        `{"csrf":${csrf},"option":"attend","note":"\\ud800 のため"}`,
+        `{"csrf":${csrf},"option":"attend","note":"NUL\\u0000"}`,
+      ]) {
+        const r = await postJson(link, body, page.cookie);
+        expect(r.status).toBe(400);
+        expect(await r.text()).toContain('name="csrf"');
+      }
+    });
+  });
+
+  it('redirects to the link’s own path, never to the host of an absolute-form request target', async () => {
+    // A decided task: the POST only redirects.
+    const decided = linkIn(mailTo('somu-kacho@'));
+    expect(await postAbsoluteForm(decided, { option: 'attend' })).toEqual({ status: 303, location: new URL(decided).pathname });
+    // An open task: the answer is recorded, then the redirect.
+    const open = linkIn(mailTo('jumin-fukushi-kacho@'));
+    const page = await openTaskPage(open);
+    expect(await postAbsoluteForm(open, { option: 'attend', csrf: page.csrf! }, page.cookie)).toEqual({ status: 303, location: new URL(open).pathname });
+    expect((await taskOf(mailTo('jumin-fukushi-kacho@'))).state).toBe(TaskState.DECIDED);
+  });
+
+  it('quotes a declared summary in the council’s email on one line, as the declarer’s words, with its links broken', async () => {
+    const summary = '至急 https://evil.example/reset で パスワード再設定を';
+    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration({ summary })) });
+    expect(r.status).toBe(201);
+    const id = (await json(r)).incidentId;
+    const mails = await stack.waitForMail((m) => m.subject.includes(id), 5);
+    for (const m of mails) {
+      expect(m.text).toContain('申告者の記載:「至急 https[:]//evil.example/reset で パスワード再設定を」');
+      expect(m.text).not.toContain('https://evil.example');
+      expect(m.html ?? '').not.toContain('evil.example/reset"');
+    }
   });
 });

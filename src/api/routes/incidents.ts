@@ -16,7 +16,7 @@ import { formatIssuePath } from '../../domain/profile';
 import { checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey } from '../../tokens';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
-import { cookie, HttpError, type Issue, locals, notFound, valid, validate } from '../http';
+import { cookie, HttpError, type Issue, locals, notFound, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
 
 export interface IncidentRouteDeps {
@@ -33,6 +33,7 @@ const refParams = z.object({
   incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
 });
 const idParams = z.object({ incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }) });
+const listQuery = z.object({ organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }).optional() });
 
 /** The incident as the API returns it: no internal columns. */
 function incidentJson(i: IncidentRow) {
@@ -91,9 +92,9 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.status(created ? 201 : 200).location(`/api/incidents/${incident.organisation}/${incident.incident_id}`).json(incidentJson(incident));
   });
 
-  r.get('/api/incidents', async (req, res) => {
-    const org = typeof req.query.organisation === 'string' ? req.query.organisation : undefined;
-    res.json({ incidents: (await listIncidents(db, org)).map(incidentJson) });
+  r.get('/api/incidents', validate({ query: listQuery }), async (_req, res) => {
+    const { organisation } = valid<{ query: typeof listQuery }>(res).query;
+    res.json({ incidents: (await listIncidents(db, organisation)).map(incidentJson) });
   });
 
   r.get('/api/incidents/:organisation/:incidentId', validate({ params: refParams }), async (_req, res) => {
@@ -139,7 +140,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
 
   r.post('/incidents', async (req, res) => {
     const { t } = locals(res);
-    const f = (req.body ?? {}) as Record<string, string | undefined>;
+    // Only text fields count: a JSON object where the form has text is a missing field.
+    const f = textFields(req.body);
     if (!checkCsrf(cookie(req, CSRF_COOKIE), f.csrf, CONSOLE_FORM, deps.signingKeys)) {
       throw new HttpError(403, 'csrf', t('csrfBody'));
     }
@@ -155,10 +157,10 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       declarationId: f.declarationId,
     };
     const parsed = declareIncidentSchema.safeParse(input);
-    const declarationId = typeof f.declarationId === 'string' && f.declarationId ? f.declarationId : randomUUID();
+    const declarationId = f.declarationId && z.uuid().safeParse(f.declarationId).success ? f.declarationId : randomUUID();
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: formatIssuePath(['body', ...i.path]), message: i.message }));
-      return showForm(req, res, f as DeclareFormValues, issues, declarationId, 400);
+      return showForm(req, res, f satisfies DeclareFormValues, issues, declarationId, 400);
     }
     const { incident } = await declareIncident(service, parsed.data, 'console');
     res.redirect(303, `/incidents/${incident.organisation}/${incident.incident_id}`);

@@ -11,7 +11,7 @@ import { decisionFormSchema, TaskState } from '../../domain/tasks';
 import { assigneeHash, checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey, tokenHash, verifyTaskToken } from '../../tokens';
 import { decideUpdate } from '../../workflows/messages';
 import type { RenderPage } from '../app';
-import { cookie, locals } from '../http';
+import { cookie, locals, textFields } from '../http';
 import type { MessageKey } from '../i18n';
 import { type FormErrors, messagePage, taskDecidedPage, taskFormPage, taskMovedPage } from '../views/tasks';
 
@@ -105,14 +105,18 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     const found = await resolve(req.params.token);
     if (!found.ok) return fail(req, res, found);
     const { task, hash } = found;
+    // Back to this link's own page: its path only, never the request target (which may be absolute-form, naming another host).
+    const self = `/t/${encodeURIComponent(req.params.token)}`;
     // Already decided or moved: nothing to record; the page says what happened.
-    if (task.state !== TaskState.OPEN) return res.redirect(303, req.originalUrl);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    if (!checkCsrf(cookie(req, CSRF_COOKIE), typeof body.csrf === 'string' ? body.csrf : undefined, hash, signingKeys)) {
+    if (task.state !== TaskState.OPEN) return res.redirect(303, self);
+    // Only text fields count: an object, an array or a nested structure is a missing field.
+    const body = textFields(req.body);
+    if (!checkCsrf(cookie(req, CSRF_COOKIE), body.csrf, hash, signingKeys)) {
       return fail(req, res, { ok: false, status: 403, title: 'csrfTitle', body: 'csrfBody' });
     }
-    const parsed = decisionFormSchema.safeParse({ option: body.option ?? '', note: body.note ?? '' });
-    const values = { option: String(body.option ?? ''), note: String(body.note ?? '') };
+    const raw = req.body as Record<string, unknown> | undefined;
+    const parsed = decisionFormSchema.safeParse({ option: raw?.option ?? '', note: raw?.note ?? '' });
+    const values = { option: body.option ?? '', note: body.note ?? '' };
     if (!parsed.success || !task.options.some((o) => o.value === parsed.data.option)) {
       const errors: FormErrors = {};
       for (const i of parsed.error?.issues ?? []) errors[i.path[0] as keyof FormErrors] = i.message;
@@ -134,7 +138,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
         return res.status(503).send(renderPage(req, res, t('unavailableTitle'), messagePage('unavailableBody', t)));
       }
     }
-    res.redirect(303, req.originalUrl);
+    res.redirect(303, self);
   });
   return r;
 }
