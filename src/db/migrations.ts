@@ -101,6 +101,13 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_audit_mac_key': {
+    async up(db: Kysely<any>) {
+      // The audit chain becomes a keyed MAC chain: the key id per row, so keys can rotate. Rows
+      // written before keep a null key id and their plain SHA-256 hash.
+      await db.schema.alterTable('audit_log').addColumn('mac_key_id', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

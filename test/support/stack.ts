@@ -23,6 +23,7 @@ export interface TestStack {
   config: Config;
   appDb: AppDatabase;
   signingKeys: SigningKey[];
+  auditMacKeys: SigningKey[];
   outbox: Outbox;
   baseUrl: string;
   worker: Worker;
@@ -53,11 +54,12 @@ export async function startTestStack(env: TestWorkflowEnvironment, o: { taskQueu
   await loadProfiles(config, appDb, logger);
   const mail = createMailTransport(config);
   const signingKeys = [generateSigningKey('t1')];
-  const worker = await createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys });
+  const auditMacKeys = [generateSigningKey('a1')];
+  const worker = await createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys, auditMacKeys });
   const running = worker.run();
   const health = async (): Promise<Check[]> => [];
   const outbox = new Outbox(path.join(dataDir, 'outbox'));
-  const app = createApp({ config, appDb, client: env.client, signingKeys, health, outbox, logger });
+  const app = createApp({ config, appDb, client: env.client, signingKeys, auditMacKeys, health, outbox, logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -72,6 +74,7 @@ export async function startTestStack(env: TestWorkflowEnvironment, o: { taskQueu
     config,
     appDb,
     signingKeys,
+    auditMacKeys,
     outbox,
     baseUrl: `http://127.0.0.1:${port}`,
     worker,
