@@ -1,7 +1,8 @@
 // Activities of the auditAnchor workflow: read the audit chain's head, which the workflow's
 // history then keeps outside the database.
 import type { Kysely } from 'kysely';
-import { type AuditAnchor, auditHead } from '../db/audit';
+import { auditHead } from '../db/audit';
+import type { AuditAnchor } from '../domain/audit';
 import type { Database } from '../db/schema';
 
 export function createAuditActivities({ db }: { db: Kysely<Database> }) {

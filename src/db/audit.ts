@@ -8,6 +8,7 @@
 // activity writes once.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { AuditAnchor } from '../domain/audit';
 import type { SigningKey } from '../tokens';
 import type { AuditLogTable, Database } from './schema';
 
@@ -32,16 +33,6 @@ export interface AuditRow extends Required<AuditEntry> {
   /** The key `hash` is a MAC under; null on rows from before the chain was keyed (plain SHA-256). */
   macKeyId: string | null;
   hash: string;
-}
-
-/** The chain's head as the auditAnchor workflow records it, outside the table. */
-export interface AuditAnchor {
-  seq: number;
-  hash: string;
-  /** The first keyed row: no row from here on may carry a plain hash. */
-  keyedFrom: number | null;
-  /** When the head was read (ISO 8601). */
-  at: string;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);

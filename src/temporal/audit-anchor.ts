@@ -1,7 +1,8 @@
 // The client side of the audit chain's anchors: the worker makes sure the auditAnchor workflow
 // runs; `audit verify` reads the anchors back from its history (no worker needed to answer).
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { AnchorEvidence, AuditAnchor } from '../db/audit';
+import { type Client, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import type { AnchorEvidence } from '../db/audit';
+import type { AuditAnchor } from '../domain/audit';
 import type { auditAnchor } from '../workflows/audit-anchor';
 import { type AuditAnchorInput, auditAnchorWorkflowId, configureAuditAnchorSignal } from '../workflows/messages';
 
@@ -38,7 +39,10 @@ export async function fetchAuditAnchors(client: Client, taskQueue: string, timeo
     }
     return { anchors };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { unavailable: `the ${workflowId} workflow does not exist (a worker starts it)` };
+    const GRPC_NOT_FOUND = 5;
+    if (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) {
+      return { unavailable: `no ${workflowId} workflow yet: a worker starts it` };
+    }
     return { unavailable: `Temporal did not answer: ${err instanceof Error ? err.message : String(err)}` };
   }
 }

@@ -2,7 +2,7 @@
 // workflows, the API and the tests. Wire names are stable; renaming one strands running work.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AuditAnchor } from '../db/audit';
+import type { AuditAnchor } from '../domain/audit';
 import type { IncidentStatus } from '../domain/incidents';
 import type { TaskDecision } from '../domain/tasks';
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AppDatabase } from '../../src/db';
-import { appendAudit, auditHead, auditTrail, type AuditAnchor, type AuditEntry, GENESIS_HASH, plainAuditHash, verifyAuditChain } from '../../src/db/audit';
+import type { AuditAnchor } from '../../src/domain/audit';
+import { appendAudit, auditHead, auditTrail, type AuditEntry, GENESIS_HASH, plainAuditHash, verifyAuditChain } from '../../src/db/audit';
 import { migrateToLatest } from '../../src/db/migrations';
 import { generateSigningKey } from '../../src/tokens';
 import { ENGINES, freshDatabase } from '../support/databases';
