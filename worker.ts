@@ -10,8 +10,9 @@ import { parseDuration } from './src/domain/duration';
 import type { SigningKey } from './src/tokens';
 import type { AppDatabase } from './src/db';
 import { createMailTransport, type MailTransport } from './src/mail';
-import { installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedParts, resolveSigningKeys } from './src/runtime';
-import { connectWorker } from './src/temporal/connection';
+import { installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedParts, resolveAuditMacKeys, resolveSigningKeys } from './src/runtime';
+import { ensureAuditAnchor } from './src/temporal/audit-anchor';
+import { connectClient, connectWorker } from './src/temporal/connection';
 
 export const WORKFLOW_BUNDLE_PATH = path.join(__dirname, 'dist', 'workflow-bundle.js');
 
@@ -21,16 +22,19 @@ export interface WorkerDeps {
   appDb: AppDatabase;
   mail: MailTransport;
   signingKeys: SigningKey[];
+  /** The first MACs new audit rows; all verify. */
+  auditMacKeys: SigningKey[];
   logger: Logger;
 }
 
-export function activityDeps({ config, appDb, mail, signingKeys }: Omit<WorkerDeps, 'connection' | 'logger'>): ActivityDeps {
+export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }: Omit<WorkerDeps, 'connection' | 'logger'>): ActivityDeps {
   return {
     db: appDb.db,
     engine: appDb.engine,
     mail,
     mailFrom: config.MAIL_FROM,
     signingKeys,
+    auditMacKeys,
     publicUrl: publicUrl(config),
     linkTtlMs: parseDuration(config.TASK_LINK_TTL)!,
   };
@@ -58,8 +62,11 @@ export async function main(): Promise<void> {
   const appDb = await openMigratedDatabase(config, logger);
   const mail = createMailTransport(config);
   const connection = await connectWorker(config);
-  const worker = await createWorker({ config, connection, appDb, mail, logger, signingKeys: resolveSigningKeys(config) });
+  const worker = await createWorker({ config, connection, appDb, mail, logger, signingKeys: resolveSigningKeys(config), auditMacKeys: resolveAuditMacKeys(config) });
   const running = worker.run();
+  const client = await connectClient(config);
+  await ensureAuditAnchor(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: parseDuration(config.AUDIT_ANCHOR_INTERVAL)! });
+  await client.connection.close();
   const close = async () => {
     await connection.close();
     mail.transport.close();

@@ -51,10 +51,10 @@ export async function openMigratedDatabase(c: Config, logger: Logger): Promise<A
 /**
  * The worker and the API may run as separate processes only against shared parts: PostgreSQL
  * (embedded PGlite serves a single process), a real SMTP relay (the sink lives in `npm start`)
- * and signing keys both processes know.
+ * and signing and audit MAC keys both processes know.
  */
 export function requireSharedParts(c: Config, role: string): void {
-  const missing = (['DATABASE_URL', 'SMTP_URL', 'TOKEN_SIGNING_KEYS'] as const).filter((k) => !c[k]);
+  const missing = (['DATABASE_URL', 'SMTP_URL', 'TOKEN_SIGNING_KEYS', 'AUDIT_MAC_KEYS'] as const).filter((k) => !c[k]);
   if (missing.length > 0) {
     throw new ConfigError(
       missing.map((variable) => ({
@@ -128,17 +128,32 @@ export async function storeProfiles(appDb: AppDatabase, profiles: readonly Check
 }
 
 /**
- * The keys that sign task links: TOKEN_SIGNING_KEYS, or for the embedded stack a key generated
- * once and kept in the data folder (readable by the owner only).
+ * Keys generated once and kept in the data folder (readable by the owner only), for the embedded
+ * stack when the variable is unset. Without `create`, undefined when none was generated yet.
  */
-export function resolveSigningKeys(c: Config): SigningKey[] {
-  if (c.TOKEN_SIGNING_KEYS) return c.TOKEN_SIGNING_KEYS;
-  const file = dataPath(c, 'token-signing-keys.json');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const key = generateSigningKey('e1');
-    fs.writeFileSync(file, JSON.stringify([{ id: key.id, secret: key.secret.toString('base64') }]), { mode: 0o600 });
+function keptKeys(c: Config, file: string, id: string, create = true): SigningKey[] | undefined {
+  const keyFile = dataPath(c, file);
+  if (!fs.existsSync(keyFile)) {
+    if (!create) return undefined;
+    fs.mkdirSync(path.dirname(keyFile), { recursive: true });
+    const key = generateSigningKey(id);
+    fs.writeFileSync(keyFile, JSON.stringify([{ id: key.id, secret: key.secret.toString('base64') }]), { mode: 0o600 });
   }
-  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{ id: string; secret: string }>;
+  const stored = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as Array<{ id: string; secret: string }>;
   return stored.map((k) => ({ id: k.id, secret: Buffer.from(k.secret, 'base64') }));
+}
+
+/** The keys that sign task links: TOKEN_SIGNING_KEYS, or the embedded stack's kept key. */
+export function resolveSigningKeys(c: Config): SigningKey[] {
+  return c.TOKEN_SIGNING_KEYS ?? keptKeys(c, 'token-signing-keys.json', 'e1')!;
+}
+
+/** The keys of the audit chain's MAC: AUDIT_MAC_KEYS, or the embedded stack's kept key. */
+export function resolveAuditMacKeys(c: Config): SigningKey[] {
+  return c.AUDIT_MAC_KEYS ?? keptKeys(c, 'audit-mac-keys.json', 'a1')!;
+}
+
+/** The same keys for checking the chain, never generating one: undefined when there are none. */
+export function existingAuditMacKeys(c: Config): SigningKey[] | undefined {
+  return c.AUDIT_MAC_KEYS ?? keptKeys(c, 'audit-mac-keys.json', 'a1', false);
 }

@@ -119,3 +119,21 @@ describe('values that would pass a loose check and then break the product', () =
     expect(shown).toContain('sslmode=require');
   });
 });
+
+describe("the audit chain's MAC keys and anchor interval", () => {
+  const secret = Buffer.alloc(32, 9).toString('base64');
+  it('reads AUDIT_MAC_KEYS as id:secret pairs, the first signing, and never shows them', () => {
+    const c = loadConfig({ AUDIT_MAC_KEYS: `a2:${secret},a1:${secret}` }, NO_FILE);
+    expect(c.AUDIT_MAC_KEYS!.map((k) => k.id)).toEqual(['a2', 'a1']);
+    expect(describeConfig(c)).toContainEqual(['AUDIT_MAC_KEYS', '********']);
+  });
+  it('refuses a short secret and a repeated id, naming AUDIT_MAC_KEYS', () => {
+    expect(problems({ AUDIT_MAC_KEYS: 'a1:c2hvcnQ=' }).map((p) => p.variable)).toEqual(['AUDIT_MAC_KEYS']);
+    expect(problems({ AUDIT_MAC_KEYS: `a1:${secret},a1:${secret}` })).toEqual([{ variable: 'AUDIT_MAC_KEYS', message: expect.stringContaining('a1') }]);
+  });
+  it('anchors every 15 minutes unless told, between a minute and a day', () => {
+    expect(loadConfig({}, NO_FILE).AUDIT_ANCHOR_INTERVAL).toBe('15m');
+    expect(problems({ AUDIT_ANCHOR_INTERVAL: '10s' }).map((p) => p.variable)).toEqual(['AUDIT_ANCHOR_INTERVAL']);
+    expect(problems({ AUDIT_ANCHOR_INTERVAL: '2d' }).map((p) => p.variable)).toEqual(['AUDIT_ANCHOR_INTERVAL']);
+  });
+});

@@ -11,7 +11,10 @@ const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'ut
 const services = compose.services as Record<string, { command?: string[]; environment?: Record<string, unknown>; image?: string; build?: string }>;
 const APP = ['api', 'worker'] as const;
 // Substitute the ${VAR:?…} placeholders the way compose would, with sample values.
-const SAMPLES: Record<string, string> = { TOKEN_SIGNING_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` };
+const SAMPLES: Record<string, string> = {
+  TOKEN_SIGNING_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  AUDIT_MAC_KEYS: `a1:${Buffer.alloc(32, 8).toString('base64')}`,
+};
 const substitute = (v: unknown) => String(v).replace(/\$\{(\w+)(:\?[^}]*)?\}/g, (_m, name) => SAMPLES[name] ?? `sample-${name.toLowerCase()}`);
 
 describe('docker-compose.yml', () => {

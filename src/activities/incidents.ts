@@ -7,11 +7,12 @@ import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import type { IncidentStatus } from '../domain/incidents';
 import type { OrganisationProfile } from '../domain/profile';
+import type { SigningKey } from '../tokens';
 
 /** An audit row as a workflow asks for it: the activity stamps the time. */
 export type AuditRequest = Omit<AuditEntry, 'at'>;
 
-export function createIncidentActivities({ db }: { db: Kysely<Database> }) {
+export function createIncidentActivities({ db, auditMacKeys }: { db: Kysely<Database>; auditMacKeys: readonly SigningKey[] }) {
   return {
     async loadProfile(organisation: string): Promise<OrganisationProfile> {
       const p = await getOrganisation(db, organisation);
@@ -22,7 +23,7 @@ export function createIncidentActivities({ db }: { db: Kysely<Database> }) {
       await setIncidentStatus(db, o.organisation, o.caseId, o.status);
     },
     async recordAudit(a: AuditRequest): Promise<void> {
-      await appendAudit(db, { ...a, at: new Date() });
+      await appendAudit(db, { ...a, at: new Date() }, auditMacKeys[0]);
     },
   };
 }

@@ -1,4 +1,5 @@
 // Every activity the worker registers, built from its injected dependencies.
+import { createAuditActivities } from './audit';
 import { createIncidentActivities } from './incidents';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSystemActivities(deps),
     ...createTaskActivities(deps),
     ...createIncidentActivities(deps),
+    ...createAuditActivities(deps),
   };
 }
 

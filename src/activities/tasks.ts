@@ -16,6 +16,8 @@ export interface TaskActivityDeps {
   mailFrom: string;
   /** The first key signs. */
   signingKeys: readonly SigningKey[];
+  /** The first MACs new audit rows. */
+  auditMacKeys: readonly SigningKey[];
   /** Links are `${publicUrl}/t/<token>`. */
   publicUrl: string;
   linkTtlMs: number;
@@ -92,7 +94,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         outcome: `${assignee.position} ${assignee.name} に依頼: ${request.title}${index > 0 ? '（代理）' : ''}`,
         articles: request.articles,
         detail: { taskId, assignee: assignee.email, chainIndex: index },
-      });
+      }, deps.auditMacKeys[0]);
     },
 
     /**
@@ -119,7 +121,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         outcome: `${task.assignee.name} に督促（${o.reminder}回目）`,
         articles: o.request.articles,
         detail: { taskId: o.taskId },
-      });
+      }, deps.auditMacKeys[0]);
     },
 
     /** Marks a task as moved to the next person; its old link then says so. */
@@ -136,7 +138,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         outcome: `${from?.assignee.name ?? '担当者'} から期限内に回答がなく、${o.to.position} ${o.to.name} に移管`,
         articles: o.request.articles,
         detail: { fromTaskId: o.fromTaskId, toTaskId: o.toTaskId },
-      });
+      }, deps.auditMacKeys[0]);
     },
 
     async recordDecision(o: { request: HumanTaskRequest; decision: TaskDecision }): Promise<void> {
@@ -152,7 +154,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         outcome: `${decision.decidedBy.name}: ${decision.optionLabel}${decision.note ? `（${decision.note}）` : ''}`,
         articles: request.articles,
         detail: { taskId: decision.taskId, option: decision.option },
-      });
+      }, deps.auditMacKeys[0]);
     },
   };
 }

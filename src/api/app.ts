@@ -27,6 +27,8 @@ export interface AppDeps {
   /** The process's one Temporal client: starts procedures, records decisions. */
   client: Client;
   signingKeys: readonly SigningKey[];
+  /** The audit chain's MAC keys: GET /api/audit/verify checks with them. */
+  auditMacKeys: readonly SigningKey[];
   /** Runs every health check (Temporal, namespace, worker, database, SMTP). */
   health: () => Promise<Check[]>;
   /** The SMTP sink's outbox, when the embedded sink is in use. */
@@ -39,7 +41,7 @@ export interface AppDeps {
 export type RenderPage = (req: Request, res: Response, title: string, body: Html) => string;
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, appDb, health, outbox, logger, client, signingKeys } = deps;
+  const { config, appDb, health, outbox, logger, client, signingKeys, auditMacKeys } = deps;
   const db = appDb.db;
   const uiUrl = temporalUiUrl(config);
 
@@ -63,7 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   app.use(taskLinksRouter({ db, client, signingKeys, renderPage, ...(deps.now ? { now: deps.now } : {}) }));
   app.use(tasksRouter({ db, renderPage }));
-  app.use(auditRouter({ db }));
+  app.use(auditRouter({ db, client, auditMacKeys, taskQueue: config.TEMPORAL_TASK_QUEUE }));
   app.use(
     incidentsRouter({ db, client, signingKeys, renderPage, taskQueue: config.TEMPORAL_TASK_QUEUE, demoOrganisation: config.DEMO_ORGANISATION }),
   );

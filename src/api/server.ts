@@ -9,7 +9,7 @@ import type { Check } from '../domain/health';
 import type { Outbox } from '../embedded/outbox';
 import { checkDatabase, checkSmtp, checkTemporal } from '../health';
 import { createMailTransport, type MailTransport } from '../mail';
-import { checkProfiles, installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedParts, resolveSigningKeys, storeProfiles } from '../runtime';
+import { checkProfiles, installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedParts, resolveAuditMacKeys, resolveSigningKeys, storeProfiles } from '../runtime';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import type { SigningKey } from '../tokens';
 import { connectClient } from '../temporal/connection';
@@ -21,6 +21,7 @@ export interface ApiDeps {
   appDb: AppDatabase;
   mail: MailTransport;
   signingKeys: readonly SigningKey[];
+  auditMacKeys: readonly SigningKey[];
   outbox?: Outbox;
   logger: Logger;
 }
@@ -64,7 +65,7 @@ export async function main(): Promise<void> {
   const mail = createMailTransport(config);
   const client = await connectClient(config);
   await registerSearchAttributes(client);
-  const http = await listen({ config, client, appDb, mail, logger, signingKeys: resolveSigningKeys(config) });
+  const http = await listen({ config, client, appDb, mail, logger, signingKeys: resolveSigningKeys(config), auditMacKeys: resolveAuditMacKeys(config) });
   logger.info(`API and console listening on ${http.url}`);
   onShutdownSignal(logger, async () => {
     await http.close();

@@ -5,10 +5,13 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import { WORKFLOW_BUNDLE_PATH, main as workerMain } from '../../worker';
 import { main as apiMain } from '../api/server';
-import { ConfigError, describeConfig, loadConfig, publicUrl } from '../config';
-import { type ChainReport, verifyAuditChain } from '../db/audit';
+import type { Client } from '@temporalio/client';
+import { type Config, ConfigError, describeConfig, isEmbeddedTemporal, loadConfig, publicUrl, temporalAddress } from '../config';
+import { type AnchorEvidence, type ChainReport, verifyAuditChain } from '../db/audit';
 import { migrateToLatest } from '../db/migrations';
-import { ProfileError, installRuntime, onShutdownSignal, openMigratedDatabase } from '../runtime';
+import { ProfileError, existingAuditMacKeys, installRuntime, onShutdownSignal, openMigratedDatabase } from '../runtime';
+import { fetchAuditAnchors } from '../temporal/audit-anchor';
+import { connectClient } from '../temporal/connection';
 import { AlreadyRunningError, embeddedStackRunning, startEmbeddedStack } from '../embedded/stack';
 import { formatProblems, loadProfileFiles } from '../profiles';
 import { runDoctor } from './doctor';
@@ -24,7 +27,7 @@ Commands:
   config                     print the effective configuration, secrets masked
   profile validate FILE…     validate organisation profiles; every problem with its path
   incident declare …         declare an incident (緊急時対応) through the API; \`incident declare --help\`
-  audit verify               check the audit log's hash chain; exits 1 if a row was edited or deleted
+  audit verify               check the audit log's MAC chain and its anchors in Temporal; exits 1 naming each edited, deleted or lost row
   migrate                    apply database migrations and exit
   build-workflows            bundle the workflows for production workers (dist/workflow-bundle.js)
 `;
@@ -81,9 +84,28 @@ async function migrate(): Promise<void> {
   await appDb.close();
 }
 
+/** The anchors from Temporal, or why they cannot be read (never a failure: verify says so). */
+async function anchorsFromTemporal(config: Config): Promise<AnchorEvidence> {
+  if (isEmbeddedTemporal(config) && !embeddedStackRunning(config)) {
+    return { unavailable: 'the embedded Temporal server runs only with the stack: start it to check the anchors' };
+  }
+  let client: Client;
+  try {
+    client = await connectClient(config, { connectTimeout: '5s' });
+  } catch (e) {
+    return { unavailable: `Temporal at ${temporalAddress(config)} (TEMPORAL_ADDRESS) is unreachable: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  try {
+    return await fetchAuditAnchors(client, config.TEMPORAL_TASK_QUEUE);
+  } finally {
+    await client.connection.close();
+  }
+}
+
 /**
- * Verifies the audit chain: directly on PostgreSQL; on PGlite through the running stack's API
- * when one holds the data folder (PGlite serves one process), else by opening it.
+ * Verifies the audit chain: its MACs, and its head against the anchors kept in Temporal. Directly
+ * on PostgreSQL; on PGlite through the running stack's API when one holds the data folder (PGlite
+ * serves one process), else by opening it. Exits 1 when a problem is found.
  */
 async function auditVerify(): Promise<number> {
   const config = loadConfig();
@@ -93,15 +115,21 @@ async function auditVerify(): Promise<number> {
     report = (await res.json()) as ChainReport;
   } else {
     const logger = installRuntime(config);
+    // The anchors first: a row appended meanwhile then cannot look like a lost tail.
+    const anchors = await anchorsFromTemporal(config);
     const appDb = await openMigratedDatabase(config, logger);
     try {
-      report = await verifyAuditChain(appDb.db);
+      report = await verifyAuditChain(appDb.db, { macKeys: existingAuditMacKeys(config), anchors });
     } finally {
       await appDb.close();
     }
   }
   for (const p of report.problems) out(`  ✘ row ${p.seq}: ${p.problem} — ${p.detail}`);
-  out(report.ok ? `Audit log intact: ${report.rows} rows, hash chain verified (監査証跡は改ざんされていません).` : `Audit log TAMPERED: ${report.problems.length} problem(s) in ${report.rows} rows (改ざんを検出しました).`);
+  for (const u of report.unchecked) out(`  ⚠ not checked (未確認): ${u}`);
+  if (report.anchor) out(`  Anchor: row ${report.anchor.seq} as of ${report.anchor.at}, kept in Temporal (外部の錨)`);
+  if (!report.ok) out(`Audit log TAMPERED: ${report.problems.length} problem(s) in ${report.rows} rows (改ざんを検出しました).`);
+  else if (report.unchecked.length > 0) out(`Audit log intact as far as checked: ${report.rows} rows, MAC chain verified; see above what was not checked (一部未確認).`);
+  else out(`Audit log intact: ${report.rows} rows, MAC chain and anchors verified (監査証跡は改ざんされていません).`);
   return report.ok ? 0 : 1;
 }
 

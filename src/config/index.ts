@@ -21,6 +21,30 @@ const url = (schemes: string[]) =>
 const optionalText = z.string().trim().min(1).optional();
 const bool = z.stringbool();
 
+/**
+ * Keys as `id:secret[,id:secret…]`, secrets of 32+ bytes in base64, each id once. The first signs;
+ * all verify, so a key rotated out still verifies what it signed.
+ */
+const keyList = z.string().transform((v, ctx) => {
+  const keys = v.split(',').map((part) => {
+    const [id, secret] = part.trim().split(/:(.*)/s);
+    return { id: id ?? '', secret: Buffer.from(secret ?? '', 'base64') };
+  });
+  for (const k of keys) {
+    if (!/^[A-Za-z0-9_-]{1,16}$/.test(k.id) || k.secret.length < 32) {
+      ctx.addIssue({ code: 'custom', message: 'id:secret の形式で、secret は 32 バイト以上の base64 にしてください' });
+      return z.NEVER;
+    }
+  }
+  const ids = keys.map((k) => k.id);
+  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (repeated !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `鍵 ID ${repeated} が重複しています（鍵ごとに別の ID にしてください）` });
+    return z.NEVER;
+  }
+  return keys;
+});
+
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -68,30 +92,18 @@ export const configSchema = z
      * base64. The first signs; all verify, so a rotated-out key keeps its links valid until they
      * expire. When unset, the embedded stack keeps a generated key in DATA_DIR.
      */
-    TOKEN_SIGNING_KEYS: z
-      .string()
-      .transform((v, ctx) => {
-        const keys = v.split(',').map((part) => {
-          const [id, secret] = part.trim().split(/:(.*)/s);
-          return { id: id ?? '', secret: Buffer.from(secret ?? '', 'base64') };
-        });
-        for (const k of keys) {
-          if (!/^[A-Za-z0-9_-]{1,16}$/.test(k.id) || k.secret.length < 32) {
-            ctx.addIssue({ code: 'custom', message: 'id:secret の形式で、secret は 32 バイト以上の base64 にしてください' });
-            return z.NEVER;
-          }
-        }
-        const ids = keys.map((k) => k.id);
-        const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
-        if (repeated !== undefined) {
-          ctx.addIssue({ code: 'custom', message: `鍵 ID ${repeated} が重複しています（鍵ごとに別の ID にしてください）` });
-          return z.NEVER;
-        }
-        return keys;
-      })
-      .optional(),
+    TOKEN_SIGNING_KEYS: keyList.optional(),
     /** How long a link in a task email stays valid. */
     TASK_LINK_TTL: boundedDuration(DURATION_BOUNDS.taskLink).default('7d'),
+
+    /**
+     * Keys of the audit chain's MAC, `id:secret[,id:secret…]` like TOKEN_SIGNING_KEYS: the first
+     * signs new rows; keep rotated-out keys listed so their rows still verify. Never in the
+     * database. When unset, the embedded stack keeps a generated key in DATA_DIR.
+     */
+    AUDIT_MAC_KEYS: keyList.optional(),
+    /** How often the auditAnchor workflow records the chain's head outside the database. */
+    AUDIT_ANCHOR_INTERVAL: boundedDuration(DURATION_BOUNDS.auditAnchor).default('15m'),
   })
   .superRefine((c, ctx) => {
     const cert = c.TEMPORAL_TLS_CERT_PATH;
@@ -108,7 +120,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Variables whose values are never printed. URLs may carry a password, in their userinfo or query. */
-const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS']);
+const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS', 'AUDIT_MAC_KEYS']);
 const URL_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'TEMPORAL_UI_URL']);
 /** Query parameters that carry secrets, e.g. libpq's `password` and `sslpassword`, `api_key`, `token`. */
 const SECRET_PARAM = /pass|secret|token|key/i;

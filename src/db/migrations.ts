@@ -101,7 +101,14 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0003_task_links': {
+  '0003_audit_mac_key': {
+    async up(db: Kysely<any>) {
+      // The audit chain becomes a keyed MAC chain: the key id per row, so keys can rotate. Rows
+      // written before keep a null key id and their plain SHA-256 hash.
+      await db.schema.alterTable('audit_log').addColumn('mac_key_id', 'text').execute();
+    },
+  },
+  '0004_task_links': {
     async up(db: Kysely<any>) {
       // Every link a task was sent with: a reminder carries a fresh one, and the older ones keep
       // working until their own expiry. `tasks.token_hash` stays the newest.

@@ -23,6 +23,8 @@ export interface AuditLogTable {
   articles: JSONColumnType<string[]>;
   detail: JSONColumnType<Record<string, unknown>>;
   prev_hash: string;
+  /** Null on rows from before the chain was keyed (plain SHA-256). */
+  mac_key_id: string | null;
   hash: string;
 }
 

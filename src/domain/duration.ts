@@ -23,6 +23,8 @@ export const DURATION_BOUNDS = {
   taskLink: { min: '1h', max: '90d' },
   /** A response window's reminder and escalation. */
   responseWindow: { min: '1m', max: '30d' },
+  /** How often the audit chain's head is anchored: rows newer than the last anchor can vanish unnoticed. */
+  auditAnchor: { min: '1m', max: '1d' },
 } as const satisfies Record<string, DurationBounds>;
 
 /** A duration string within `bounds`, with a message that says the format or the range. */

@@ -9,7 +9,9 @@ import { createWorker } from '../../worker';
 import { listen } from '../api/server';
 import { type Config, dataPath, isEmbeddedTemporal, publicUrl, temporalUiUrl } from '../config';
 import { createMailTransport } from '../mail';
-import { checkProfiles, openMigratedDatabase, resolveSigningKeys, storeProfiles } from '../runtime';
+import { parseDuration } from '../domain/duration';
+import { checkProfiles, openMigratedDatabase, resolveAuditMacKeys, resolveSigningKeys, storeProfiles } from '../runtime';
+import { ensureAuditAnchor } from '../temporal/audit-anchor';
 import { connectClient, connectWorker } from '../temporal/connection';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import { devServerExecutable } from '../temporal/tools';
@@ -115,15 +117,17 @@ export async function startEmbeddedStack(config: Config, logger: Logger, progres
     const workerConnection = await connectWorker(config);
     undo.push(() => workerConnection.close());
     const signingKeys = resolveSigningKeys(config);
-    const worker = await createWorker({ config, connection: workerConnection, appDb, mail, logger, signingKeys });
+    const auditMacKeys = resolveAuditMacKeys(config);
+    const worker = await createWorker({ config, connection: workerConnection, appDb, mail, logger, signingKeys, auditMacKeys });
     const running = worker.run();
     undo.push(async () => {
       worker.shutdown();
       await running;
     });
     running.catch((err) => logger.error('Worker stopped with an error', { error: String(err) }));
+    await ensureAuditAnchor(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: parseDuration(config.AUDIT_ANCHOR_INTERVAL)! });
 
-    const http = await listen({ config, client, appDb, mail, logger, signingKeys, ...(outbox ? { outbox } : {}) });
+    const http = await listen({ config, client, appDb, mail, logger, signingKeys, auditMacKeys, ...(outbox ? { outbox } : {}) });
     undo.push(() => http.close());
 
     const base = publicUrl(config);

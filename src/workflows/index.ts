@@ -1,4 +1,5 @@
 // The only workflowsPath: every workflow the worker runs.
+export { auditAnchor } from './audit-anchor';
 export { emergencyResponse } from './emergency-response';
 export { humanTask } from './human-task';
 export { systemCheck } from './system-check';

@@ -1,7 +1,8 @@
 // Every message the workflows accept, and the search attributes they set: shared by the
 // workflows, the API and the tests. Wire names are stable; renaming one strands running work.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AuditAnchor } from '../domain/audit';
 import type { IncidentStatus } from '../domain/incidents';
 import type { TaskDecision } from '../domain/tasks';
 
@@ -17,6 +18,20 @@ export interface DecideInput {
 export const decideUpdate = defineUpdate<TaskDecision, [DecideInput]>('decide');
 
 export const incidentStatusQuery = defineQuery<IncidentStatus>('incidentStatus');
+
+export interface AuditAnchorInput {
+  intervalMs: number;
+  /** The newest anchor of the run before (continue-as-new). */
+  latest?: AuditAnchor;
+  /** Anchors per run before continuing as new (default 100: at 15 minutes, about a day). */
+  anchorsPerRun?: number;
+}
+
+/** Sets the anchor interval and takes an anchor at once; the worker sends it at each start. */
+export const configureAuditAnchorSignal = defineSignal<[{ intervalMs: number }]>('configureAuditAnchor');
+
+/** One auditAnchor execution per task queue: one installation, one database. */
+export const auditAnchorWorkflowId = (taskQueue: string) => `audit-anchor-${taskQueue}`;
 
 // Search attributes: an operator finds incidents in the Temporal Web UI by these.
 export const incidentIdKey = defineSearchAttributeKey('IncidentId', SearchAttributeType.KEYWORD);

@@ -46,7 +46,7 @@ describe('the HTTP application', () => {
     appDb = await openMigratedDatabase(config, logger);
     await storeProfiles(appDb, checkProfiles(config), logger);
     sink = await startSmtpSink({ port: 0, outboxDir: path.join(dataDir, 'outbox') });
-    const app = createApp({ config, appDb, logger, client: noTemporal, signingKeys: [generateSigningKey('t1')], health: async () => checks, outbox: new Outbox(path.join(dataDir, 'outbox')) });
+    const app = createApp({ config, appDb, logger, client: noTemporal, signingKeys: [generateSigningKey('t1')], auditMacKeys: [generateSigningKey('a1')], health: async () => checks, outbox: new Outbox(path.join(dataDir, 'outbox')) });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -367,7 +367,7 @@ describe('the HTTP application', () => {
   describe('with a real SMTP relay instead of the sink', () => {
     it('has no outbox, and says why', async () => {
       const config = loadConfig({ SMTP_URL: 'smtp://relay.example.jp:25' }, '/nonexistent/.env');
-      const app = createApp({ config, appDb, logger, client: noTemporal, signingKeys: [generateSigningKey('t1')], health: async () => healthy });
+      const app = createApp({ config, appDb, logger, client: noTemporal, signingKeys: [generateSigningKey('t1')], auditMacKeys: [generateSigningKey('a1')], health: async () => healthy });
       const server = app.listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

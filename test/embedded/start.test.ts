@@ -80,6 +80,11 @@ describe('npm start (the embedded stack)', () => {
     expect(verified.stdout).toContain('Audit log intact');
     expect(verified.status).toBe(0);
 
+    // The stack keeps the audit chain's anchors in Temporal.
+    const anchorClient = await temporalClient();
+    expect((await anchorClient.workflow.getHandle('audit-anchor-jukinet-ops').describe()).status.name).toBe('RUNNING');
+    await anchorClient.connection.close();
+
     // The data folder belongs to one running stack at a time.
     const second = await runCliAsync(['start'], { ...env, PORT: String(await freePort()) });
     expect(second.status).toBe(1);

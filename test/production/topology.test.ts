@@ -12,6 +12,10 @@ import { runCliAsync } from '../support/cli';
 import { createTestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
 import { startCli, until } from '../support/processes';
+import { sql } from 'kysely';
+import { loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/db';
+import { appendAudit } from '../../src/db/audit';
 
 jest.setTimeout(180_000);
 
@@ -28,6 +32,7 @@ describe('worker and API as separate processes', () => {
       TEMPORAL_ADDRESS: temporal.address,
       SMTP_URL: `smtp://127.0.0.1:${relay.port}`,
       TOKEN_SIGNING_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      AUDIT_MAC_KEYS: `a1:${randomBytes(32).toString('base64')}`,
       PORT: String(await freePort()),
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-prod-')),
       LOG_LEVEL: 'WARN',
@@ -44,11 +49,19 @@ describe('worker and API as separate processes', () => {
     expect(r.stderr).toContain('DATABASE_URL: required when the worker runs as its own process');
     expect(r.stderr).toContain('SMTP_URL: required');
     expect(r.stderr).toContain('TOKEN_SIGNING_KEYS: required');
+    expect(r.stderr).toContain('AUDIT_MAC_KEYS: required');
   });
 
   it('serves health and doctor reports from PostgreSQL, the cluster and the relay, and stops on SIGTERM', async () => {
     // The production worker loads the workflows bundled ahead of time, as the Dockerfile builds them.
     expect((await runCliAsync(['build-workflows'], env)).status).toBe(0);
+    // An audit log with rows before the worker starts: it anchors the head at once.
+    expect((await runCliAsync(['migrate'], env)).status).toBe(0);
+    const appDb = await openDatabase({ engine: 'postgres', url: env.DATABASE_URL });
+    const [macKey] = loadConfig(env, '/nonexistent/.env').AUDIT_MAC_KEYS!;
+    for (let n = 1; n <= 3; n++) {
+      await appendAudit(appDb.db, { id: `topology/${n}`, at: new Date(), caseId: 'INC-2026-0001', organisation: 'katsuragi', actor: 'system', step: 'emergency.detect', outcome: `step ${n}`, articles: [] }, macKey);
+    }
     const worker = startCli(['worker'], { ...env, NODE_ENV: 'production', LOG_LEVEL: 'INFO' });
     const api = startCli(['api'], env);
     try {
@@ -69,6 +82,23 @@ describe('worker and API as separate processes', () => {
       expect(worker.output()).toContain('Workflows from the prebuilt bundle');
       const orgs = await json(await fetch(`${base}/api/organisations`));
       expect(orgs.organisations).toHaveLength(5);
+
+      // audit verify, directly on PostgreSQL, checks the MACs and the anchors the worker keeps in Temporal.
+      let verified = { status: null as number | null, stdout: '' };
+      expect(await until(() => verified.stdout.includes('Anchor: row 3'), 30_000, async () => {
+        verified = await runCliAsync(['audit', 'verify'], env);
+      })).toBe(true);
+      expect(verified.status).toBe(0);
+      expect(verified.stdout).toContain('Audit log intact: 3 rows, MAC chain and anchors verified');
+      await sql`delete from audit_log where seq = 3`.execute(appDb.db);
+      const truncated = await runCliAsync(['audit', 'verify'], env);
+      expect(truncated.status).toBe(1);
+      expect(truncated.stdout).toContain('row 3: truncated');
+      // Temporal out of reach: the anchors could not be checked, and verify says so.
+      const blind = await runCliAsync(['audit', 'verify'], { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+      expect(blind.stdout).toMatch(/not checked.*anchors could not be checked \(Temporal at 127\.0\.0\.1:\d+ \(TEMPORAL_ADDRESS\) is unreachable/);
+      expect(blind.stdout).toContain('Audit log intact as far as checked: 2 rows');
+      await appDb.close();
     } finally {
       worker.child.kill('SIGTERM');
       api.child.kill('SIGTERM');

@@ -24,6 +24,7 @@ export interface TestStack {
   config: Config;
   appDb: AppDatabase;
   signingKeys: SigningKey[];
+  auditMacKeys: SigningKey[];
   outbox: Outbox;
   baseUrl: string;
   worker: Worker;
@@ -58,11 +59,12 @@ export async function startTestStack(
   await storeProfiles(appDb, checkProfiles(config), logger);
   const mail = createMailTransport(config);
   const signingKeys = [generateSigningKey('t1')];
-  const worker = await createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys });
+  const auditMacKeys = [generateSigningKey('a1')];
+  const worker = await createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys, auditMacKeys });
   const running = worker.run();
   const health = async (): Promise<Check[]> => [];
   const outbox = new Outbox(path.join(dataDir, 'outbox'));
-  const app = createApp({ config, appDb, client: env.client, signingKeys, health, outbox, logger, ...(o.now ? { now: o.now } : {}) });
+  const app = createApp({ config, appDb, client: env.client, signingKeys, auditMacKeys, health, outbox, logger, ...(o.now ? { now: o.now } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -77,6 +79,7 @@ export async function startTestStack(
     config,
     appDb,
     signingKeys,
+    auditMacKeys,
     outbox,
     baseUrl: `http://127.0.0.1:${port}`,
     worker,

@@ -44,7 +44,7 @@ describe('systemCheck on the dev server', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowsPath: require.resolve('../../src/workflows'),
-      activities: createActivities(activityDeps({ config, appDb, mail: createMailTransport({ ...config, SMTP_SINK_PORT: smtpPort }), signingKeys: [generateSigningKey('t1')] })),
+      activities: createActivities(activityDeps({ config, appDb, mail: createMailTransport({ ...config, SMTP_SINK_PORT: smtpPort }), signingKeys: [generateSigningKey('t1')], auditMacKeys: [generateSigningKey('a1')] })),
     });
 
   it('reports the database and SMTP as the worker sees them, and the worker as polling', async () => {
