@@ -93,7 +93,7 @@ describe('emergency response on the dev server', () => {
     }, 30_000, 'visibility');
     expect(found).toEqual([incident.workflowId]);
 
-    expect(await verifyAuditChain(stack.appDb.db)).toMatchObject({ ok: true });
+    expect(await verifyAuditChain(stack.appDb.db, { macKeys: stack.auditMacKeys })).toMatchObject({ ok: true, problems: [] });
     const open = await json(await fetch(`${stack.baseUrl}/api/tasks?organisation=katsuragi`));
     expect(open.tasks).toHaveLength(3);
     expect(open.tasks.every((t: { state: string }) => t.state === TaskState.OPEN)).toBe(true);
