@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { type Config, temporalAddress } from '../config';
+import { causeOf, probeTcp, StartupError } from '../startup';
 
 type TlsOptions = NonNullable<ConnectionOptions['tls']>;
 
@@ -30,11 +31,28 @@ function commonOptions(c: Config) {
   };
 }
 
-export async function connectClient(c: Config, opts: { connectTimeout?: string } = {}): Promise<Client> {
-  const connection = await Connection.connect({ ...commonOptions(c), ...opts } as ConnectionOptions);
-  return new Client({ connection, namespace: c.TEMPORAL_NAMESPACE });
+/**
+ * Connects, or fails within seconds with one line naming the variable, the address and the cause:
+ * a plain TCP connection first gives the network's own cause (ECONNREFUSED, ENOTFOUND, ETIMEDOUT).
+ */
+async function connecting<T>(c: Config, connect: () => Promise<T>): Promise<T> {
+  const address = temporalAddress(c);
+  try {
+    await probeTcp(address);
+    return await connect();
+  } catch (err) {
+    const variable = c.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'TEMPORAL_ADDRESS (未設定: 組み込み Temporal の TEMPORAL_DEV_PORT)';
+    throw new StartupError(variable, `Temporal ${address} に接続できません (${causeOf(err)})`);
+  }
+}
+
+export function connectClient(c: Config, opts: { connectTimeout?: string } = {}): Promise<Client> {
+  return connecting(c, async () => {
+    const connection = await Connection.connect({ connectTimeout: '5s', ...commonOptions(c), ...opts } as ConnectionOptions);
+    return new Client({ connection, namespace: c.TEMPORAL_NAMESPACE });
+  });
 }
 
 export function connectWorker(c: Config): Promise<NativeConnection> {
-  return NativeConnection.connect(commonOptions(c) as NativeConnectionOptions);
+  return connecting(c, () => NativeConnection.connect(commonOptions(c) as NativeConnectionOptions));
 }
