@@ -10,7 +10,7 @@ import { listen } from '../api/server';
 import { type Config, dataPath, isEmbeddedTemporal, publicUrl, temporalUiUrl } from '../config';
 import { createMailTransport } from '../mail';
 import { loadProfiles, openMigratedDatabase, resolveSigningKeys } from '../runtime';
-import { connectClient, connectWorker } from '../temporal/connection';
+import { connectClient, connectWorker, probeTemporal } from '../temporal/connection';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import { devServerExecutable } from '../temporal/tools';
 import { ensurePortFree, listenOn, StartupError } from '../startup';
@@ -92,6 +92,7 @@ export function startEmbeddedStack(config: Config, logger: Logger, progress: (li
       if (isEmbeddedTemporal(config)) ports.push(['TEMPORAL_DEV_PORT', config.TEMPORAL_DEV_PORT, '127.0.0.1'], ['TEMPORAL_DEV_UI_PORT', config.TEMPORAL_DEV_UI_PORT, '127.0.0.1']);
       if (!config.SMTP_URL) ports.push(['SMTP_SINK_PORT', config.SMTP_SINK_PORT, '127.0.0.1']);
       for (const [variable, port, host] of ports) await ensurePortFree(variable, port, host);
+      if (!isEmbeddedTemporal(config)) await probeTemporal(config); // before the database: fail within seconds
 
       progress(config.DATABASE_URL ? 'Opening PostgreSQL…' : 'Opening the embedded database (PGlite)…');
       const appDb = await openMigratedDatabase(config, logger);

@@ -31,18 +31,25 @@ function commonOptions(c: Config) {
   };
 }
 
-/**
- * Connects, or fails within seconds with one line naming the variable, the address and the cause:
- * a plain TCP connection first gives the network's own cause (ECONNREFUSED, ENOTFOUND, ETIMEDOUT).
- */
+function unreachable(c: Config, err: unknown): StartupError {
+  const variable = c.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'TEMPORAL_ADDRESS (未設定: 組み込み Temporal の TEMPORAL_DEV_PORT)';
+  return new StartupError(variable, `Temporal ${temporalAddress(c)} に接続できません (${causeOf(err)})`);
+}
+
+/** A plain TCP connection to Temporal: the network's own cause (ECONNREFUSED, ENOTFOUND, ETIMEDOUT) within seconds. */
+export async function probeTemporal(c: Config): Promise<void> {
+  await probeTcp(temporalAddress(c)).catch((err: unknown) => {
+    throw unreachable(c, err);
+  });
+}
+
+/** Connects, or fails within seconds with one line naming the variable, the address and the cause. */
 async function connecting<T>(c: Config, connect: () => Promise<T>): Promise<T> {
-  const address = temporalAddress(c);
+  await probeTemporal(c);
   try {
-    await probeTcp(address);
     return await connect();
   } catch (err) {
-    const variable = c.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'TEMPORAL_ADDRESS (未設定: 組み込み Temporal の TEMPORAL_DEV_PORT)';
-    throw new StartupError(variable, `Temporal ${address} に接続できません (${causeOf(err)})`);
+    throw unreachable(c, err);
   }
 }
 
