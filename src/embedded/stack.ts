@@ -1,7 +1,9 @@
 // The embedded stack behind `npm start`: the whole product on one machine with no configuration.
 // Temporal dev server (SQLite in the data folder) + PGlite + SMTP sink + worker + API/console,
 // all in this one process because PGlite serves a single process. Stopping undoes each part in
-// reverse order, and the data folder is reused by the next start.
+// reverse order, also when a signal comes while starting, and the data folder is reused by the
+// next start. No process outlives the stack: a watchdog stops the dev server if this process is
+// killed, and the next start stops a dev server of this data folder that is still running.
 import * as fs from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from '@temporalio/worker';
