@@ -3,12 +3,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DefaultLogger, type Logger, Runtime } from '@temporalio/worker';
-import { type Config, ConfigError, dataPath } from './config';
+import { sql } from 'kysely';
+import { type Config, ConfigError, dataPath, maskUrlPassword } from './config';
 import { type AppDatabase, openDatabase } from './db';
 import { migrateToLatest } from './db/migrations';
 import { upsertOrganisations } from './db/organisations';
 import type { OrganisationProfile } from './domain/profile';
 import { formatProblems, loadProfileFiles, profileFilesIn } from './profiles';
+import { causeOf, StartupError } from './startup';
 import { generateSigningKey, type SigningKey } from './tokens';
 
 let installed: Logger | undefined;
@@ -39,6 +41,12 @@ export async function openMigratedDatabase(c: Config, logger: Logger): Promise<A
     c.DATABASE_URL ? { engine: 'postgres', url: c.DATABASE_URL } : { engine: 'pglite', dataDir: dataPath(c, 'pglite') },
   );
   try {
+    if (c.DATABASE_URL) {
+      // Unreachable, refused or wrong credentials: one line naming the variable, password masked.
+      await sql`select 1`.execute(appDb.db).catch((err: unknown) => {
+        throw new StartupError('DATABASE_URL', `PostgreSQL ${maskUrlPassword(c.DATABASE_URL!)} に接続できません (${causeOf(err)})`);
+      });
+    }
     const applied = await migrateToLatest(appDb.db);
     logger.info(`Database (${appDb.engine}) migrated`, { applied });
   } catch (err) {

@@ -130,7 +130,7 @@ describe('the profile check at start', () => {
     );
     const progress: string[] = [];
     const logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as unknown as Logger;
-    await expect(startEmbeddedStack(config, logger, (line) => progress.push(line))).rejects.toBeInstanceOf(ProfileError);
+    await expect(startEmbeddedStack(config, logger, (line) => progress.push(line)).ready).rejects.toBeInstanceOf(ProfileError);
     expect(progress).toEqual([]);
     expect(fs.existsSync(dataDir)).toBe(false);
   });

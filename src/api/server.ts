@@ -10,6 +10,7 @@ import type { Outbox } from '../embedded/outbox';
 import { checkDatabase, checkSmtp, checkTemporal } from '../health';
 import { createMailTransport, type MailTransport } from '../mail';
 import { checkProfiles, installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedParts, resolveAuditMacKeys, resolveSigningKeys, storeProfiles } from '../runtime';
+import { listenOn } from '../startup';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import type { SigningKey } from '../tokens';
 import { connectClient } from '../temporal/connection';
@@ -41,9 +42,11 @@ export function healthChecks({ config, client, appDb, mail }: Pick<ApiDeps, 'con
 export async function listen(deps: ApiDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const { config } = deps;
   const app = createApp({ ...deps, health: healthChecks(deps) });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
+  const server = await listenOn('PORT', config.PORT, () =>
+    new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+    }),
+  );
   return {
     server,
     url: publicUrl(config),

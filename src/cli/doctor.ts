@@ -2,7 +2,7 @@
 // task queue), then asks a worker to run the systemCheck workflow, so the database and SMTP
 // checks are the worker's own view of them.
 import type { Client } from '@temporalio/client';
-import { type Config, isEmbeddedTemporal, temporalAddress } from '../config';
+import { type Config, isEmbeddedTemporal } from '../config';
 import { type Check, HEALTH_PARTS, overallStatus } from '../domain/health';
 import { checkTemporal } from '../health';
 import type { systemCheck } from '../workflows';
@@ -18,7 +18,7 @@ export async function collectDoctorChecks(config: Config): Promise<{ checks: Che
     return {
       checks: HEALTH_PARTS.map((part) =>
         part === 'temporal'
-          ? { part, status: 'fail', detail: `cannot connect to ${temporalAddress(config)}: ${(e as Error).message}` }
+          ? { part, status: 'fail', detail: (e as Error).message }
           : { part, status: 'skipped', detail: 'Temporal unreachable' },
       ),
     };

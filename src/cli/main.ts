@@ -12,7 +12,8 @@ import { migrateToLatest } from '../db/migrations';
 import { ProfileError, existingAuditMacKeys, installRuntime, onShutdownSignal, openMigratedDatabase } from '../runtime';
 import { fetchAuditAnchors } from '../temporal/audit-anchor';
 import { connectClient } from '../temporal/connection';
-import { AlreadyRunningError, embeddedStackRunning, startEmbeddedStack } from '../embedded/stack';
+import { embeddedStackRunning, startEmbeddedStack } from '../embedded/stack';
+import { StartupError } from '../startup';
 import { formatProblems, loadProfileFiles } from '../profiles';
 import { runDoctor } from './doctor';
 import { DECLARE_USAGE, incidentDeclare } from './incident';
@@ -42,13 +43,14 @@ async function start(): Promise<void> {
   const config = loadConfig();
   const logger = installRuntime(config);
   const began = Date.now();
-  const stack = await startEmbeddedStack(config, logger, (line) => out(line));
+  const stack = startEmbeddedStack(config, logger, (line) => out(line));
+  // From the very beginning: a signal while starting stops whatever has started so far.
   onShutdownSignal(logger, async () => {
     out('Stopping jukinet-ops…');
     await stack.stop();
     out('Stopped.');
   });
-  const { urls } = stack;
+  const urls = await stack.ready;
   out('');
   out(`jukinet-ops is running (ready in ${((Date.now() - began) / 1000).toFixed(1)} s; data in ${path.resolve(config.DATA_DIR)})`);
   out(`  Console (コンソール):  ${urls.console}`);
@@ -202,7 +204,7 @@ export function cli(argv: string[]): void {
       if (code >= 0) process.exit(code);
     },
     (e: unknown) => {
-      if (e instanceof ConfigError || e instanceof ProfileError || e instanceof AlreadyRunningError) err(e.message);
+      if (e instanceof ConfigError || e instanceof ProfileError || e instanceof StartupError) err(e.message);
       else err(`jukinet-ops: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       process.exit(1);
     },

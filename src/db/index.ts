@@ -19,7 +19,7 @@ export type DatabaseTarget = { engine: 'postgres'; url: string } | { engine: 'pg
 
 export async function openDatabase(target: DatabaseTarget): Promise<AppDatabase> {
   if (target.engine === 'postgres') {
-    const pool = new Pool({ connectionString: target.url, max: 10 });
+    const pool = new Pool({ connectionString: target.url, max: 10, connectionTimeoutMillis: 5000 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }

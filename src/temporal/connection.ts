@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { type Config, temporalAddress } from '../config';
+import { causeOf, probeTcp, StartupError } from '../startup';
 
 type TlsOptions = NonNullable<ConnectionOptions['tls']>;
 
@@ -30,11 +31,35 @@ function commonOptions(c: Config) {
   };
 }
 
-export async function connectClient(c: Config, opts: { connectTimeout?: string } = {}): Promise<Client> {
-  const connection = await Connection.connect({ ...commonOptions(c), ...opts } as ConnectionOptions);
-  return new Client({ connection, namespace: c.TEMPORAL_NAMESPACE });
+function unreachable(c: Config, err: unknown): StartupError {
+  const variable = c.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'TEMPORAL_ADDRESS (未設定: 組み込み Temporal の TEMPORAL_DEV_PORT)';
+  return new StartupError(variable, `Temporal ${temporalAddress(c)} に接続できません (${causeOf(err)})`);
+}
+
+/** A plain TCP connection to Temporal: the network's own cause (ECONNREFUSED, ENOTFOUND, ETIMEDOUT) within seconds. */
+export async function probeTemporal(c: Config): Promise<void> {
+  await probeTcp(temporalAddress(c)).catch((err: unknown) => {
+    throw unreachable(c, err);
+  });
+}
+
+/** Connects, or fails within seconds with one line naming the variable, the address and the cause. */
+async function connecting<T>(c: Config, connect: () => Promise<T>): Promise<T> {
+  await probeTemporal(c);
+  try {
+    return await connect();
+  } catch (err) {
+    throw unreachable(c, err);
+  }
+}
+
+export function connectClient(c: Config, opts: { connectTimeout?: string } = {}): Promise<Client> {
+  return connecting(c, async () => {
+    const connection = await Connection.connect({ connectTimeout: '5s', ...commonOptions(c), ...opts } as ConnectionOptions);
+    return new Client({ connection, namespace: c.TEMPORAL_NAMESPACE });
+  });
 }
 
 export function connectWorker(c: Config): Promise<NativeConnection> {
-  return NativeConnection.connect(commonOptions(c) as NativeConnectionOptions);
+  return connecting(c, () => NativeConnection.connect(commonOptions(c) as NativeConnectionOptions));
 }

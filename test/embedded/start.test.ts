@@ -3,9 +3,13 @@ import { json } from '../support/http';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'kysely';
+import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db';
+import { devServerExecutable } from '../../src/temporal/tools';
 import { runCliAsync } from '../support/cli';
 import { freePort } from '../support/ports';
 import { groupAlive, processesMentioning, startCli, until } from '../support/processes';
@@ -89,6 +93,7 @@ describe('npm start (the embedded stack)', () => {
     const second = await runCliAsync(['start'], { ...env, PORT: String(await freePort()) });
     expect(second.status).toBe(1);
     expect(second.stderr).toContain('already running');
+    expect(second.stderr).toContain(path.join(dataDir, 'jukinet-ops.pid'));
 
     // A workflow still running when the stack stops must be there after the restart.
     const client = await temporalClient();
@@ -126,5 +131,92 @@ describe('npm start (the embedded stack)', () => {
     process.kill(again.child.pid!, 'SIGTERM');
     expect(await again.exited).toEqual({ code: 0, signal: null });
     expect(await until(() => processesMentioning(dataDir).length === 0, 10_000)).toBe(true);
+  });
+});
+
+describe('npm start: no process left behind, ports and data folders of others refused', () => {
+  const dirs: string[] = [];
+  const freshEnv = async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-life-'));
+    dirs.push(dir);
+    return {
+      DATA_DIR: dir,
+      PORT: String(await freePort()),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_DEV_UI_PORT: String(await freePort()),
+      SMTP_SINK_PORT: String(await freePort()),
+      LOG_LEVEL: 'WARN',
+    };
+  };
+  afterAll(() => {
+    for (const dir of dirs) for (const line of processesMentioning(dir)) process.kill(Number(line.split(':')[0]), 'SIGKILL');
+  });
+  const accepts = (port: string) =>
+    new Promise<boolean>((resolve) => {
+      const s = net.connect(Number(port), '127.0.0.1', () => s.end(() => resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+
+  it('stops a dev server an earlier run left behind, and leaves none after kill -9', async () => {
+    const env = await freshEnv();
+    const executable = devServerExecutable(loadConfig({}, '/nonexistent/.env'));
+    if (executable.type !== 'existing-path') throw new Error('needs the provisioned Temporal CLI (scripts/provision-tools.sh)');
+    // What a kill -9 in the first seconds of a start leaves: our dev server, its parent gone.
+    const orphan = spawn(
+      executable.path,
+      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', env.TEMPORAL_DEV_PORT, '--db-filename', path.join(env.DATA_DIR, 'temporal.sqlite'), '--log-level', 'error'],
+      { stdio: 'ignore', detached: true },
+    );
+    const orphanExited = new Promise((resolve) => orphan.on('exit', resolve));
+    let up = false;
+    expect(await until(() => up, 60_000, async () => void (up = await accepts(env.TEMPORAL_DEV_PORT)))).toBe(true);
+
+    const run = startCli(['start'], env);
+    await run.waitFor(/Press Ctrl-C to stop\./);
+    expect(run.output()).toContain(`pid ${orphan.pid}`);
+    await orphanExited;
+
+    run.child.kill('SIGKILL');
+    expect(await run.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await until(() => processesMentioning(env.DATA_DIR).length === 0, 15_000)).toBe(true);
+  });
+
+  it('stops what has started on a signal while starting', async () => {
+    const env = await freshEnv();
+    const run = startCli(['start'], env);
+    expect(await until(() => processesMentioning(env.DATA_DIR).some((l) => l.includes('start-dev')), 60_000)).toBe(true);
+    run.child.kill('SIGINT'); // the main process alone: the dev server does not see it
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(await until(() => processesMentioning(env.DATA_DIR).length === 0, 15_000)).toBe(true);
+  });
+
+  it.each(['TEMPORAL_DEV_PORT', 'TEMPORAL_DEV_UI_PORT', 'PORT', 'SMTP_SINK_PORT'] as const)('refuses %s in use, in one line', async (variable) => {
+    const env = await freshEnv();
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(Number(env[variable]), '127.0.0.1', resolve));
+    const run = startCli(['start'], env);
+    try {
+      await run.waitFor(new RegExp(`^${variable}: `, 'm'), 60_000);
+      expect((await run.exited).code).toBe(1);
+      expect(run.output().trim()).toMatch(new RegExp(`^${variable}: .*${env[variable]}[^\n]*$`));
+    } finally {
+      run.child.kill('SIGKILL');
+      taken.close();
+    }
+  });
+
+  it('takes a pid file naming an unrelated live process for a stale one', async () => {
+    const env = await freshEnv();
+    const unrelated = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      fs.writeFileSync(path.join(env.DATA_DIR, 'jukinet-ops.pid'), String(unrelated.pid));
+      // An unreachable Temporal ends the start right after the data folder is claimed.
+      const r = await runCliAsync(['start'], { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+      expect(r.stderr).not.toContain('already running');
+      expect(r.stderr).toMatch(/^TEMPORAL_ADDRESS: /);
+      expect(fs.existsSync(path.join(env.DATA_DIR, 'jukinet-ops.pid'))).toBe(false);
+    } finally {
+      unrelated.kill('SIGKILL');
+    }
   });
 });
