@@ -33,7 +33,7 @@ describe('unreachable addresses', () => {
   beforeAll(async () => {
     closed = await freePort(); // nothing listens there
     database = await createTestDatabase('startup');
-    production = { SMTP_URL: 'smtp://127.0.0.1:2', TOKEN_SIGNING_KEYS: SIGNING_KEYS };
+    production = { SMTP_URL: 'smtp://127.0.0.1:2', TOKEN_SIGNING_KEYS: SIGNING_KEYS, AUDIT_MAC_KEYS: SIGNING_KEYS };
   });
   const badDatabase = () => `postgres://u:secret@127.0.0.1:${closed}/db`;
 
