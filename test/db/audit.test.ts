@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { AppDatabase } from '../../src/db';
 import type { AuditAnchor } from '../../src/domain/audit';
 import { appendAudit, auditHead, auditTrail, type AuditEntry, GENESIS_HASH, plainAuditHash, verifyAuditChain } from '../../src/db/audit';
 import { migrateToLatest } from '../../src/db/migrations';
+import type { AuditLogTable } from '../../src/db/schema';
 import { generateSigningKey } from '../../src/tokens';
 import { ENGINES, freshDatabase } from '../support/databases';
 
@@ -23,22 +24,12 @@ const key = generateSigningKey('a1');
 const macKeys = [key];
 const seqProblems = (r: { problems: Array<{ seq: number; problem: string }> }) => r.problems.map((p) => `${p.seq}:${p.problem}`);
 
-interface RawRow {
-  seq: number;
-  id: string;
-  at: Date;
-  case_id: string;
-  organisation: string;
-  actor: string;
-  step: string;
-  outcome: string;
-  articles: string[];
-  detail: Record<string, unknown>;
-}
+/** A row as the table holds it, read with plain SQL. */
+type RawRow = Selectable<AuditLogTable>;
 
 /** What someone with database access but no key can do: recompute every hash from `from` on as plain SHA-256. */
 async function rechainWithoutKey(db: AppDatabase['db'], from: number, o: { keepKeyIds: boolean }) {
-  const rows = (await sql<RawRow & { prev_hash: string; hash: string }>`select * from audit_log order by seq`.execute(db)).rows;
+  const rows = (await sql<RawRow>`select * from audit_log order by seq`.execute(db)).rows;
   let prevHash = from === 1 ? GENESIS_HASH : rows[from - 2].hash;
   for (const r of rows.slice(from - 1)) {
     const hash = plainAuditHash({ ...r, seq: Number(r.seq), caseId: r.case_id, prevHash });

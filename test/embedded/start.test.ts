@@ -16,23 +16,28 @@ import { groupAlive, processesMentioning, startCli, until } from '../support/pro
 
 jest.setTimeout(240_000);
 
+/** A data folder of its own and free ports for every part of the stack. */
+const stackEnv = async (prefix: string) => ({
+  DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), prefix)),
+  PORT: String(await freePort()),
+  TEMPORAL_DEV_PORT: String(await freePort()),
+  TEMPORAL_DEV_UI_PORT: String(await freePort()),
+  SMTP_SINK_PORT: String(await freePort()),
+  LOG_LEVEL: 'WARN',
+});
+const killAllMentioning = (dir: string) => {
+  for (const line of processesMentioning(dir)) process.kill(Number(line.split(':')[0]), 'SIGKILL');
+};
+
 describe('npm start (the embedded stack)', () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-start-'));
+  let dataDir: string;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    env = {
-      DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      TEMPORAL_DEV_PORT: String(await freePort()),
-      TEMPORAL_DEV_UI_PORT: String(await freePort()),
-      SMTP_SINK_PORT: String(await freePort()),
-      LOG_LEVEL: 'WARN',
-    };
+    env = await stackEnv('jukinet-start-');
+    dataDir = env.DATA_DIR;
   });
-  afterAll(() => {
-    for (const line of processesMentioning(dataDir)) process.kill(Number(line.split(':')[0]), 'SIGKILL');
-  });
+  afterAll(() => dataDir && killAllMentioning(dataDir));
 
   const temporalClient = async () =>
     new Client({ connection: await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_DEV_PORT}` }) });
@@ -137,20 +142,11 @@ describe('npm start (the embedded stack)', () => {
 describe('npm start: no process left behind, ports and data folders of others refused', () => {
   const dirs: string[] = [];
   const freshEnv = async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-life-'));
-    dirs.push(dir);
-    return {
-      DATA_DIR: dir,
-      PORT: String(await freePort()),
-      TEMPORAL_DEV_PORT: String(await freePort()),
-      TEMPORAL_DEV_UI_PORT: String(await freePort()),
-      SMTP_SINK_PORT: String(await freePort()),
-      LOG_LEVEL: 'WARN',
-    };
+    const env = await stackEnv('jukinet-life-');
+    dirs.push(env.DATA_DIR);
+    return env;
   };
-  afterAll(() => {
-    for (const dir of dirs) for (const line of processesMentioning(dir)) process.kill(Number(line.split(':')[0]), 'SIGKILL');
-  });
+  afterAll(() => dirs.forEach(killAllMentioning));
   const accepts = (port: string) =>
     new Promise<boolean>((resolve) => {
       const s = net.connect(Number(port), '127.0.0.1', () => s.end(() => resolve(true)));
