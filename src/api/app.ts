@@ -34,8 +34,10 @@ export interface AppDeps {
   /** The SMTP sink's outbox, when the embedded sink is in use. */
   outbox?: Outbox;
   logger: Logger;
-  /** The clock task links expire by; the real one unless a test moves it. */
+  /** The clock task links expire by and answers are timed by; the real one unless a test moves it. */
   now?: () => number;
+  /** How long a task answer waits for its workflow before the page says 受付済み（処理中） (default 15 s). */
+  updateTimeoutMs?: number;
 }
 
 export type RenderPage = (req: Request, res: Response, title: string, body: Html) => string;
@@ -63,7 +65,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ health }));
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
-  app.use(taskLinksRouter({ db, client, signingKeys, renderPage, ...(deps.now ? { now: deps.now } : {}) }));
+  app.use(
+    taskLinksRouter({
+      db,
+      client,
+      signingKeys,
+      renderPage,
+      logger,
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}),
+    }),
+  );
   app.use(tasksRouter({ db, renderPage }));
   app.use(auditRouter({ db, client, auditMacKeys, taskQueue: config.TEMPORAL_TASK_QUEUE }));
   app.use(

@@ -124,6 +124,13 @@ export const migrations: Record<string, Migration> = {
                 select token_hash, task_id, token_expires_at, created_at from tasks`.execute(db);
     },
   },
+  '0005_pending_decisions': {
+    async up(db: Kysely<any>) {
+      // An answer taken while the workflow did not answer in time (worker down): Temporal holds
+      // the Update and applies it later, so the page says 受付済み and refuses a different one.
+      await db.schema.alterTable('tasks').addColumn('pending_decision', 'jsonb').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,7 +1,7 @@
 // Table types of the application database, in the shape Kysely reads them.
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { OrganisationProfile } from '../domain/profile';
-import type { Assignee, TaskDecision, TaskOption } from '../domain/tasks';
+import type { Assignee, PendingDecision, TaskDecision, TaskOption } from '../domain/tasks';
 
 export interface OrganisationTable {
   key: string;
@@ -56,6 +56,8 @@ export interface TaskTable {
   reminders_sent: Generated<number>;
   moved_to: JSONColumnType<{ taskId: string; name: string; title: string } | null, string | null, string | null>;
   decision: JSONColumnType<TaskDecision | null, string | null, string | null>;
+  /** An answer taken but not yet applied by the workflow; null once decided. */
+  pending_decision: JSONColumnType<PendingDecision | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

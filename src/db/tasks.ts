@@ -1,6 +1,6 @@
 // The tasks table: the projection of every human task, read by the task pages and "my tasks".
-import type { Kysely, Selectable } from 'kysely';
-import type { Assignee, TaskDecision, TaskOption } from '../domain/tasks';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Assignee, PendingDecision, TaskDecision, TaskOption } from '../domain/tasks';
 import { TaskState } from '../domain/tasks';
 import type { Database, TaskTable } from './schema';
 
@@ -88,13 +88,38 @@ export async function markMoved(db: Kysely<Database>, taskId: string, to: { task
     .execute();
 }
 
-/** Records the decision on an open task; a second call changes nothing. */
+/** Records the decision on an open task, which clears any pending answer; a second call changes nothing. */
 export async function markDecided(db: Kysely<Database>, taskId: string, decision: TaskDecision): Promise<void> {
   await db
     .updateTable('tasks')
-    .set({ state: TaskState.DECIDED, decision: JSON.stringify(decision), updated_at: new Date() })
+    .set({ state: TaskState.DECIDED, decision: JSON.stringify(decision), pending_decision: null, updated_at: new Date() })
     .where('task_id', '=', taskId)
     .where('state', '=', TaskState.OPEN)
+    .execute();
+}
+
+/**
+ * Takes an answer as pending on an open task that has none, in one statement, so that of two
+ * answers sent at once exactly one is taken. False if the task is not open or already holds one.
+ */
+export async function holdPendingDecision(db: Kysely<Database>, taskId: string, pending: PendingDecision): Promise<boolean> {
+  const r = await db
+    .updateTable('tasks')
+    .set({ pending_decision: JSON.stringify(pending), updated_at: new Date() })
+    .where('task_id', '=', taskId)
+    .where('state', '=', TaskState.OPEN)
+    .where('pending_decision', 'is', null)
+    .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
+/** Drops the pending answer taken at `answeredAt` (the workflow refused it, or never got it); another one stays. */
+export async function dropPendingDecision(db: Kysely<Database>, taskId: string, answeredAt: string): Promise<void> {
+  await db
+    .updateTable('tasks')
+    .set({ pending_decision: null, updated_at: new Date() })
+    .where('task_id', '=', taskId)
+    .where(sql<string>`pending_decision->>'answeredAt'`, '=', answeredAt)
     .execute();
 }
 

@@ -56,6 +56,38 @@ export interface TaskDecision {
   decidedAt: string;
 }
 
+/**
+ * An answer the API has taken but the workflow has not yet applied (the worker is down or slow):
+ * Temporal holds the Update and applies it when a worker returns, so it is the answer that will
+ * count. At most one per task; it is cleared when the task is decided.
+ */
+export interface PendingDecision {
+  option: string;
+  optionLabel: string;
+  note: string;
+  /** When the person answered (ISO 8601), as the API took it. */
+  answeredAt: string;
+}
+
+/** How far the API's clock may run ahead of the workflow's before its answer time is not believed. */
+export const ANSWER_CLOCK_SKEW_MS = 2 * 60_000;
+
+/** Whether `s` is an ISO 8601 instant as `Date.prototype.toISOString` writes it. */
+export function isIsoInstant(s: string): boolean {
+  const ms = Date.parse(s);
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(s) && !Number.isNaN(ms) && new Date(ms).toISOString() === s;
+}
+
+/**
+ * The time a decision is recorded with: when the person answered, as the API took it, even if the
+ * workflow applies it hours later. Without one (an Update sent before answers carried their time),
+ * or with one further ahead of the workflow's clock than the allowed skew, the workflow's time.
+ */
+export function decisionTime(answeredAt: string | undefined, workflowNowMs: number): string {
+  if (answeredAt !== undefined && isIsoInstant(answeredAt) && Date.parse(answeredAt) <= workflowNowMs + ANSWER_CLOCK_SKEW_MS) return answeredAt;
+  return new Date(workflowNowMs).toISOString();
+}
+
 export interface HumanTaskOutcome {
   request: { caseId: string; step: ProcedureStep };
   decision: TaskDecision;

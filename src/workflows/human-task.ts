@@ -5,7 +5,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../activities';
-import { type HumanTaskOutcome, type HumanTaskRequest, NOTE_MAX, type TaskDecision } from '../domain/tasks';
+import { decisionTime, type HumanTaskOutcome, type HumanTaskRequest, isIsoInstant, NOTE_MAX, type TaskDecision } from '../domain/tasks';
 import { decideUpdate } from './messages';
 
 const { openTask, remindTask, moveTask, recordDecision } = proxyActivities<Activities>({
@@ -36,7 +36,8 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
         optionLabel: option.label,
         note: input.note,
         decidedBy: input.actor,
-        decidedAt: new Date().toISOString(),
+        // The time the person answered, not the time a (returning) worker got to it.
+        decidedAt: decisionTime(input.answeredAt, Date.now()),
       };
       return decision;
     },
@@ -46,6 +47,7 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
         if (!current || input.taskId !== current.taskId) throw new Error('this task has moved to another person');
         if (!request.options.some((o) => o.value === input.option)) throw new Error(`unknown option ${input.option}`);
         if (input.note.length > NOTE_MAX) throw new Error('note too long');
+        if (input.answeredAt !== undefined && !isIsoInstant(input.answeredAt)) throw new Error(`answeredAt is not an ISO 8601 instant: ${input.answeredAt}`);
       },
     },
   );

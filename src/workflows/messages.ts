@@ -12,6 +12,8 @@ export interface DecideInput {
   note: string;
   /** The person the task was sent to, as the link proved. */
   actor: { name: string; email: string };
+  /** When the person answered (ISO 8601), taken by the API: the decision's time. Absent in Updates sent by older APIs. */
+  answeredAt?: string;
 }
 
 /** Records a person's answer to a task; the validator refuses a moved, decided or unknown-option answer. */

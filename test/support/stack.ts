@@ -27,7 +27,12 @@ export interface TestStack {
   auditMacKeys: SigningKey[];
   outbox: Outbox;
   baseUrl: string;
-  worker: Worker;
+  /** The running worker (a new one after `startWorker`). */
+  readonly worker: Worker;
+  /** Stops the worker, as a crashed or redeployed worker process: the API and Temporal stay up. */
+  stopWorker(): Promise<void>;
+  /** Starts a fresh worker on the same task queue, as a restarted worker process. */
+  startWorker(): Promise<void>;
   /** Mail that has arrived, parsed, oldest first. */
   mail(): Promise<OutboxMessage[]>;
   waitForMail(pred: (m: OutboxMessage) => boolean, count?: number, timeoutMs?: number): Promise<OutboxMessage[]>;
@@ -38,7 +43,7 @@ const logger = new DefaultLogger('WARN');
 
 export async function startTestStack(
   env: TestWorkflowEnvironment,
-  o: { taskQueue: string; config?: Record<string, string>; now?: () => number },
+  o: { taskQueue: string; config?: Record<string, string>; now?: () => number; updateTimeoutMs?: number },
 ): Promise<TestStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-stack-'));
   const sink: SmtpSink = await startSmtpSink({ port: 0, outboxDir: path.join(dataDir, 'outbox') });
@@ -60,11 +65,18 @@ export async function startTestStack(
   const mail = createMailTransport(config);
   const signingKeys = [generateSigningKey('t1')];
   const auditMacKeys = [generateSigningKey('a1')];
-  const worker = await createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys, auditMacKeys });
-  const running = worker.run();
+  const newWorker = () => createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys, auditMacKeys });
+  let worker: Worker | undefined = await newWorker();
+  let running: Promise<void> = worker.run();
+  const stopWorker = async () => {
+    if (!worker) return;
+    worker.shutdown();
+    await running;
+    worker = undefined;
+  };
   const health = async (): Promise<Check[]> => [];
   const outbox = new Outbox(path.join(dataDir, 'outbox'));
-  const app = createApp({ config, appDb, client: env.client, signingKeys, auditMacKeys, health, outbox, logger, ...(o.now ? { now: o.now } : {}) });
+  const app = createApp({ config, appDb, client: env.client, signingKeys, auditMacKeys, health, outbox, logger, ...(o.now ? { now: o.now } : {}), ...(o.updateTimeoutMs ? { updateTimeoutMs: o.updateTimeoutMs } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -82,7 +94,16 @@ export async function startTestStack(
     auditMacKeys,
     outbox,
     baseUrl: `http://127.0.0.1:${port}`,
-    worker,
+    get worker() {
+      if (!worker) throw new Error('the worker is stopped');
+      return worker;
+    },
+    stopWorker,
+    async startWorker() {
+      if (worker) throw new Error('the worker is running');
+      worker = await newWorker();
+      running = worker.run();
+    },
     mail: all,
     async waitForMail(pred, count = 1, timeoutMs = 30_000) {
       const end = Date.now() + timeoutMs;
@@ -96,8 +117,7 @@ export async function startTestStack(
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      worker.shutdown();
-      await running;
+      await stopWorker();
       mail.transport.close();
       await sink.close();
       await appDb.close();

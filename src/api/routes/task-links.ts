@@ -1,26 +1,33 @@
 // The pages behind the links in task emails. GET and HEAD only show (mail scanners open every
 // link); the form's POST, with its CSRF token, records the answer through the workflow's
 // `decide` Update, whose id is derived from the task: a double submit records one decision.
-import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+// The answer is first held as pending on the task row: if the workflow does not answer in time
+// (worker down), Temporal keeps the Update and applies it when a worker returns, so the person is
+// told it was received (受付済み（処理中）), and a different answer — which Temporal would drop, the
+// update id being the same — is refused.
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Logger } from '@temporalio/worker';
 import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { getIncident } from '../../db/incidents';
 import type { Database } from '../../db/schema';
-import { getTask, getTaskByTokenHash, markDecided, type TaskRow } from '../../db/tasks';
-import { decisionFormSchema, TaskState } from '../../domain/tasks';
+import { dropPendingDecision, getTask, getTaskByTokenHash, holdPendingDecision, markDecided, type TaskRow } from '../../db/tasks';
+import { decisionFormSchema, type PendingDecision, TaskState } from '../../domain/tasks';
 import { assigneeHash, checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey, tokenHash, verifyTaskToken } from '../../tokens';
 import { decideUpdate } from '../../workflows/messages';
 import type { RenderPage } from '../app';
-import { cookie, locals, textFields } from '../http';
+import { cookie, locals, textFields, withoutTokens } from '../http';
 import type { MessageKey } from '../i18n';
-import { type FormErrors, messagePage, taskDecidedPage, taskFormPage, taskMovedPage } from '../views/tasks';
+import { type FormErrors, messagePage, taskDecidedPage, taskFormPage, taskMovedPage, taskPendingPage } from '../views/tasks';
 
 export interface TaskLinkDeps {
   db: Kysely<Database>;
   client: Client;
   signingKeys: readonly SigningKey[];
   renderPage: RenderPage;
-  /** How long the POST waits for the workflow before saying "try again". */
+  /** Each 503 is logged, with the task id (never the token). */
+  logger: Logger;
+  /** How long the POST waits for the workflow before saying the answer is received but still processing. */
   updateTimeoutMs?: number;
   /** The clock links expire by (tests move it with a time-skipping server). */
   now?: () => number;
@@ -29,11 +36,12 @@ export interface TaskLinkDeps {
 type Resolved = { ok: true; task: TaskRow; hash: string } | { ok: false; status: number; title: MessageKey; body: MessageKey };
 
 export function taskLinksRouter(deps: TaskLinkDeps): Router {
-  const { db, client, signingKeys, renderPage } = deps;
+  const { db, client, signingKeys, renderPage, logger } = deps;
+  const clock = deps.now ?? Date.now;
   const r = Router();
 
   async function resolve(token: string): Promise<Resolved> {
-    const check = verifyTaskToken(token, signingKeys, (deps.now ?? Date.now)());
+    const check = verifyTaskToken(token, signingKeys, clock());
     if (!check.ok) {
       return check.reason === 'expired'
         ? { ok: false, status: 410, title: 'linkExpiredTitle', body: 'linkExpiredBody' }
@@ -64,15 +72,29 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     res.status(f.status).send(renderPage(req, res, t(f.title), messagePage(f.body, t)));
   };
 
-  async function showTask(req: Request, res: Response, task: TaskRow, hash: string, form?: { errors: FormErrors; values: { option?: string; note?: string }; status: number }) {
-    const { t, locale } = locals(res);
-    if (task.state === TaskState.DECIDED) return res.send(renderPage(req, res, t('taskDecidedTitle'), taskDecidedPage(task, t, locale)));
-    if (task.state === TaskState.MOVED) return res.send(renderPage(req, res, t('taskMovedTitle'), taskMovedPage(task, t, locale)));
+  /** The form token for this link, setting the cookie it is bound to if the browser has none. */
+  function csrfFor(req: Request, res: Response, hash: string): string {
     let csrfCookie = cookie(req, CSRF_COOKIE);
     if (!csrfCookie) {
       csrfCookie = newCsrfCookie();
       res.cookie(CSRF_COOKIE, csrfCookie, { httpOnly: true, sameSite: 'strict', path: '/t/', secure: req.secure });
     }
+    return csrfField(csrfCookie, hash, signingKeys[0]);
+  }
+
+  /** The held answer: 受付済み（処理中）, refused when a different one was sent. */
+  function showPending(req: Request, res: Response, task: TaskRow, hash: string, pending: PendingDecision, o: { status: number; refused?: boolean }) {
+    const { t, locale } = locals(res);
+    const title = o.refused ? t('pendingRefusedTitle') : t('pendingTitle');
+    res.status(o.status).send(renderPage(req, res, title, taskPendingPage({ task, pending, csrf: csrfFor(req, res, hash), t, locale, ...(o.refused ? { refused: true } : {}) })));
+  }
+
+  async function showTask(req: Request, res: Response, task: TaskRow, hash: string, form?: { errors: FormErrors; values: { option?: string; note?: string }; status: number }) {
+    const { t, locale } = locals(res);
+    if (task.state === TaskState.DECIDED) return res.send(renderPage(req, res, t('taskDecidedTitle'), taskDecidedPage(task, t, locale)));
+    if (task.state === TaskState.MOVED) return res.send(renderPage(req, res, t('taskMovedTitle'), taskMovedPage(task, t, locale)));
+    if (task.pending_decision) return showPending(req, res, task, hash, task.pending_decision, { status: 200 });
+    const csrf = csrfFor(req, res, hash);
     const incident = await getIncident(db, task.organisation, task.case_id);
     res.status(form?.status ?? 200).send(
       renderPage(
@@ -82,7 +104,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
         taskFormPage({
           task,
           ...(incident ? { caseSummary: incident.summary } : {}),
-          csrf: csrfField(csrfCookie, hash, signingKeys[0]),
+          csrf,
           t,
           locale,
           ...(form ? { errors: form.errors, values: form.values } : {}),
@@ -123,19 +145,56 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
       if (parsed.success) errors.option = '選択肢から選んでください';
       return showTask(req, res, task, hash, { errors, values, status: 400 });
     }
+    const option = task.options.find((o) => o.value === parsed.data.option)!;
+    const answer: PendingDecision = { option: option.value, optionLabel: option.label, note: parsed.data.note, answeredAt: new Date(clock()).toISOString() };
+    // Hold the answer before sending it: once sent, Temporal may apply it whatever happens to this request.
+    let pending = task.pending_decision;
+    if (!pending) {
+      if (await holdPendingDecision(db, task.task_id, answer)) pending = answer;
+      else {
+        // Another answer came first, or the task was decided or moved meanwhile.
+        pending = (await getTask(db, task.task_id))?.pending_decision ?? null;
+        if (!pending) return res.redirect(303, self);
+      }
+    }
+    // Temporal keeps the first answer (one update id per task): a different one would be lost.
+    if (pending.option !== answer.option || pending.note !== answer.note) {
+      return showPending(req, res, task, hash, pending, { status: 409, refused: true });
+    }
+    const ids = { taskId: task.task_id, workflowId: task.workflow_id };
     try {
+      // The held answer, sent again as it was the first time if this is a resend.
       const decision = await client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 15_000), () =>
         client.workflow.getHandle(task.workflow_id).executeUpdate(decideUpdate, {
-          args: [{ taskId: task.task_id, option: parsed.data.option, note: parsed.data.note, actor: { name: task.assignee.name, email: task.assignee.email } }],
+          args: [
+            {
+              taskId: task.task_id,
+              option: pending.option,
+              note: pending.note,
+              actor: { name: task.assignee.name, email: task.assignee.email },
+              answeredAt: pending.answeredAt,
+            },
+          ],
           updateId: `decide/${task.task_id}`,
         }),
       );
       // The page after the redirect shows the answer at once; the workflow's own write is idempotent.
       await markDecided(db, decision.taskId, decision);
     } catch (err) {
-      // The validator refused (decided meanwhile, or moved): the page shows the state as it is.
-      if (!(err instanceof WorkflowUpdateFailedError)) {
+      const error = withoutTokens(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      if (err instanceof WorkflowUpdateFailedError) {
+        // The validator refused (decided meanwhile, or moved): this answer will never apply; the page shows the state as it is.
+        await dropPendingDecision(db, task.task_id, pending.answeredAt);
+      } else if (err instanceof WorkflowNotFoundError) {
+        // No such workflow: nothing was admitted, and the answer is truly not recorded.
+        await dropPendingDecision(db, task.task_id, pending.answeredAt);
+        logger.error('Task answer not recorded: the task workflow does not exist (503)', { ...ids, error });
         return res.status(503).send(renderPage(req, res, t('unavailableTitle'), messagePage('unavailableBody', t)));
+      } else {
+        // Timed out or Temporal unreachable: the Update may well be admitted and applied when a
+        // worker returns. The answer is held; say so, never "not recorded".
+        logger.warn('Task answer received but not yet applied: the workflow did not answer in time (503)', { ...ids, error });
+        return showPending(req, res, task, hash, pending, { status: 503 });
       }
     }
     res.redirect(303, self);

@@ -32,6 +32,8 @@ const taskJson = (x: TaskRow) => ({
   remindersSent: x.reminders_sent,
   movedTo: x.moved_to,
   decision: x.decision,
+  /** An answer taken but not yet applied: 受付済み（処理中）. */
+  pendingDecision: x.pending_decision,
 });
 
 export function tasksRouter({ db, renderPage }: { db: Kysely<Database>; renderPage: RenderPage }): Router {

@@ -1,5 +1,6 @@
 import { formatArticleRefJa } from '../../domain/articles';
 import type { TaskRow } from '../../db/tasks';
+import type { PendingDecision } from '../../domain/tasks';
 import { html, type Html } from '../html';
 import { formatDateTime, type Locale, type MessageKey, type Translate } from '../i18n';
 
@@ -62,8 +63,33 @@ export function taskDecidedPage(task: TaskRow, t: Translate, locale: Locale): Ht
 }
 
 export function taskMovedPage(task: TaskRow, t: Translate, locale: Locale): Html {
-  return html`<section class="notice"><p>${t('taskMovedBody')} <strong>${task.moved_to?.name}</strong>（${task.moved_to?.title}）</p></section>
+  return html`<section class="notice"><p>${t('taskMovedBody')} <strong>${task.moved_to?.name}</strong>（${task.moved_to?.title}）</p>${
+    task.pending_decision ? html`<p>${t('pendingNotAppliedBody')} ${pendingAnswer(task.pending_decision, locale)}</p>` : ''
+  }</section>
 <section>${taskFacts(task, t, locale)}</section>`;
+}
+
+const pendingAnswer = (p: PendingDecision, locale: Locale) =>
+  html`<strong>${p.optionLabel}</strong>（${formatDateTime(new Date(p.answeredAt), locale)}）${p.note ? html` — ${p.note}` : ''}`;
+
+/**
+ * An answer taken but not yet applied (the workflow did not answer in time): what was received
+ * and when, that it will be recorded, that it cannot be changed; and a button to send the same
+ * answer again, should the first sending never have reached the workflow.
+ */
+export function taskPendingPage(o: { task: TaskRow; pending: PendingDecision; csrf: string; refused?: boolean; t: Translate; locale: Locale }): Html {
+  const { task, pending, t, locale } = o;
+  return html`<section class="notice">${o.refused ? html`<p><strong>${t('pendingRefusedBody')}</strong></p>` : ''}
+<p><strong>${t('pendingState')}</strong>: ${pendingAnswer(pending, locale)}</p>
+<p>${t('pendingBody')}</p></section>
+<section>${taskFacts(task, t, locale)}</section>
+<section><form method="post">
+  <input type="hidden" name="csrf" value="${o.csrf}">
+  <input type="hidden" name="option" value="${pending.option}">
+  <input type="hidden" name="note" value="${pending.note}">
+  <button type="submit">${t('resendAnswer')}</button>
+</form>
+<p class="hint">${t('resendHint')}</p></section>`;
 }
 
 export function messagePage(body: MessageKey, t: Translate): Html {
@@ -78,6 +104,6 @@ export function taskListPage(tasks: TaskRow[], t: Translate, locale: Locale): Ht
   return html`<section><table>
 <thead><tr><th>${t('incidentId')}</th><th>${t('task')}</th><th>${t('assignee')}</th><th>${t('due')}</th></tr></thead>
 <tbody>${tasks.map(
-    (x) => html`<tr><td><a href="/incidents/${x.organisation}/${x.case_id}">${x.case_id}</a></td><td>${x.title}</td><td>${x.assignee.name}（${x.assignee.title}）<br><span class="hint">${x.assignee.email}</span></td><td>${formatDateTime(x.due_at, locale)}</td></tr>`,
+    (x) => html`<tr><td><a href="/incidents/${x.organisation}/${x.case_id}">${x.case_id}</a></td><td>${x.title}${x.pending_decision ? html`<br><span class="pending">${t('pendingState')}: ${x.pending_decision.optionLabel}</span>` : ''}</td><td>${x.assignee.name}（${x.assignee.title}）<br><span class="hint">${x.assignee.email}</span></td><td>${formatDateTime(x.due_at, locale)}</td></tr>`,
   )}</tbody></table></section>`;
 }
