@@ -4,6 +4,7 @@
 // it is refused with a page naming the pending one; and the record keeps the time the person
 // answered, not the time the returning worker processed it.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { listTasks } from '../../src/db/tasks';
 import { TaskState } from '../../src/domain/tasks';
@@ -19,10 +20,12 @@ const CHAIR = 'fukuchoucho@katsuragi.example.jp';
 describe('an answer given while the worker is down', () => {
   let env: TestWorkflowEnvironment;
   let stack: TestStack;
+  const logged: LogEntry[] = [];
 
   beforeAll(async () => {
     env = await devServer();
-    stack = await startTestStack(env, { taskQueue: `worker-down-${Date.now()}`, updateTimeoutMs: 2_000 });
+    const logger = new DefaultLogger('WARN', (e) => logged.push(e));
+    stack = await startTestStack(env, { taskQueue: `worker-down-${Date.now()}`, updateTimeoutMs: 2_000, logger });
   });
   afterAll(async () => {
     await stack?.close();
@@ -46,11 +49,25 @@ describe('an answer given while the worker is down', () => {
     expect(first.html).toContain('出席する');
     expect(first.html).not.toContain('記録されていません');
 
+    // Logged with the task id, never the token.
+    const taskId = (await chairTask()).task_id;
+    const token = link.split('/t/')[1];
+    expect(logged.filter((e) => e.meta?.taskId === taskId && /\(503\)/.test(e.message))).toHaveLength(1);
+    expect(JSON.stringify(logged.map((e) => [e.message, e.meta]))).not.toContain(token);
+
     // A different answer would be dropped by Temporal: refused, naming the answer that holds.
     const second = await postTaskForm(link, { csrf: csrf!, option: 'absent', note: '' }, cookie);
     expect(second.status).toBe(409);
     expect(second.html).toContain('受付済み（処理中）');
     expect(second.html).toContain('出席する');
+
+    // The same answer again is no change: the same Update is sent again, and the page says the same.
+    const again = await postTaskForm(link, { csrf: csrf!, option: 'attend', note: '' }, cookie);
+    expect(again.status).toBe(503);
+    expect(again.html).toContain('受付済み（処理中）');
+    expect(logged.filter((e) => e.meta?.taskId === taskId && /\(503\)/.test(e.message))).toHaveLength(2);
+    expect((await chairTask()).pending_decision).toEqual({ option: 'attend', optionLabel: '出席する', note: '', answeredAt: expect.any(String) });
+    expect(Date.parse((await chairTask()).pending_decision!.answeredAt)).toBeLessThan(Date.now() - 1_000); // the first answer's time, kept
 
     // The page and "my tasks" say the same.
     const page = await openTaskPage(link);

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { councilCalls } from '../../src/domain/council';
 import { emergencyWorkflowId, formatIncidentId, declareIncidentSchema, yearInJapan } from '../../src/domain/incidents';
 import { parseOrganisationProfile } from '../../src/domain/profile';
-import { taskDeadlines } from '../../src/domain/tasks';
+import { ANSWER_CLOCK_SKEW_MS, decisionTime, isIsoInstant, taskDeadlines } from '../../src/domain/tasks';
 
 const profile = (key: string) => {
   const r = parseOrganisationProfile(parse(fs.readFileSync(path.join(__dirname, '..', '..', 'profiles', `${key}.yaml`), 'utf8')));
@@ -19,6 +19,27 @@ describe('deadlines', () => {
       remindAt: Date.parse('2026-11-23T10:15:00+09:00'),
       escalateAt: Date.parse('2026-11-23T10:30:00+09:00'),
     });
+  });
+});
+
+describe('the time a decision is recorded with', () => {
+  const workflowNow = Date.parse('2026-11-23T11:00:00.000Z');
+  it('is when the person answered, however late the workflow applies it', () => {
+    expect(decisionTime('2026-11-23T09:12:34.567Z', workflowNow)).toBe('2026-11-23T09:12:34.567Z');
+  });
+  it("is the workflow's time for an Update without one (sent before answers carried their time)", () => {
+    expect(decisionTime(undefined, workflowNow)).toBe('2026-11-23T11:00:00.000Z');
+  });
+  it("is the workflow's time when the answer time is further ahead than the allowed clock skew", () => {
+    expect(decisionTime(new Date(workflowNow + ANSWER_CLOCK_SKEW_MS).toISOString(), workflowNow)).toBe(new Date(workflowNow + ANSWER_CLOCK_SKEW_MS).toISOString());
+    expect(decisionTime(new Date(workflowNow + ANSWER_CLOCK_SKEW_MS + 1).toISOString(), workflowNow)).toBe('2026-11-23T11:00:00.000Z');
+  });
+  it('takes only an ISO 8601 instant as toISOString writes it', () => {
+    expect(isIsoInstant('2026-11-23T09:12:34.567Z')).toBe(true);
+    for (const bad of ['2026-11-23T18:12:34+09:00', '2026-11-23', 'yesterday', '2026-02-30T00:00:00.000Z', '']) {
+      expect(isIsoInstant(bad)).toBe(false);
+      expect(decisionTime(bad, workflowNow)).toBe('2026-11-23T11:00:00.000Z');
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, type Worker } from '@temporalio/worker';
+import { DefaultLogger, type Logger, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { type Config, loadConfig } from '../../src/config';
 import type { AppDatabase } from '../../src/db';
@@ -39,12 +39,13 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-const logger = new DefaultLogger('WARN');
+const defaultLogger = new DefaultLogger('WARN');
 
 export async function startTestStack(
   env: TestWorkflowEnvironment,
-  o: { taskQueue: string; config?: Record<string, string>; now?: () => number; updateTimeoutMs?: number },
+  o: { taskQueue: string; config?: Record<string, string>; now?: () => number; updateTimeoutMs?: number; logger?: Logger },
 ): Promise<TestStack> {
+  const logger = o.logger ?? defaultLogger;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-stack-'));
   const sink: SmtpSink = await startSmtpSink({ port: 0, outboxDir: path.join(dataDir, 'outbox') });
   const port = await freePort();
