@@ -36,6 +36,8 @@ export interface AppDeps {
   logger: Logger;
   /** The clock task links expire by; the real one unless a test moves it. */
   now?: () => number;
+  /** How long a declaration waits for its workflow's start (15 s unless a test shortens it). */
+  startTimeoutMs?: number;
 }
 
 export type RenderPage = (req: Request, res: Response, title: string, body: Html) => string;
@@ -67,7 +69,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(tasksRouter({ db, renderPage }));
   app.use(auditRouter({ db, client, auditMacKeys, taskQueue: config.TEMPORAL_TASK_QUEUE }));
   app.use(
-    incidentsRouter({ db, client, signingKeys, renderPage, taskQueue: config.TEMPORAL_TASK_QUEUE, demoOrganisation: config.DEMO_ORGANISATION }),
+    incidentsRouter({
+      db,
+      client,
+      signingKeys,
+      renderPage,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      demoOrganisation: config.DEMO_ORGANISATION,
+      ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}),
+    }),
   );
 
   app.get('/', async (req, res) => {
