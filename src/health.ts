@@ -5,8 +5,10 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Kysely } from 'kysely';
 import type { Transporter } from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { appliedMigration, LATEST_MIGRATION } from './db/migrations';
 import type { Check, HealthPart } from './domain/health';
+import type { MailTransport } from './mail';
 
 const CHECK_TIMEOUT_MS = 5_000;
 
@@ -71,9 +73,67 @@ export function checkDatabase(db: Kysely<any>, engine: string): Promise<Check> {
   });
 }
 
-export function checkSmtp(transport: Transporter, description: string): Promise<Check> {
+/** Who the SMTP check names in its envelope: MAIL_FROM (a display name allowed) and a recipient, MAIL_FROM's address unless set. */
+export interface SmtpCheckEnvelope {
+  mailFrom: string;
+  recipient?: string | undefined;
+}
+
+/** SMTPConnection's command channel, as its own reset() uses it: nodemailer has no public call for an envelope without DATA. */
+interface CommandChannel {
+  _sendCommand(line: string): void;
+  _responseActions: Array<(reply: string) => void>;
+}
+
+/**
+ * Asks the relay what it would do with a message, as far as RCPT TO and no further: connect,
+ * log in, MAIL FROM, RCPT TO, then RSET and QUIT. A relay answering 451 to every recipient
+ * accepts logins all the same, so a login alone says nothing about delivery.
+ */
+async function rcptReply(transport: Transporter, from: string, to: string): Promise<string> {
+  const options = (transport.transporter as unknown as { options: SMTPConnection.Options & { auth?: SMTPConnection.Credentials } }).options;
+  const connection = new SMTPConnection({ ...options, connectionTimeout: CHECK_TIMEOUT_MS, greetingTimeout: CHECK_TIMEOUT_MS, socketTimeout: CHECK_TIMEOUT_MS });
+  const lost = new Promise<never>((_, reject) => {
+    connection.once('error', reject);
+    connection.once('end', () => reject(new Error('the relay closed the connection')));
+  });
+  lost.catch(() => undefined);
+  const step = <T>(p: Promise<T>) => Promise.race([p, lost]);
+  const channel = connection as unknown as CommandChannel;
+  const command = (line: string) =>
+    step(
+      new Promise<string>((resolve) => {
+        channel._responseActions.push(resolve);
+        channel._sendCommand(line);
+      }),
+    );
+  let connected = false;
+  try {
+    await step(new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve()))));
+    connected = true;
+    if (options.auth && connection.allowsAuth) {
+      await step(new Promise<void>((resolve, reject) => connection.login(options.auth!, (err) => (err ? reject(err) : resolve()))));
+    }
+    const mail = await command(`MAIL FROM:<${from}>`);
+    if (!mail.startsWith('2')) throw new Error(`refuses MAIL FROM <${from}>: ${mail}`);
+    const rcpt = await command(`RCPT TO:<${to}>`);
+    await command('RSET');
+    return rcpt;
+  } finally {
+    if (connected) connection.quit();
+    else connection.close();
+  }
+}
+
+export function checkSmtp(mail: MailTransport, envelope: SmtpCheckEnvelope): Promise<Check> {
   return guarded('smtp', async () => {
-    await transport.verify();
-    return { part: 'smtp', status: 'ok', detail: `${description} accepting` };
+    const from = /<([^<>]+)>/.exec(envelope.mailFrom)?.[1] ?? envelope.mailFrom.trim();
+    const to = envelope.recipient ?? from;
+    const reply = await rcptReply(mail.transport, from, to).catch((err: unknown) => {
+      throw new Error(`${mail.description}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    return reply.startsWith('2')
+      ? { part: 'smtp', status: 'ok', detail: `${mail.description} accepts RCPT TO <${to}>: ${reply}` }
+      : { part: 'smtp', status: 'fail', detail: `${mail.description} refuses RCPT TO <${to}>: ${reply}` };
   });
 }
