@@ -1,7 +1,11 @@
-// The health checks against real parts: an SMTP relay (smtp-server) that refuses recipients.
+// The health checks against real parts: a worker on the dev server that stops, an SMTP relay
+// (smtp-server) that refuses recipients.
 import type { AddressInfo } from 'node:net';
+import { Worker } from '@temporalio/worker';
 import { SMTPServer } from 'smtp-server';
-import { checkSmtp } from '../src/health';
+import { checkSmtp, checkTemporal, POLLER_FRESH_MS } from '../src/health';
+import { eventually } from './support/stack';
+import { devServer } from './support/temporal';
 import { createMailTransport } from '../src/mail';
 import { loadConfig } from '../src/config';
 
@@ -62,6 +66,33 @@ describe('the SMTP check', () => {
       expect(r.seen).toEqual([]);
     } finally {
       await r.close();
+    }
+  });
+});
+
+describe('the worker check', () => {
+  jest.setTimeout(120_000);
+
+  it("shows how long ago the worker last polled, and fails once a stopped worker is later than a live one's re-poll", async () => {
+    const env = await devServer();
+    try {
+      const taskQueue = `health-${Date.now()}`;
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../src/workflows'), activities: { noop: async () => undefined } });
+      const running = worker.run();
+      const workerCheck = async (now?: number) => (await checkTemporal(env.client, taskQueue, now ? { now: () => now } : {})).find((c) => c.part === 'worker')!;
+      const live = await eventually(async () => {
+        const c = await workerCheck();
+        return c.status === 'ok' ? c : undefined;
+      });
+      expect(live.detail).toMatch(new RegExp(`^1 worker\\(s\\) polling task queue ${taskQueue}, last poll \\d+ s ago$`));
+      worker.shutdown();
+      await running;
+      // A live worker re-polls within a minute; this one stopped: seen from past that window, it has not.
+      const dead = await workerCheck(Date.now() + POLLER_FRESH_MS);
+      expect(dead.status).toBe('fail');
+      expect(dead.detail).toMatch(new RegExp(`^no poll on task queue ${taskQueue} for (7\\d|[89]\\d) s \\(a live worker polls at least every 60 s\\)$`));
+    } finally {
+      await env.teardown();
     }
   });
 });
