@@ -79,9 +79,10 @@ export async function declareIncident(deps: IncidentServiceDeps, d: DeclareIncid
  */
 async function startEmergency(deps: IncidentServiceDeps, incident: IncidentRow): Promise<IncidentRow> {
   const { db, client } = deps;
-  const timeoutMs = deps.startTimeoutMs ?? START_TIMEOUT_MS;
+  // One deadline for the start and, should it fail early, the look for the workflow.
+  const deadline = Date.now() + (deps.startTimeoutMs ?? START_TIMEOUT_MS);
   try {
-    await client.withDeadline(Date.now() + timeoutMs, () =>
+    await client.withDeadline(deadline, () =>
       client.workflow.start<typeof emergencyResponse>('emergencyResponse', {
         taskQueue: deps.taskQueue,
         workflowId: incident.workflow_id,
@@ -108,11 +109,12 @@ async function startEmergency(deps: IncidentServiceDeps, incident: IncidentRow):
     );
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      if (refused(err)) {
+      // A row already uncertain keeps its number: its first start may have gone through.
+      if (refused(err) && incident.status !== IncidentStatus.START_UNCERTAIN) {
         await withdrawIncident(db, incident);
         throw new HttpError(503, 'temporal_unavailable', `the emergency response could not be started: ${describeError(err)}`);
       }
-      if (!(await workflowExists(client, incident.workflow_id, timeoutMs))) {
+      if (!(await workflowExists(client, incident.workflow_id, deadline))) {
         await markStartUncertain(db, incident);
         throw new HttpError(
           503,
@@ -125,10 +127,11 @@ async function startEmergency(deps: IncidentServiceDeps, incident: IncidentRow):
   return incident.status === IncidentStatus.START_UNCERTAIN ? confirmStarted(db, incident) : incident;
 }
 
-/** Whether the workflow exists, asked within its own deadline; false when Temporal does not say. */
-async function workflowExists(client: Client, workflowId: string, timeoutMs: number): Promise<boolean> {
+/** Whether the workflow exists, asked before the deadline; false when Temporal does not say in time. */
+async function workflowExists(client: Client, workflowId: string, deadline: number): Promise<boolean> {
+  if (Date.now() >= deadline) return false;
   try {
-    await client.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).describe());
+    await client.withDeadline(deadline, () => client.workflow.getHandle(workflowId).describe());
     return true;
   } catch {
     return false;
