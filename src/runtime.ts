@@ -15,6 +15,12 @@ import { generateSigningKey, type SigningKey, withoutTaskTokens } from './tokens
 
 let installed: Logger | undefined;
 
+/** Terminal colour and cursor codes (Temporal Core colours its messages). */
+const ANSI_ESCAPE = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+
+/** Text fit for a log line: no colour codes, no task link token. */
+const clean = (s: string) => withoutTaskTokens(s.replace(ANSI_ESCAPE, ''));
+
 /** What a log line may add about where an error happened. */
 export interface LogContext {
   /** The SMTP relay as host:port (never its credentials), named beside a relay's error. */
@@ -41,17 +47,14 @@ export function formatLogMeta(meta: Record<string, unknown>, context: LogContext
   return JSON.stringify(meta, (key, value: unknown) => {
     if (key === 'taskToken') return undefined;
     if (value instanceof Error) return errorJson(value, context);
-    if (typeof value === 'string') return withoutTaskTokens(value);
+    if (typeof value === 'string') return clean(value);
     return value;
   });
 }
 
-/** Terminal colour and cursor codes (Temporal Core colours its messages). */
-const ANSI_ESCAPE = /\u001b\[[0-?]*[ -/]*[@-~]/g;
-
 /** One log line: time, level, the message without colour codes or tokens, the metadata as JSON. */
 export function formatLogEntry(entry: LogEntry, context: LogContext = {}): string {
-  const message = withoutTaskTokens(entry.message.replace(ANSI_ESCAPE, ''));
+  const message = clean(entry.message);
   const meta = entry.meta && Object.keys(entry.meta).length > 0 ? ` ${formatLogMeta(entry.meta, context)}` : '';
   return `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${message}${meta}`;
 }
