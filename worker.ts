@@ -33,6 +33,7 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
     engine: appDb.engine,
     mail,
     mailFrom: config.MAIL_FROM,
+    smtpCheckRecipient: config.SMTP_CHECK_RECIPIENT,
     signingKeys,
     auditMacKeys,
     publicUrl: publicUrl(config),

@@ -5,8 +5,10 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Kysely } from 'kysely';
 import type { Transporter } from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { appliedMigration, LATEST_MIGRATION } from './db/migrations';
 import type { Check, HealthPart } from './domain/health';
+import type { MailTransport } from './mail';
 
 const CHECK_TIMEOUT_MS = 5_000;
 
@@ -24,10 +26,24 @@ async function guarded(part: HealthPart, fn: () => Promise<Check>): Promise<Chec
   }
 }
 
-/** A poller counts as alive when it polled within this window (a long poll lasts up to a minute). */
-const POLLER_FRESH_MS = 90_000;
+/**
+ * How long a live worker may go without a new poll. The server's `lastAccessTime` is when a
+ * poll arrived; a worker's long poll waits up to a minute (the server's long-poll expiry) for a
+ * task, then it polls again, so an idle live worker's last poll is 0–60 s old (measured on the
+ * dev server: it climbs to 60 s and drops to 0). Anything shorter than a minute would call a
+ * live idle worker dead; a stopped one shows as failed 70 s after its last poll at the latest.
+ */
+const LONG_POLL_MS = 60_000;
+export const POLLER_FRESH_MS = LONG_POLL_MS + 10_000;
 
-export async function checkTemporal(client: Client, taskQueue: string): Promise<Check[]> {
+const TASK_QUEUE_TYPES = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+
+export interface TemporalCheckOptions {
+  /** The clock poll ages are measured by (tests move it). */
+  now?: () => number;
+}
+
+export async function checkTemporal(client: Client, taskQueue: string, o: TemporalCheckOptions = {}): Promise<Check[]> {
   const service = client.workflowService;
   const reachable = await guarded('temporal', async () => {
     const info = await service.getSystemInfo({});
@@ -45,19 +61,24 @@ export async function checkTemporal(client: Client, taskQueue: string): Promise<
     return { part: 'namespace', status: 'ok', detail: client.options.namespace };
   });
   const worker = await guarded('worker', async () => {
-    const r = await service.describeTaskQueue({
-      namespace: client.options.namespace,
-      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    const now = Date.now();
-    const alive = (r.pollers ?? []).filter((p) => {
-      const s = p.lastAccessTime?.seconds;
-      return s != null && now - Number(s) * 1000 < POLLER_FRESH_MS;
-    });
-    return alive.length > 0
-      ? { part: 'worker', status: 'ok', detail: `${alive.length} poller(s) on task queue ${taskQueue}` }
-      : { part: 'worker', status: 'fail', detail: `no worker polling task queue ${taskQueue}` };
+    const described = await Promise.all(
+      TASK_QUEUE_TYPES.map((taskQueueType) =>
+        service.describeTaskQueue({
+          namespace: client.options.namespace,
+          taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          taskQueueType,
+        }),
+      ),
+    );
+    const polls = described.flatMap((r) => r.pollers ?? []).flatMap((p) => (p.lastAccessTime?.seconds != null ? [{ identity: p.identity ?? '', at: Number(p.lastAccessTime.seconds) * 1000 + Math.floor((p.lastAccessTime.nanos ?? 0) / 1e6) }] : []));
+    if (polls.length === 0) return { part: 'worker', status: 'fail', detail: `no worker polling task queue ${taskQueue}` };
+    const now = (o.now ?? Date.now)();
+    const ageS = (at: number) => Math.max(0, Math.round((now - at) / 1000));
+    const newest = Math.max(...polls.map((p) => p.at));
+    const alive = new Set(polls.filter((p) => now - p.at < POLLER_FRESH_MS).map((p) => p.identity));
+    return alive.size > 0
+      ? { part: 'worker', status: 'ok', detail: `${alive.size} worker(s) polling task queue ${taskQueue}, last poll ${ageS(newest)} s ago` }
+      : { part: 'worker', status: 'fail', detail: `no poll on task queue ${taskQueue} for ${ageS(newest)} s (a live worker polls at least every ${LONG_POLL_MS / 1000} s)` };
   });
   return [reachable, namespace, worker];
 }
@@ -71,9 +92,67 @@ export function checkDatabase(db: Kysely<any>, engine: string): Promise<Check> {
   });
 }
 
-export function checkSmtp(transport: Transporter, description: string): Promise<Check> {
+/** Who the SMTP check names in its envelope: MAIL_FROM (a display name allowed) and a recipient, MAIL_FROM's address unless set. */
+export interface SmtpCheckEnvelope {
+  mailFrom: string;
+  recipient?: string | undefined;
+}
+
+/** SMTPConnection's command channel, as its own reset() uses it: nodemailer has no public call for an envelope without DATA. */
+interface CommandChannel {
+  _sendCommand(line: string): void;
+  _responseActions: Array<(reply: string) => void>;
+}
+
+/**
+ * Asks the relay what it would do with a message, as far as RCPT TO and no further: connect,
+ * log in, MAIL FROM, RCPT TO, then RSET and QUIT. A relay answering 451 to every recipient
+ * accepts logins all the same, so a login alone says nothing about delivery.
+ */
+async function rcptReply(transport: Transporter, from: string, to: string): Promise<string> {
+  const options = (transport.transporter as unknown as { options: SMTPConnection.Options & { auth?: SMTPConnection.Credentials } }).options;
+  const connection = new SMTPConnection({ ...options, connectionTimeout: CHECK_TIMEOUT_MS, greetingTimeout: CHECK_TIMEOUT_MS, socketTimeout: CHECK_TIMEOUT_MS });
+  const lost = new Promise<never>((_, reject) => {
+    connection.once('error', reject);
+    connection.once('end', () => reject(new Error('the relay closed the connection')));
+  });
+  lost.catch(() => undefined);
+  const step = <T>(p: Promise<T>) => Promise.race([p, lost]);
+  const channel = connection as unknown as CommandChannel;
+  const command = (line: string) =>
+    step(
+      new Promise<string>((resolve) => {
+        channel._responseActions.push(resolve);
+        channel._sendCommand(line);
+      }),
+    );
+  let connected = false;
+  try {
+    await step(new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve()))));
+    connected = true;
+    if (options.auth && connection.allowsAuth) {
+      await step(new Promise<void>((resolve, reject) => connection.login(options.auth!, (err) => (err ? reject(err) : resolve()))));
+    }
+    const mail = await command(`MAIL FROM:<${from}>`);
+    if (!mail.startsWith('2')) throw new Error(`refuses MAIL FROM <${from}>: ${mail}`);
+    const rcpt = await command(`RCPT TO:<${to}>`);
+    await command('RSET');
+    return rcpt;
+  } finally {
+    if (connected) connection.quit();
+    else connection.close();
+  }
+}
+
+export function checkSmtp(mail: MailTransport, envelope: SmtpCheckEnvelope): Promise<Check> {
   return guarded('smtp', async () => {
-    await transport.verify();
-    return { part: 'smtp', status: 'ok', detail: `${description} accepting` };
+    const from = /<([^<>]+)>/.exec(envelope.mailFrom)?.[1] ?? envelope.mailFrom.trim();
+    const to = envelope.recipient ?? from;
+    const reply = await rcptReply(mail.transport, from, to).catch((err: unknown) => {
+      throw new Error(`${mail.description}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    return reply.startsWith('2')
+      ? { part: 'smtp', status: 'ok', detail: `${mail.description} accepts RCPT TO <${to}>: ${reply}` }
+      : { part: 'smtp', status: 'fail', detail: `${mail.description} refuses RCPT TO <${to}>: ${reply}` };
   });
 }

@@ -2,7 +2,7 @@
 // configuration names, and an orderly shutdown on SIGINT/SIGTERM.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DefaultLogger, type Logger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry, type Logger, Runtime } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { type Config, ConfigError, dataPath, maskUrlPassword } from './config';
 import { type AppDatabase, openDatabase } from './db';
@@ -11,24 +11,69 @@ import { upsertOrganisations } from './db/organisations';
 import type { OrganisationProfile } from './domain/profile';
 import { formatProblems, loadProfileFiles, profileFilesIn } from './profiles';
 import { causeOf, StartupError } from './startup';
-import { generateSigningKey, type SigningKey } from './tokens';
+import { generateSigningKey, type SigningKey, withoutTaskTokens } from './tokens';
 
 let installed: Logger | undefined;
 
-/** Log metadata as JSON; an Error shows its name, message and cause (JSON.stringify gives `{}`). */
-export function formatLogMeta(meta: Record<string, unknown>): string {
-  return JSON.stringify(meta, (_key, value: unknown) =>
-    value instanceof Error ? { name: value.name, message: value.message, ...(value.cause !== undefined ? { cause: value.cause } : {}) } : value,
-  );
+/** Terminal colour and cursor codes (Temporal Core colours its messages). */
+const ANSI_ESCAPE = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+
+/** Text fit for a log line: no colour codes, no task link token. */
+const clean = (s: string) => withoutTaskTokens(s.replace(ANSI_ESCAPE, ''));
+
+/** What a log line may add about where an error happened. */
+export interface LogContext {
+  /** The SMTP relay as host:port (never its credentials), named beside a relay's error. */
+  smtpRelay?: string;
+}
+
+/** Fields nodemailer and Node's socket errors carry beside the message: the relay's code, command and answer. */
+const ERROR_FIELDS = ['code', 'command', 'response', 'responseCode', 'syscall', 'address', 'port'] as const;
+
+function errorJson(e: Error, context: LogContext): Record<string, unknown> {
+  const fields = e as unknown as Record<string, unknown>;
+  const extra = Object.fromEntries(ERROR_FIELDS.flatMap((k) => (typeof fields[k] === 'string' || typeof fields[k] === 'number' ? [[k, fields[k]]] : [])));
+  // nodemailer's errors name the SMTP command that failed; its message often does not name the relay.
+  const relay = typeof fields.command === 'string' && context.smtpRelay ? { relay: context.smtpRelay } : {};
+  return { name: e.name, message: e.message, ...extra, ...relay, ...(e.cause !== undefined ? { cause: e.cause } : {}) };
+}
+
+/**
+ * Log metadata as JSON. An Error shows its name, message, relay fields and cause (JSON.stringify
+ * gives `{}` or only its own fields); the SDK's activity `taskToken` (a credential that completes
+ * the activity) is left out, and a task link's token never appears.
+ */
+export function formatLogMeta(meta: Record<string, unknown>, context: LogContext = {}): string {
+  return JSON.stringify(meta, (key, value: unknown) => {
+    if (key === 'taskToken') return undefined;
+    if (value instanceof Error) return errorJson(value, context);
+    if (typeof value === 'string') return clean(value);
+    return value;
+  });
+}
+
+/** One log line: time, level, the message without colour codes or tokens, the metadata as JSON. */
+export function formatLogEntry(entry: LogEntry, context: LogContext = {}): string {
+  const message = clean(entry.message);
+  const meta = entry.meta && Object.keys(entry.meta).length > 0 ? ` ${formatLogMeta(entry.meta, context)}` : '';
+  return `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${message}${meta}`;
+}
+
+/** The relay mail goes to, as host:port: SMTP_URL's, else the embedded sink's. */
+function smtpRelay(c: Pick<Config, 'SMTP_URL' | 'SMTP_SINK_PORT'>): string {
+  if (!c.SMTP_URL) return `127.0.0.1:${c.SMTP_SINK_PORT}`;
+  const u = new URL(c.SMTP_URL);
+  return `${u.hostname}:${u.port || (u.protocol === 'smtps:' ? 465 : 587)}`;
 }
 
 /** Installs the Temporal Runtime once per process; we handle shutdown signals ourselves. */
-export function installRuntime(c: Pick<Config, 'LOG_LEVEL'>): Logger {
+export function installRuntime(c: Pick<Config, 'LOG_LEVEL' | 'SMTP_URL' | 'SMTP_SINK_PORT'>): Logger {
   if (installed) return installed;
+  const context = { smtpRelay: smtpRelay(c) };
   const logger = new DefaultLogger(c.LOG_LEVEL, (entry) => {
     // The SDK logs webpack's bundle statistics at INFO each time a worker starts: noise for operators.
     if (entry.level === 'INFO' && entry.message.startsWith('asset workflow-bundle')) return;
-    process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta && Object.keys(entry.meta).length > 0 ? ` ${formatLogMeta(entry.meta)}` : ''}\n`);
+    process.stderr.write(`${formatLogEntry(entry, context)}\n`);
   });
   Runtime.install({ logger, shutdownSignals: [] });
   installed = logger;

@@ -48,6 +48,14 @@ export function signTaskToken(claims: TaskTokenClaims, key: SigningKey): string 
   return `${head}.${b64url(mac(key.secret, head).subarray(0, SIGNATURE_BYTES))}`;
 }
 
+/** A task link's token wherever it stands in a text (a link, an error message quoting the mail). */
+const TOKEN_IN_TEXT = /\/t\/[^\s/?#'"]+|\b[A-Za-z0-9_-]{1,40}\.[A-Za-z0-9_-]{8,40}\.[0-9a-z]{1,10}\.[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])/g;
+
+/** The text with every task link token replaced by `…` (a link keeps its `/t/`): for log lines. */
+export function withoutTaskTokens(s: string): string {
+  return s.replace(TOKEN_IN_TEXT, (m) => (m.startsWith('/t/') ? '/t/…' : '…'));
+}
+
 export function verifyTaskToken(token: string, keys: readonly SigningKey[], nowMs: number): TokenCheck {
   const parts = token.split('.');
   if (parts.length !== 5) return { ok: false, reason: 'malformed' };

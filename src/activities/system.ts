@@ -8,15 +8,18 @@ export interface SystemActivityDeps {
   db: Kysely<any>;
   engine: string;
   mail: MailTransport;
+  /** MAIL_FROM and SMTP_CHECK_RECIPIENT: the envelope the SMTP check asks the relay about. */
+  mailFrom: string;
+  smtpCheckRecipient?: string | undefined;
 }
 
-export function createSystemActivities({ db, engine, mail }: SystemActivityDeps) {
+export function createSystemActivities({ db, engine, mail, mailFrom, smtpCheckRecipient }: SystemActivityDeps) {
   return {
     async checkDatabaseFromWorker(): Promise<Check> {
       return checkDatabase(db, engine);
     },
     async checkSmtpFromWorker(): Promise<Check> {
-      return checkSmtp(mail.transport, mail.description);
+      return checkSmtp(mail, { mailFrom, recipient: smtpCheckRecipient });
     },
   };
 }

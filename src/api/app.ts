@@ -38,6 +38,8 @@ export interface AppDeps {
   now?: () => number;
   /** How long a task answer waits for its workflow before the page says 受付済み（処理中） (default 15 s). */
   updateTimeoutMs?: number;
+  /** How long a declaration waits for its workflow's start (15 s unless a test shortens it). */
+  startTimeoutMs?: number;
 }
 
 export type RenderPage = (req: Request, res: Response, title: string, body: Html) => string;
@@ -79,7 +81,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(tasksRouter({ db, renderPage }));
   app.use(auditRouter({ db, client, auditMacKeys, taskQueue: config.TEMPORAL_TASK_QUEUE }));
   app.use(
-    incidentsRouter({ db, client, signingKeys, renderPage, taskQueue: config.TEMPORAL_TASK_QUEUE, demoOrganisation: config.DEMO_ORGANISATION }),
+    incidentsRouter({
+      db,
+      client,
+      signingKeys,
+      renderPage,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      demoOrganisation: config.DEMO_ORGANISATION,
+      ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}),
+    }),
   );
 
   app.get('/', async (req, res) => {

@@ -32,7 +32,7 @@ export function healthChecks({ config, client, appDb, mail }: Pick<ApiDeps, 'con
     const [temporal, database, smtp] = await Promise.all([
       checkTemporal(client, config.TEMPORAL_TASK_QUEUE),
       checkDatabase(appDb.db, appDb.engine),
-      checkSmtp(mail.transport, mail.description),
+      checkSmtp(mail, { mailFrom: config.MAIL_FROM, recipient: config.SMTP_CHECK_RECIPIENT }),
     ]);
     return [...temporal, database, smtp];
   };

@@ -86,6 +86,8 @@ export const configSchema = z
     SMTP_URL: url(['smtp', 'smtps']).optional(),
     SMTP_SINK_PORT: port.default(2525),
     MAIL_FROM: z.string().min(3).default('jukinet-ops <jukinet-ops@localhost>'),
+    /** The recipient the health check names in RCPT TO (no message is sent); MAIL_FROM's address when unset. */
+    SMTP_CHECK_RECIPIENT: z.email().optional(),
 
     /**
      * Keys that sign the links in task emails: `id:secret[,id:secret…]`, secrets of 32+ bytes in

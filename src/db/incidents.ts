@@ -77,3 +77,20 @@ export function listIncidents(db: Kysely<Database>, organisation?: string): Prom
 export async function setIncidentStatus(db: Kysely<Database>, organisation: string, incidentId: string, status: IncidentStatus): Promise<void> {
   await db.updateTable('incidents').set({ status }).where('organisation', '=', organisation).where('incident_id', '=', incidentId).execute();
 }
+
+/** The workflow's start went unanswered: the number stays until a retry of the declaration starts it. */
+export async function markStartUncertain(db: Kysely<Database>, row: IncidentRow): Promise<void> {
+  await db.updateTable('incidents').set({ status: IncidentStatus.START_UNCERTAIN }).where('organisation', '=', row.organisation).where('incident_id', '=', row.incident_id).execute();
+}
+
+/** The workflow exists: an uncertain start becomes DECLARED (a status the workflow already moved on from stays). */
+export async function confirmStarted(db: Kysely<Database>, row: IncidentRow): Promise<IncidentRow> {
+  await db
+    .updateTable('incidents')
+    .set({ status: IncidentStatus.DECLARED })
+    .where('organisation', '=', row.organisation)
+    .where('incident_id', '=', row.incident_id)
+    .where('status', '=', IncidentStatus.START_UNCERTAIN)
+    .execute();
+  return (await getIncident(db, row.organisation, row.incident_id)) ?? row;
+}

@@ -16,6 +16,8 @@ export const INCIDENT_KIND_LABELS: Record<IncidentKind, { ja: string; en: string
 };
 
 export enum IncidentStatus {
+  /** Numbered, but Temporal did not confirm the workflow's start: sending the same declaration again completes it. */
+  START_UNCERTAIN = 'START_UNCERTAIN',
   DECLARED = 'DECLARED',
   CONVENING_COUNCIL = 'CONVENING_COUNCIL',
   /** Where the containment step (切離し) of the next slice continues from. */

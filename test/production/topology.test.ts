@@ -73,7 +73,7 @@ describe('worker and API as separate processes', () => {
       expect({ healthy, last, worker: worker.output(), api: api.output() }).toMatchObject({ healthy: true });
       const checks = (last as unknown as { checks: Array<{ part: string; detail: string }> }).checks;
       expect(checks.find((c) => c.part === 'database')?.detail).toMatch(/^postgres, migrated/);
-      expect(checks.find((c) => c.part === 'smtp')?.detail).toBe(`SMTP relay smtp://127.0.0.1:${relay.port} accepting`);
+      expect(checks.find((c) => c.part === 'smtp')?.detail).toBe(`SMTP relay smtp://127.0.0.1:${relay.port} accepts RCPT TO <jukinet-ops@localhost>: 250 Accepted`);
 
       const doctor = await runCliAsync(['doctor', '--json'], env);
       expect(doctor.status).toBe(0);

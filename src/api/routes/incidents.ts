@@ -26,6 +26,8 @@ export interface IncidentRouteDeps {
   demoOrganisation: string;
   signingKeys: readonly SigningKey[];
   renderPage: RenderPage;
+  /** How long starting an incident's workflow may take before the declaration answers 503. */
+  startTimeoutMs?: number;
 }
 
 const refParams = z.object({
@@ -62,7 +64,7 @@ const jstLocalToIso = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d
 export function incidentsRouter(deps: IncidentRouteDeps): Router {
   const { db, renderPage } = deps;
   const r = Router();
-  const service = { db, client: deps.client, taskQueue: deps.taskQueue };
+  const service = { db, client: deps.client, taskQueue: deps.taskQueue, ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}) };
 
   async function view(organisation: string, incidentId: string) {
     const incident = await getIncident(db, organisation, incidentId);
@@ -118,7 +120,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.send(renderPage(req, res, t('incidents'), incidentListPage(await listIncidents(db), t, locale)));
   });
 
-  async function showForm(req: Request, res: Response, values: DeclareFormValues, issues: Issue[], declarationId: string, status = 200) {
+  async function showForm(req: Request, res: Response, values: DeclareFormValues, issues: Issue[], declarationId: string, status = 200, notice?: string) {
     const { t, locale } = locals(res);
     let csrf = cookie(req, CSRF_COOKIE);
     if (!csrf) {
@@ -131,7 +133,17 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
         req,
         res,
         t('declareIncident'),
-        declareFormPage({ organisations, selected: values.organisation ?? deps.demoOrganisation, values, declarationId, csrf: csrfField(csrf, CONSOLE_FORM, deps.signingKeys[0]), issues, t, locale }),
+        declareFormPage({
+          organisations,
+          selected: values.organisation ?? deps.demoOrganisation,
+          values,
+          declarationId,
+          csrf: csrfField(csrf, CONSOLE_FORM, deps.signingKeys[0]),
+          issues,
+          ...(notice ? { notice } : {}),
+          t,
+          locale,
+        }),
       ),
     );
   }
@@ -162,7 +174,15 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       const issues = parsed.error.issues.map((i) => ({ path: formatIssuePath(['body', ...i.path]), message: i.message }));
       return showForm(req, res, f satisfies DeclareFormValues, issues, declarationId, 400);
     }
-    const { incident } = await declareIncident(service, parsed.data, 'console');
+    let incident: IncidentRow;
+    try {
+      ({ incident } = await declareIncident(service, { ...parsed.data, declarationId }, 'console'));
+    } catch (err) {
+      // Temporal refused or did not answer: the form again, filled in, under the same declaration id,
+      // so pressing the button again completes this declaration rather than numbering another.
+      if (!(err instanceof HttpError) || err.status !== 503) throw err;
+      return showForm(req, res, f satisfies DeclareFormValues, [], declarationId, 503, t(err.code === 'start_uncertain' ? 'declareUncertain' : 'declareRefused'));
+    }
     res.redirect(303, `/incidents/${incident.organisation}/${incident.incident_id}`);
   });
 

@@ -42,6 +42,8 @@ export function declareFormPage(o: {
   declarationId: string;
   csrf: string;
   issues: Array<{ path: string; message: string }>;
+  /** Why the declaration did not go through when its fields were fine (Temporal refused or did not answer). */
+  notice?: string;
   t: Translate;
   locale: Locale;
 }): Html {
@@ -49,7 +51,7 @@ export function declareFormPage(o: {
   const err = (field: string) => o.issues.filter((i) => i.path === `body.${field}` || i.path.startsWith(`body.${field}.`)).map((i) => html`<p class="error">${i.message}</p>`);
   const profile = o.organisations.find((x) => x.key === o.selected)?.profile ?? o.organisations[0]?.profile;
   return html`<section>
-${o.issues.length > 0 ? html`<p class="error">${t('badRequest')}</p>` : ''}
+${o.notice ? html`<p class="error">${o.notice}</p>` : o.issues.length > 0 ? html`<p class="error">${t('badRequest')}</p>` : ''}
 <form method="post" action="/incidents">
 <input type="hidden" name="csrf" value="${o.csrf}">
 <input type="hidden" name="declarationId" value="${o.declarationId}">
