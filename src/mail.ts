@@ -118,7 +118,8 @@ export async function sendMailOnce(db: Kysely<Database>, mail: MailTransport, fr
   }
   clearInterval(beat);
   const sentAt = new Date();
-  await updateMail().set({ sent_at: sentAt, message_id: messageId, attempt_id: null }).where('key', '=', m.key).where('sent_at', 'is', null).execute();
+  await updateMail().set({ sent_at: sentAt, message_id: messageId }).where('key', '=', m.key).where('sent_at', 'is', null).execute();
+  await mine().set({ attempt_id: null }).execute();
   const row = await db.selectFrom('sent_mail').select('sent_at').where('key', '=', m.key).executeTakeFirstOrThrow();
   return { status: 'sent', sentAt: row.sent_at ?? sentAt };
 }

@@ -57,6 +57,7 @@ describe('systemCheck on the dev server', () => {
     expect(checks).toEqual([
       { part: 'database', status: 'ok', detail: `pglite, migrated to ${LATEST_MIGRATION}` },
       { part: 'smtp', status: 'ok', detail: `SMTP sink 127.0.0.1:${sink.port} accepting` },
+      { part: 'mail', status: 'ok', detail: 'every mail delivered (none waiting over 1 min)' },
     ]);
     expect(temporal.map((c) => [c.part, c.status])).toEqual([
       ['temporal', 'ok'],
