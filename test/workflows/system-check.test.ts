@@ -76,6 +76,21 @@ describe('systemCheck on the dev server', () => {
     expect(checks.find((c) => c.part === 'database')?.status).toBe('ok');
   });
 
+  it('lists mail the relay has not taken for over a minute, with its last error', async () => {
+    const taskQueue = `system-check-undelivered-${Date.now()}`;
+    await appDb.db
+      .insertInto('sent_mail')
+      .values({ key: `stuck-${taskQueue}`, recipient: '中西 弘 <fukuchoucho@katsuragi.example.jp>', subject: '【要回答】招集', created_at: new Date(Date.now() - 5 * 60_000), attempts: 4, last_error: 'EENVELOPE at RCPT TO: 451 4.3.0 relay busy' })
+      .execute();
+    const worker = await workerFor(taskQueue, sink.port);
+    const checks = await worker.runUntil(env.client.workflow.execute(systemCheck, { taskQueue, workflowId: `${taskQueue}-wf` }));
+    const mail = checks.find((c) => c.part === 'mail')!;
+    expect(mail.status).toBe('fail');
+    expect(mail.detail).toContain('1 mail(s) undelivered for over 1 min: 中西 弘 <fukuchoucho@katsuragi.example.jp> "【要回答】招集"');
+    expect(mail.detail).toContain('4 attempt(s), last error: EENVELOPE at RCPT TO: 451 4.3.0 relay busy');
+    await appDb.db.deleteFrom('sent_mail').where('key', '=', `stuck-${taskQueue}`).execute();
+  });
+
   it('finds no worker on a task queue nobody polls', async () => {
     const checks = await checkTemporal(env.client, `nobody-${Date.now()}`);
     expect(checks.find((c) => c.part === 'worker')).toMatchObject({ status: 'fail' });
