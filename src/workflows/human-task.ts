@@ -88,7 +88,7 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
 /** Alerts the commander when the invitation is still undelivered after `afterMs`; then keeps waiting for it. */
 async function alertIfUndelivered(request: HumanTaskRequest, afterMs: number, opening: Promise<unknown>, task: { taskId: string; index: number }): Promise<void> {
   let settled = false;
-  opening.then(
+  void opening.then(
     () => (settled = true),
     () => (settled = true),
   );

@@ -107,5 +107,9 @@ describe('an invitation the relay refuses for longer than the profile allows', (
     const delivered = await view();
     expect(delivered.undelivered).toEqual([]);
     expect(delivered.alerts).toEqual([]); // the banner goes; the audit rows stay
+
+    // The procedure goes on from the delivery: each person's window passes and they are reminded.
+    await env.sleep('15 minutes');
+    await stack.waitForMail((m) => m.subject.startsWith('【再送】') && m.subject.includes(incidentId), 5);
   });
 });
