@@ -76,6 +76,11 @@ describe('an invitation the relay refuses for longer than the profile allows', (
 
     const alerted = await view();
     expect(alerted.alerts).toHaveLength(5);
+    // The webhook took it; the alert mail to each contact went to the same refusing relay, and says so.
+    const notified = alerted.alerts.find((a: { taskId: string }) => a.taskId === chairAlert.taskId).notified;
+    expect(notified[0]).toMatchObject({ channel: 'webhook', ok: true });
+    expect(notified.filter((n: { channel: string }) => n.channel === 'email').map((n: { to: string }) => n.to)).toEqual(chairAlert.contacts.map((c: { email: string }) => c.email));
+    expect(notified.find((n: { channel: string }) => n.channel === 'email')).toMatchObject({ ok: false, error: expect.stringContaining('451') });
     const page = await (await fetch(`${stack.baseUrl}/incidents/katsuragi/${incidentId}`)).text();
     expect(page).toContain('届いていない依頼メール');
     expect(page).toContain('依頼メール未達');
