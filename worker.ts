@@ -38,6 +38,7 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
     auditMacKeys,
     publicUrl: publicUrl(config),
     linkTtlMs: parseDuration(config.TASK_LINK_TTL)!,
+    ...(config.ALERT_WEBHOOK_URL ? { alertWebhookUrl: config.ALERT_WEBHOOK_URL } : {}),
   };
 }
 

@@ -6,7 +6,9 @@ import { temporal } from '@temporalio/proto';
 import type { Kysely } from 'kysely';
 import type { Transporter } from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { undeliveredMail } from './db/delivery';
 import { appliedMigration, LATEST_MIGRATION } from './db/migrations';
+import type { Database } from './db/schema';
 import type { Check, HealthPart } from './domain/health';
 import type { MailTransport } from './mail';
 
@@ -154,5 +156,20 @@ export function checkSmtp(mail: MailTransport, envelope: SmtpCheckEnvelope): Pro
     return reply.startsWith('2')
       ? { part: 'smtp', status: 'ok', detail: `${mail.description} accepts RCPT TO <${to}>: ${reply}` }
       : { part: 'smtp', status: 'fail', detail: `${mail.description} refuses RCPT TO <${to}>: ${reply}` };
+  });
+}
+
+/** Mail the relay has not taken for longer than this is reported by `doctor`. */
+export const UNDELIVERED_AFTER_MS = 60_000;
+
+/** Mail not accepted by the relay for over a minute: whom it is for, since when, the last SMTP error. */
+export function checkMailDelivery(db: Kysely<Database>): Promise<Check> {
+  return guarded('mail', async () => {
+    const stuck = await undeliveredMail(db, UNDELIVERED_AFTER_MS);
+    if (stuck.length === 0) return { part: 'mail', status: 'ok', detail: 'every mail delivered (none waiting over 1 min)' };
+    const shown = stuck
+      .slice(0, 5)
+      .map((m) => `${m.recipient} "${m.subject}" since ${m.since.toISOString()}, ${m.attempts} attempt(s)${m.lastError ? `, last error: ${m.lastError}` : ''}`);
+    return { part: 'mail', status: 'fail', detail: `${stuck.length} mail(s) undelivered for over 1 min: ${shown.join('; ')}${stuck.length > 5 ? '; …' : ''}` };
   });
 }

@@ -78,6 +78,14 @@ describe('durations are bounded to what makes sense', () => {
   it.each(['0s', '30m', '91d', '99999999999999999999d'])('refuses TASK_LINK_TTL=%s, naming it', (ttl) => {
     expect(problems({ TASK_LINK_TTL: ttl })).toEqual([expect.objectContaining({ variable: 'TASK_LINK_TTL' })]);
   });
+  it.each(['1s', '4m'])('refuses SMTP_TIMEOUT=%s: under the mail activities\' 5 minutes, long enough for a slow relay', (d) => {
+    expect(problems({ SMTP_TIMEOUT: d })).toEqual([expect.objectContaining({ variable: 'SMTP_TIMEOUT' })]);
+  });
+  it('masks a secret in the alert webhook\'s address, and refuses one that is not http(s)', () => {
+    const c = loadConfig({ ALERT_WEBHOOK_URL: 'https://gw.example.jp/hook?token=s3cret' }, NO_FILE);
+    expect(describeConfig(c).find(([k]) => k === 'ALERT_WEBHOOK_URL')![1]).not.toContain('s3cret');
+    expect(problems({ ALERT_WEBHOOK_URL: 'ftp://gw.example.jp/' }).map((p) => p.variable)).toEqual(['ALERT_WEBHOOK_URL']);
+  });
   it('accepts a week', () => {
     expect(loadConfig({ TASK_LINK_TTL: '7d' }, NO_FILE).TASK_LINK_TTL).toBe('7d');
   });

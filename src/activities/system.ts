@@ -1,7 +1,7 @@
 // Activities of the systemCheck workflow: the worker's own view of the database and the mail relay.
 import type { Kysely } from 'kysely';
 import type { Check } from '../domain/health';
-import { checkDatabase, checkSmtp } from '../health';
+import { checkDatabase, checkMailDelivery, checkSmtp } from '../health';
 import type { MailTransport } from '../mail';
 
 export interface SystemActivityDeps {
@@ -20,6 +20,9 @@ export function createSystemActivities({ db, engine, mail, mailFrom, smtpCheckRe
     },
     async checkSmtpFromWorker(): Promise<Check> {
       return checkSmtp(mail, { mailFrom, recipient: smtpCheckRecipient });
+    },
+    async checkMailDeliveryFromWorker(): Promise<Check> {
+      return checkMailDelivery(db);
     },
   };
 }

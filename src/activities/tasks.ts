@@ -1,13 +1,17 @@
 // Activities of the human-task workflow: record the task, email its link, remind, move it to the
 // next person, record the decision. Each is idempotent: a retry finds its work done.
+import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../db/audit';
+import { getAlert, invitationKey, markAsked, recordAlert } from '../db/delivery';
+import { getIncident } from '../db/incidents';
 import { getOrganisation } from '../db/organisations';
-import type { Database } from '../db/schema';
+import type { AlertNotice, Database } from '../db/schema';
 import { addTaskLink, countReminder, getTask, insertTask, markDecided, markMoved } from '../db/tasks';
+import { deliveryAlertRecipients, undeliveredInvitationMessage } from '../domain/alerts';
 import { composeTaskMail, type TaskMailPurpose } from '../domain/task-mail';
 import { type Assignee, type HumanTaskRequest, type TaskDecision, taskDeadlines } from '../domain/tasks';
-import { type MailTransport, sendMailOnce } from '../mail';
+import { describeSmtpError, type MailTransport, type OutgoingMail, sendMailOnce, type SendOptions } from '../mail';
 import { type SigningKey, signTaskToken, tokenHash } from '../tokens';
 
 export interface TaskActivityDeps {
@@ -21,7 +25,22 @@ export interface TaskActivityDeps {
   /** Links are `${publicUrl}/t/<token>`. */
   publicUrl: string;
   linkTtlMs: number;
+  /** Alerts are also POSTed here as JSON (an office's SMS or chat gateway). */
+  alertWebhookUrl?: string;
+  /** Overrides of the in-progress mark's timing (tests). */
+  send?: Omit<SendOptions, 'heartbeat'>;
 }
+
+/** Heartbeats when running as an activity (a long send stays alive; a dead worker is noticed within the heartbeat timeout). */
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // called outside an activity (a test): nothing to tell
+  }
+}
+
+const WEBHOOK_TIMEOUT_MS = 10_000;
 
 const personActor = (p: { name: string; email: string }) => `${p.name} <${p.email}>`;
 
@@ -51,17 +70,34 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       expiresAt: o.expiresAt,
       purpose,
     });
-    return sendMailOnce(db, deps.mail, deps.mailFrom, { key, to: `${assignee.name} <${assignee.email}>`, ...m });
+    return send({ key, to: `${assignee.name} <${assignee.email}>`, ...m });
+  }
+
+  const send = (m: OutgoingMail) => sendMailOnce(db, deps.mail, deps.mailFrom, m, { ...deps.send, heartbeat });
+
+  /** POSTs an alert to the webhook; the outcome, never a throw. */
+  async function postWebhook(url: string, body: unknown): Promise<AlertNotice> {
+    const to = new URL(url).origin;
+    try {
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+      return r.ok ? { channel: 'webhook', to, ok: true } : { channel: 'webhook', to, ok: false, error: `HTTP ${r.status}` };
+    } catch (err) {
+      return { channel: 'webhook', to, ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   return {
-    /** Records the task for the index-th person of the chain and emails them its link. */
-    async openTask(o: { request: HumanTaskRequest; taskId: string; workflowId: string; index: number; askedAt: number }): Promise<void> {
-      const { request, taskId, index, askedAt } = o;
+    /**
+     * Records the task for the index-th person of the chain and emails them its link. The person is
+     * asked when the relay accepts the mail: the task's asked and due times and the audit row are
+     * stamped then, and that time (ms) is returned.
+     */
+    async openTask(o: { request: HumanTaskRequest; taskId: string; workflowId: string; index: number; askedAt: number }): Promise<number> {
+      const { request, taskId, index } = o;
       const assignee = request.chain[index];
-      const expiresAt = expiryFor(askedAt);
+      // The link is signed from the workflow's time, so every retry signs the very same link.
+      const expiresAt = expiryFor(o.askedAt);
       const token = sign(taskId, assignee, expiresAt);
-      const dueAt = taskDeadlines(askedAt, request).escalateAt;
       await insertTask(db, {
         taskId,
         caseId: request.caseId,
@@ -74,19 +110,22 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         options: request.options,
         articles: request.articles,
         assignee,
-        dueAt: new Date(dueAt),
+        // Until the mail is delivered; then counted from the delivery.
+        dueAt: new Date(taskDeadlines(o.askedAt, request).escalateAt),
         tokenHash: tokenHash(token),
         tokenExpiresAt: new Date(expiresAt),
       });
-      await email(
+      const { sentAt } = await email(
         request,
-        { token, assignee, dueAt, expiresAt },
+        // The mail states the window counted from this attempt: never later than the one recorded.
+        { token, assignee, dueAt: taskDeadlines(Date.now(), request).escalateAt, expiresAt },
         { kind: 'request', ...(index > 0 ? { movedFrom: request.chain[index - 1] } : {}) },
-        `${taskId}/request`,
+        invitationKey(taskId),
       );
+      await markAsked(db, taskId, sentAt, new Date(taskDeadlines(sentAt.getTime(), request).escalateAt));
       await appendAudit(db, {
         id: `${taskId}/asked`,
-        at: new Date(askedAt),
+        at: sentAt,
         caseId: request.caseId,
         organisation: request.organisation,
         actor: 'system',
@@ -95,6 +134,73 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         articles: request.articles,
         detail: { taskId, assignee: assignee.email, chainIndex: index },
       }, deps.auditMacKeys[0]);
+      return sentAt.getTime();
+    },
+
+    /**
+     * The index-th person's invitation is still not delivered after the profile's
+     * `contacts.deliveryAlertAfter`: tells the incident's commander, the system administrator and
+     * the night/holiday contacts — by the alert webhook (ALERT_WEBHOOK_URL) and by email (which
+     * may go through the failing relay too) — and records the alert (audit row, console banner).
+     * Does nothing if the mail got through meanwhile. A channel that fails is recorded, not retried.
+     */
+    async alertUndeliveredInvitation(o: { request: HumanTaskRequest; taskId: string; index: number }): Promise<void> {
+      const { request, taskId } = o;
+      const task = await getTask(db, taskId);
+      if (!task || task.asked_at) return;
+      const id = `${taskId}/undelivered`;
+      // Told already (a retry after the channels were tried): once is enough.
+      if (((await getAlert(db, id))?.notified.length ?? 0) > 0) return;
+      const assignee = request.chain[o.index];
+      const mail = await db.selectFrom('sent_mail').select(['last_error', 'created_at']).where('key', '=', invitationKey(taskId)).executeTakeFirst();
+      const [profile, incident] = await Promise.all([getOrganisation(db, request.organisation), getIncident(db, request.organisation, request.caseId)]);
+      const recipients = profile ? deliveryAlertRecipients(profile, incident?.detected_by, assignee) : [];
+      const message = undeliveredInvitationMessage({ assignee, title: request.title, sinceMs: (mail?.created_at ?? task.created_at).getTime(), lastError: mail?.last_error ?? null });
+      const consoleUrl = `${deps.publicUrl}/incidents/${request.organisation}/${request.caseId}`;
+      // The record first: whatever the channels do, the console shows the alert.
+      await recordAlert(db, { id, kind: 'invitation-undelivered', organisation: request.organisation, caseId: request.caseId, taskId, message, notified: [] });
+      await appendAudit(db, {
+        id,
+        at: new Date(),
+        caseId: request.caseId,
+        organisation: request.organisation,
+        actor: 'system',
+        step: request.step,
+        outcome: `警報: ${message}`,
+        articles: request.articles,
+        detail: { taskId, assignee: assignee.email, lastError: mail?.last_error ?? null, notified: recipients.map((r) => r.email) },
+      }, deps.auditMacKeys[0]);
+      const notified: AlertNotice[] = [];
+      if (deps.alertWebhookUrl) {
+        notified.push(
+          await postWebhook(deps.alertWebhookUrl, {
+            kind: 'invitation-undelivered',
+            organisation: request.organisation,
+            caseId: request.caseId,
+            taskId,
+            message,
+            assignee: { name: assignee.name, position: assignee.position, email: assignee.email, phone: assignee.phone, ...(assignee.mobile ? { mobile: assignee.mobile } : {}) },
+            undeliveredSince: (mail?.created_at ?? task.created_at).toISOString(),
+            lastError: mail?.last_error ?? null,
+            contacts: recipients,
+            console: consoleUrl,
+          }),
+        );
+      }
+      const results = await Promise.allSettled(
+        recipients.map((r) =>
+          send({
+            key: `${id}/${r.email.toLowerCase()}`,
+            to: `${r.name} <${r.email}>`,
+            subject: `【警報】依頼メール未達: ${assignee.name}（${request.title}）`,
+            text: [`${r.name} 様（${r.position}）`, '', message, '', `連絡先: ${assignee.name}（${assignee.position}）${assignee.phone}${assignee.mobile ? ` / 携帯 ${assignee.mobile}` : ''}`, '', `状況: ${consoleUrl}`, '', '-- ', 'jukinet-ops（住基ネット セキュリティ手続）'].join('\n'),
+          }),
+        ),
+      );
+      results.forEach((r, i) =>
+        notified.push(r.status === 'fulfilled' ? { channel: 'email', to: recipients[i].email, ok: true } : { channel: 'email', to: recipients[i].email, ok: false, error: describeSmtpError(r.reason) }),
+      );
+      await recordAlert(db, { id, kind: 'invitation-undelivered', organisation: request.organisation, caseId: request.caseId, taskId, message, notified });
     },
 
     /**
@@ -109,11 +215,11 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       const expiresAt = o.at === undefined ? task.token_expires_at.getTime() : expiryFor(o.at);
       const token = sign(o.taskId, task.assignee, expiresAt);
       await addTaskLink(db, o.taskId, tokenHash(token), new Date(expiresAt));
-      await email(o.request, { token, assignee: task.assignee, dueAt: task.due_at.getTime(), expiresAt }, { kind: 'reminder', reminder: o.reminder }, `${o.taskId}/reminder-${o.reminder}`);
+      const { sentAt } = await email(o.request, { token, assignee: task.assignee, dueAt: task.due_at.getTime(), expiresAt }, { kind: 'reminder', reminder: o.reminder }, `${o.taskId}/reminder-${o.reminder}`);
       await countReminder(db, o.taskId, o.reminder);
       await appendAudit(db, {
         id: `${o.taskId}/reminder-${o.reminder}`,
-        at: new Date(),
+        at: sentAt,
         caseId: o.request.caseId,
         organisation: o.request.organisation,
         actor: 'system',

@@ -6,6 +6,7 @@ import type { Logger } from '@temporalio/worker';
 import type { SigningKey } from '../tokens';
 import { type Config, temporalUiUrl } from '../config';
 import type { AppDatabase } from '../db';
+import { standingAlerts } from '../db/delivery';
 import { listIncidents } from '../db/incidents';
 import { getOrganisation } from '../db/organisations';
 import type { Check } from '../domain/health';
@@ -93,10 +94,10 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   app.get('/', async (req, res) => {
-    const { t } = locals(res);
-    const [checks, profile, incidents] = await Promise.all([health(), getOrganisation(db, config.DEMO_ORGANISATION), listIncidents(db)]);
+    const { t, locale } = locals(res);
+    const [checks, profile, incidents, alerts] = await Promise.all([health(), getOrganisation(db, config.DEMO_ORGANISATION), listIncidents(db), standingAlerts(db)]);
     const organisation = profile && { key: profile.organisation.key, name: profile.organisation.name, kind: profile.organisation.kind };
-    res.send(renderPage(req, res, t('appTagline'), homePage({ checks, t, incidents: incidents.slice(0, 10), ...(organisation ? { organisation } : {}) })));
+    res.send(renderPage(req, res, t('appTagline'), homePage({ checks, t, locale, alerts, incidents: incidents.slice(0, 10), ...(organisation ? { organisation } : {}) })));
   });
 
   app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));

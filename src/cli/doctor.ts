@@ -10,6 +10,10 @@ import { connectClient } from '../temporal/connection';
 
 const MARK = { ok: '✔', fail: '✘', skipped: '–' } as const;
 
+/** The parts the systemCheck workflow reports, as a worker sees them. */
+const FROM_WORKER = ['database', 'smtp', 'mail'] as const;
+type FromWorker = (typeof FROM_WORKER)[number];
+
 export async function collectDoctorChecks(config: Config): Promise<{ checks: Check[]; systemCheckWorkflowId?: string }> {
   let client: Client;
   try {
@@ -26,8 +30,8 @@ export async function collectDoctorChecks(config: Config): Promise<{ checks: Che
   try {
     const temporal = await checkTemporal(client, config.TEMPORAL_TASK_QUEUE);
     if (temporal.find((c) => c.part === 'worker')?.status !== 'ok') {
-      const skipped = (part: 'database' | 'smtp'): Check => ({ part, status: 'skipped', detail: 'checked by a worker; none is polling' });
-      return { checks: [...temporal, skipped('database'), skipped('smtp')] };
+      const skipped = (part: FromWorker): Check => ({ part, status: 'skipped', detail: 'checked by a worker; none is polling' });
+      return { checks: [...temporal, ...FROM_WORKER.map(skipped)] };
     }
     const workflowId = `system-check-${new Date().toISOString()}`;
     try {
@@ -38,8 +42,8 @@ export async function collectDoctorChecks(config: Config): Promise<{ checks: Che
       });
       return { checks: [...temporal, ...fromWorker.map((c) => ({ ...c, detail: `${c.detail} (from the worker)` }))], systemCheckWorkflowId: workflowId };
     } catch (e) {
-      const failed = (part: 'database' | 'smtp'): Check => ({ part, status: 'fail', detail: `systemCheck workflow failed: ${(e as Error).message}` });
-      return { checks: [...temporal, failed('database'), failed('smtp')], systemCheckWorkflowId: workflowId };
+      const failed = (part: FromWorker): Check => ({ part, status: 'fail', detail: `systemCheck workflow failed: ${(e as Error).message}` });
+      return { checks: [...temporal, ...FROM_WORKER.map(failed)], systemCheckWorkflowId: workflowId };
     }
   } finally {
     await client.connection.close();

@@ -88,6 +88,13 @@ export const configSchema = z
     MAIL_FROM: z.string().min(3).default('jukinet-ops <jukinet-ops@localhost>'),
     /** The recipient the health check names in RCPT TO (no message is sent); MAIL_FROM's address when unset. */
     SMTP_CHECK_RECIPIENT: z.email().optional(),
+    /** How long the relay may stay silent during a send (SMTP socket timeout; connect and greeting take at most 30 s of it). */
+    SMTP_TIMEOUT: boundedDuration(DURATION_BOUNDS.smtpTimeout).default('2m'),
+    /**
+     * Alerts (e.g. an invitation undelivered for longer than the profile's
+     * `contacts.deliveryAlertAfter`) are POSTed here as JSON, for an office's SMS or chat gateway.
+     */
+    ALERT_WEBHOOK_URL: url(['https', 'http']).optional(),
 
     /**
      * Keys that sign the links in task emails: `id:secret[,id:secret…]`, secrets of 32+ bytes in
@@ -123,7 +130,7 @@ export type Config = z.infer<typeof configSchema>;
 
 /** Variables whose values are never printed. URLs may carry a password, in their userinfo or query. */
 const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS', 'AUDIT_MAC_KEYS']);
-const URL_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'TEMPORAL_UI_URL']);
+const URL_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'ALERT_WEBHOOK_URL']);
 /** Query parameters that carry secrets, e.g. libpq's `password` and `sslpassword`, `api_key`, `token`. */
 const SECRET_PARAM = /pass|secret|token|key/i;
 

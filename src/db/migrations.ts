@@ -131,6 +131,38 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('tasks').addColumn('pending_decision', 'jsonb').execute();
     },
   },
+  '0006_mail_delivery': {
+    async up(db: Kysely<any>) {
+      // A send in progress is marked (attempt id, start, last sign of life) so that a retry of a
+      // still-running attempt does not send again; a failed send keeps its last SMTP error.
+      await db.schema
+        .alterTable('sent_mail')
+        .addColumn('attempt_id', 'text')
+        .addColumn('attempt_started_at', 'timestamptz')
+        .addColumn('attempt_seen_at', 'timestamptz')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('last_error_at', 'timestamptz')
+        .execute();
+      // When the invitation reached the relay: the person counts as asked from then; null while undelivered.
+      await db.schema.alterTable('tasks').addColumn('asked_at', 'timestamptz').execute();
+      await sql`update tasks set asked_at = s.sent_at from sent_mail s
+                where s.key = tasks.task_id || '/request' and s.sent_at is not null`.execute(db);
+      // Alerts raised to the commander and the night/holiday contacts, e.g. an invitation undelivered too long.
+      await db.schema
+        .createTable('alerts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text')
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('notified', 'jsonb', (c) => c.notNull())
+        .addColumn('raised_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('alerts_case').on('alerts').columns(['organisation', 'case_id']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -58,6 +58,8 @@ export interface TaskTable {
   decision: JSONColumnType<TaskDecision | null, string | null, string | null>;
   /** An answer taken but not yet applied by the workflow; null once decided. */
   pending_decision: JSONColumnType<PendingDecision | null, string | null | undefined, string | null>;
+  /** When the invitation was accepted by the relay; null while it is undelivered. */
+  asked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -67,8 +69,36 @@ export interface SentMailTable {
   recipient: string;
   subject: string;
   message_id: string | null;
+  /** When the relay accepted the message. */
   sent_at: Date | null;
+  /** The attempt sending now (null when none): a retry finding it alive does not send again. */
+  attempt_id: string | null;
+  attempt_started_at: Date | null;
+  /** Refreshed while the attempt runs; a mark not refreshed for a while is a dead attempt's. */
+  attempt_seen_at: Date | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  last_error_at: Date | null;
   created_at: Generated<Date>;
+}
+
+/** Who was told, through which channel, with the outcome of each. */
+export interface AlertNotice {
+  channel: 'webhook' | 'email';
+  to: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface AlertTable {
+  id: string;
+  kind: string;
+  organisation: string;
+  case_id: string;
+  task_id: string | null;
+  message: string;
+  notified: JSONColumnType<AlertNotice[]>;
+  raised_at: Generated<Date>;
 }
 
 export interface IncidentCounterTable {
@@ -102,4 +132,5 @@ export interface Database {
   sent_mail: SentMailTable;
   incident_counters: IncidentCounterTable;
   incidents: IncidentTable;
+  alerts: AlertTable;
 }

@@ -25,6 +25,14 @@ export const DURATION_BOUNDS = {
   responseWindow: { min: '1m', max: '30d' },
   /** How often the audit chain's head is anchored: rows newer than the last anchor can vanish unnoticed. */
   auditAnchor: { min: '1m', max: '1d' },
+  /**
+   * How long the mail relay may stay silent (SMTP socket timeout): under the mail activities'
+   * 5-minute start-to-close timeout, so a slow relay fails an attempt instead of the server retrying
+   * a send that is still running.
+   */
+  smtpTimeout: { min: '5s', max: '3m' },
+  /** How long an invitation may stay undelivered before the commander is alerted. */
+  deliveryAlert: { min: '1m', max: '12h' },
 } as const satisfies Record<string, DurationBounds>;
 
 /** A duration string within `bounds`, with a message that says the format or the range. */

@@ -96,6 +96,11 @@ export const contactsSchema = z.strictObject({
   }),
   /** 夜間・休日連絡先, in the order they are to be called. */
   nightHoliday: z.array(contactSchema).min(1, { error: '夜間・休日の連絡先を一人以上定めてください' }),
+  /**
+   * How long an invitation may stay undelivered (the relay refusing or down) before the incident's
+   * commander, the system administrator and the night/holiday contacts are alerted.
+   */
+  deliveryAlertAfter: boundedDuration(DURATION_BOUNDS.deliveryAlert).default('10m'),
 });
 
 export const REPORT_TARGET_KINDS = ['executive', 'prefecture', 'jlis', 'ppc'] as const;

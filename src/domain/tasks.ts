@@ -45,6 +45,11 @@ export interface HumanTaskRequest {
   chain: Assignee[];
   remindAfterMs: number;
   escalateAfterMs: number;
+  /**
+   * When the invitation is still undelivered after this long, the commander is alerted (the
+   * profile's `contacts.deliveryAlertAfter`). Absent in requests from before it existed.
+   */
+  deliveryAlertAfterMs?: number;
 }
 
 export interface TaskDecision {

@@ -122,6 +122,8 @@ function attendanceRequest(input: EmergencyResponseInput, profile: OrganisationP
     chain: call.chain,
     remindAfterMs: parseDuration(window.remindAfter)!,
     escalateAfterMs: parseDuration(window.escalateAfter)!,
+    // A profile recorded in a history from before the field existed has none: no alert then.
+    ...(profile.contacts.deliveryAlertAfter ? { deliveryAlertAfterMs: parseDuration(profile.contacts.deliveryAlertAfter)! } : {}),
   });
 }
 

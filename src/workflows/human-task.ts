@@ -2,16 +2,24 @@
 // email its link; remind when the window passes; then move it to the next person of the chain
 // (the substitute) — and keep waiting. A slow person never fails the procedure. The answer comes
 // as the `decide` Update, whose id is derived from the task, so a double submit records once.
-import { allHandlersFinished, condition, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, type RetryPolicy, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../activities';
 import { decisionTime, type HumanTaskOutcome, type HumanTaskRequest, isIsoInstant, NOTE_MAX, type TaskDecision } from '../domain/tasks';
 import { decideUpdate } from './messages';
 
-const { openTask, remindTask, moveTask, recordDecision } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
+const retry: RetryPolicy = { initialInterval: '5 seconds', maximumInterval: '5 minutes' };
+/**
+ * The mail activities: a send may wait on a slow relay up to SMTP_TIMEOUT (at most 3 minutes) and
+ * heartbeats meanwhile, so a dead worker is noticed within 30 s and a slow send is not retried while
+ * it still runs (a retry that finds it running does not send again).
+ */
+const { openTask, remindTask, alertUndeliveredInvitation } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry,
 });
+const { moveTask, recordDecision } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
 
 /** After the last person of the chain was asked, remind them each window, at most this often. */
 const MAX_FINAL_REMINDERS = 10;
@@ -56,13 +64,16 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
     const previous = current;
     current = { taskId: newTaskId(), index };
     if (previous) await moveTask({ request, fromTaskId: previous.taskId, toTaskId: current.taskId, to: request.chain[index] });
-    await openTask({
+    const opening = openTask({
       request,
       taskId: current.taskId,
       workflowId: workflowInfo().workflowId,
       index,
       askedAt: Date.now(),
     });
+    if (request.deliveryAlertAfterMs !== undefined) await alertIfUndelivered(request, request.deliveryAlertAfterMs, opening, current);
+    // The window counts from here: openTask returns once the relay has taken the invitation.
+    await opening;
     if (await condition(decided, request.remindAfterMs)) break;
     await remindTask({ request, taskId: current.taskId, reminder: 1, at: Date.now() });
     if (await condition(decided, request.escalateAfterMs - request.remindAfterMs)) break;
@@ -74,4 +85,14 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
   await recordDecision({ request, decision: decision! });
   await condition(allHandlersFinished);
   return { request: { caseId: request.caseId, step: request.step }, decision: decision!, asked: current!.index + 1 };
+}
+
+/** Alerts the commander when the invitation is still undelivered after `afterMs`; then keeps waiting for it. */
+async function alertIfUndelivered(request: HumanTaskRequest, afterMs: number, opening: Promise<unknown>, task: { taskId: string; index: number }): Promise<void> {
+  let settled = false;
+  void opening.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  if (!(await condition(() => settled, afterMs))) await alertUndeliveredInvitation({ request, taskId: task.taskId, index: task.index });
 }

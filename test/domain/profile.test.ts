@@ -194,6 +194,14 @@ describe('a broken profile', () => {
     expect(messages).toContain(`roles[${p.roles.length - 1}].role: 役割 chief が重複しています`);
   });
 
+  it.each(['30s', '13h', '1x'])('rejects a delivery alert limit of %s, and alerts after 10 minutes unless told', (d) => {
+    const p = base();
+    p.contacts.deliveryAlertAfter = d;
+    expect(problemsOf(p)).toContainEqual(expect.objectContaining({ path: 'contacts.deliveryAlertAfter' }));
+    const r = parseOrganisationProfile(base());
+    expect(r.ok && r.profile.contacts.deliveryAlertAfter).toBe('10m');
+  });
+
   it('rejects an escalation window not longer than the reminder window', () => {
     const p = base();
     p.responseWindows.acknowledgement = { remindAfter: '30m', escalateAfter: '15m' };

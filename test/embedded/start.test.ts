@@ -62,6 +62,7 @@ describe('npm start (the embedded stack)', () => {
       'worker:ok',
       'database:ok',
       'smtp:ok',
+      'mail:ok',
     ]);
 
     const health = await fetch(healthUrl);

@@ -6,7 +6,8 @@ import type { Server } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, type Logger, type Worker } from '@temporalio/worker';
+import { DefaultLogger, type Logger, Worker } from '@temporalio/worker';
+import { type ActivityDeps, createActivities } from '../../src/activities';
 import { createApp } from '../../src/api/app';
 import { type Config, loadConfig } from '../../src/config';
 import type { AppDatabase } from '../../src/db';
@@ -16,7 +17,7 @@ import { startSmtpSink, type SmtpSink } from '../../src/embedded/smtp-sink';
 import { createMailTransport } from '../../src/mail';
 import { checkProfiles, openMigratedDatabase, storeProfiles } from '../../src/runtime';
 import { generateSigningKey, type SigningKey } from '../../src/tokens';
-import { createWorker } from '../../worker';
+import { activityDeps, createWorker } from '../../worker';
 import { json } from './http';
 import { freePort } from './ports';
 
@@ -43,11 +44,24 @@ const defaultLogger = new DefaultLogger('WARN');
 
 export async function startTestStack(
   env: TestWorkflowEnvironment,
-  o: { taskQueue: string; config?: Record<string, string>; now?: () => number; updateTimeoutMs?: number; logger?: Logger },
+  o: {
+    taskQueue: string;
+    config?: Record<string, string>;
+    now?: () => number;
+    /** The mail server the worker sends to, writing to the given outbox folder; the embedded sink unless given. */
+    smtp?: (outboxDir: string) => Promise<SmtpSink>;
+    /** Workflow interceptor modules of the worker (e.g. shorter activity timeouts). */
+    workflowInterceptors?: string[];
+    /** Overrides of the activities' dependencies. */
+    activities?: Partial<ActivityDeps>;
+    updateTimeoutMs?: number;
+    logger?: Logger;
+  },
 ): Promise<TestStack> {
   const logger = o.logger ?? defaultLogger;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-stack-'));
-  const sink: SmtpSink = await startSmtpSink({ port: 0, outboxDir: path.join(dataDir, 'outbox') });
+  const outboxDir = path.join(dataDir, 'outbox');
+  const sink: SmtpSink = await (o.smtp ?? ((dir: string) => startSmtpSink({ port: 0, outboxDir: dir })))(outboxDir);
   const port = await freePort();
   const config = loadConfig(
     {
@@ -66,7 +80,17 @@ export async function startTestStack(
   const mail = createMailTransport(config);
   const signingKeys = [generateSigningKey('t1')];
   const auditMacKeys = [generateSigningKey('a1')];
-  const newWorker = () => createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys, auditMacKeys });
+  const newWorker = () =>
+    o.workflowInterceptors || o.activities
+      ? Worker.create({
+          connection: env.nativeConnection,
+          namespace: config.TEMPORAL_NAMESPACE,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowsPath: require.resolve('../../src/workflows'),
+          activities: createActivities({ ...activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }), ...o.activities }),
+          ...(o.workflowInterceptors ? { interceptors: { workflowModules: o.workflowInterceptors } } : {}),
+        })
+      : createWorker({ config, connection: env.nativeConnection, appDb, mail, logger, signingKeys, auditMacKeys });
   let worker: Worker | undefined = await newWorker();
   let running: Promise<void> = worker.run();
   const stopWorker = async () => {
@@ -76,7 +100,7 @@ export async function startTestStack(
     worker = undefined;
   };
   const health = async (): Promise<Check[]> => [];
-  const outbox = new Outbox(path.join(dataDir, 'outbox'));
+  const outbox = new Outbox(outboxDir);
   const app = createApp({ config, appDb, client: env.client, signingKeys, auditMacKeys, health, outbox, logger, ...(o.now ? { now: o.now } : {}), ...(o.updateTimeoutMs ? { updateTimeoutMs: o.updateTimeoutMs } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));

@@ -57,6 +57,7 @@ describe('systemCheck on the dev server', () => {
     expect(checks).toEqual([
       { part: 'database', status: 'ok', detail: `pglite, migrated to ${LATEST_MIGRATION}` },
       { part: 'smtp', status: 'ok', detail: `SMTP sink 127.0.0.1:${sink.port} accepts RCPT TO <jukinet-ops@localhost>: 250 Accepted` },
+      { part: 'mail', status: 'ok', detail: 'every mail delivered (none waiting over 1 min)' },
     ]);
     expect(temporal.map((c) => [c.part, c.status])).toEqual([
       ['temporal', 'ok'],
@@ -73,6 +74,21 @@ describe('systemCheck on the dev server', () => {
     const checks = await worker.runUntil(env.client.workflow.execute(systemCheck, { taskQueue, workflowId: `${taskQueue}-wf` }));
     expect(checks.find((c) => c.part === 'smtp')?.status).toBe('fail');
     expect(checks.find((c) => c.part === 'database')?.status).toBe('ok');
+  });
+
+  it('lists mail the relay has not taken for over a minute, with its last error', async () => {
+    const taskQueue = `system-check-undelivered-${Date.now()}`;
+    await appDb.db
+      .insertInto('sent_mail')
+      .values({ key: `stuck-${taskQueue}`, recipient: '中西 弘 <fukuchoucho@katsuragi.example.jp>', subject: '【要回答】招集', created_at: new Date(Date.now() - 5 * 60_000), attempts: 4, last_error: 'EENVELOPE at RCPT TO: 451 4.3.0 relay busy' })
+      .execute();
+    const worker = await workerFor(taskQueue, sink.port);
+    const checks = await worker.runUntil(env.client.workflow.execute(systemCheck, { taskQueue, workflowId: `${taskQueue}-wf` }));
+    const mail = checks.find((c) => c.part === 'mail')!;
+    expect(mail.status).toBe('fail');
+    expect(mail.detail).toContain('1 mail(s) undelivered for over 1 min: 中西 弘 <fukuchoucho@katsuragi.example.jp> "【要回答】招集"');
+    expect(mail.detail).toContain('4 attempt(s), last error: EENVELOPE at RCPT TO: 451 4.3.0 relay busy');
+    await appDb.db.deleteFrom('sent_mail').where('key', '=', `stuck-${taskQueue}`).execute();
   });
 
   it('finds no worker on a task queue nobody polls', async () => {

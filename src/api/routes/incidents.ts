@@ -6,6 +6,7 @@ import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from '../../domain/zod';
 import { auditTrail } from '../../db/audit';
+import { standingAlerts, undeliveredInvitations } from '../../db/delivery';
 import { findIncidentsById, getIncident, type IncidentRow, listIncidents } from '../../db/incidents';
 import { listProfiles } from '../../db/organisations';
 import type { Database } from '../../db/schema';
@@ -69,20 +70,39 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   async function view(organisation: string, incidentId: string) {
     const incident = await getIncident(db, organisation, incidentId);
     if (!incident) throw notFound(`incident ${organisation}/${incidentId} not found`);
-    const [tasks, timeline] = await Promise.all([listTasks(db, { organisation, caseId: incidentId }), auditTrail(db, organisation, incidentId)]);
-    return { incident, tasks, timeline };
+    const [tasks, timeline, undelivered, alerts] = await Promise.all([
+      listTasks(db, { organisation, caseId: incidentId }),
+      auditTrail(db, organisation, incidentId),
+      undeliveredInvitations(db, organisation, incidentId),
+      standingAlerts(db, { organisation, caseId: incidentId }),
+    ]);
+    return { incident, tasks, timeline, undelivered, alerts };
   }
 
   async function viewJson(organisation: string, incidentId: string) {
-    const { incident, tasks, timeline } = await view(organisation, incidentId);
+    const { incident, tasks, timeline, undelivered, alerts } = await view(organisation, incidentId);
     const council = tasks.filter((x) => x.step === 'emergency.conveneCouncil');
     return {
       ...incidentJson(incident),
       council: {
         acknowledged: council.filter((x) => x.decision).map((x) => ({ name: x.assignee.name, position: x.assignee.position, answer: x.decision!.option, note: x.decision!.note, at: x.decision!.decidedAt })),
-        awaited: council.filter((x) => x.state === 'OPEN').map((x) => ({ name: x.assignee.name, position: x.assignee.position, due: x.due_at.toISOString() })),
+        // Asked when the invitation was delivered (null while it is not); due counts from then.
+        awaited: council
+          .filter((x) => x.state === 'OPEN')
+          .map((x) => ({ name: x.assignee.name, position: x.assignee.position, askedAt: x.asked_at?.toISOString() ?? null, due: x.due_at.toISOString() })),
         moved: council.filter((x) => x.state === 'MOVED').map((x) => ({ name: x.assignee.name, position: x.assignee.position, to: x.moved_to?.name })),
       },
+      undelivered: undelivered.map((u) => ({
+        taskId: u.taskId,
+        name: u.assignee.name,
+        position: u.assignee.position,
+        email: u.assignee.email,
+        since: u.since.toISOString(),
+        attempts: u.attempts,
+        lastError: u.lastError,
+        lastErrorAt: u.lastErrorAt?.toISOString() ?? null,
+      })),
+      alerts: alerts.map((a) => ({ kind: a.kind, taskId: a.task_id, raisedAt: a.raised_at.toISOString(), message: a.message, notified: a.notified })),
       timeline: timeline.map((a) => ({ seq: a.seq, at: a.at.toISOString(), actor: a.actor, step: a.step, outcome: a.outcome, articles: a.articles })),
     };
   }

@@ -1,7 +1,9 @@
 import type { Check } from '../../domain/health';
 import type { OrganisationSummary } from '../../db/organisations';
 import { html, type Html } from '../html';
+import type { AlertRow } from '../../db/delivery';
 import type { IncidentRow } from '../../db/incidents';
+import { formatDateTime, type Locale } from '../i18n';
 import type { MessageKey, Translate } from '../i18n';
 import { statusLabel } from './incidents';
 
@@ -11,6 +13,7 @@ const PART_KEYS: Record<Check['part'], MessageKey> = {
   worker: 'partWorker',
   database: 'partDatabase',
   smtp: 'partSmtp',
+  mail: 'partMail',
 };
 const STATUS_KEYS: Record<Check['status'], MessageKey> = { ok: 'statusOk', fail: 'statusFail', skipped: 'statusSkipped' };
 
@@ -22,9 +25,17 @@ export function statusTable(checks: Check[], t: Translate): Html {
   )}</tbody></table>`;
 }
 
-export function homePage(o: { checks: Check[]; organisation?: OrganisationSummary; incidents: IncidentRow[]; t: Translate }): Html {
+/** Standing alerts, as a banner at the top of the console and of the incident's page. */
+export function alertBanner(alerts: AlertRow[], t: Translate, locale: Locale): Html | string {
+  if (alerts.length === 0) return '';
+  return html`<section class="alerts" role="alert"><h2>${t('alerts')}</h2><ul>${alerts.map(
+    (a) => html`<li class="fail"><a href="/incidents/${a.organisation}/${a.case_id}">${a.case_id}</a> ${formatDateTime(a.raised_at, locale)} ${a.message}</li>`,
+  )}</ul></section>`;
+}
+
+export function homePage(o: { checks: Check[]; organisation?: OrganisationSummary; incidents: IncidentRow[]; alerts: AlertRow[]; t: Translate; locale: Locale }): Html {
   const { t } = o;
-  return html`
+  return html`${alertBanner(o.alerts, t, o.locale)}
 <section>
   <h2>${t('activeOrganisation')}</h2>
   ${o.organisation ? html`<p><a href="/organisations/${o.organisation.key}">${o.organisation.name}</a></p>` : html`<p class="empty">${t('noOrganisations')}</p>`}

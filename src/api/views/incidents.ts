@@ -2,10 +2,12 @@ import { formatArticleRefJa } from '../../domain/articles';
 import { INCIDENT_KIND_LABELS, INCIDENT_KINDS, type IncidentKind } from '../../domain/incidents';
 import type { OrganisationProfile } from '../../domain/profile';
 import type { AuditRow } from '../../db/audit';
+import type { AlertRow, UndeliveredInvitation } from '../../db/delivery';
 import type { IncidentRow } from '../../db/incidents';
 import type { TaskRow } from '../../db/tasks';
 import { html, type Html } from '../html';
 import { formatDateTime, type Locale, type MessageKey, type Translate } from '../i18n';
+import { alertBanner } from './home';
 import { taskStateLabel } from './tasks';
 
 export const kindLabel = (k: string, locale: Locale) => INCIDENT_KIND_LABELS[k as IncidentKind]?.[locale] ?? k;
@@ -80,10 +82,27 @@ ${o.notice ? html`<p class="error">${o.notice}</p>` : o.issues.length > 0 ? html
 </form></section>`;
 }
 
-export function incidentPage(o: { incident: IncidentRow; tasks: TaskRow[]; timeline: AuditRow[]; t: Translate; locale: Locale }): Html {
+export function incidentPage(o: {
+  incident: IncidentRow;
+  tasks: TaskRow[];
+  timeline: AuditRow[];
+  undelivered: UndeliveredInvitation[];
+  alerts: AlertRow[];
+  t: Translate;
+  locale: Locale;
+}): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
-  return html`<section><table><tbody>
+  return html`${alertBanner(o.alerts, t, locale)}
+${
+  o.undelivered.length === 0
+    ? ''
+    : html`<h2>${t('undeliveredInvitations')}</h2>
+<section><table><thead><tr><th>${t('assignee')}</th><th>${t('undeliveredSince')}</th><th>${t('sendAttempts')}</th><th>${t('lastSmtpError')}</th></tr></thead><tbody>${o.undelivered.map(
+        (u) => html`<tr><td>${u.assignee.position} ${u.assignee.name}</td><td>${formatDateTime(u.since, locale)}</td><td>${u.attempts}</td><td class="fail">${u.lastError ?? '—'}</td></tr>`,
+      )}</tbody></table></section>`
+}
+<section><table><tbody>
 <tr><th>${t('status')}</th><td><strong>${statusLabel(i.status, t)}</strong></td></tr>
 <tr><th>${t('organisation')}</th><td>${i.organisation}</td></tr>
 <tr><th>${t('incidentKind')}</th><td>${kindLabel(i.kind, locale)}（${t('threatLevel')} L${i.threat_level}）</td></tr>
@@ -96,7 +115,9 @@ export function incidentPage(o: { incident: IncidentRow; tasks: TaskRow[]; timel
     council.length === 0
       ? html`<p class="empty">—</p>`
       : html`<table><thead><tr><th>${t('assignee')}</th><th>${t('status')}</th><th>${t('answer')}</th></tr></thead><tbody>${council.map(
-          (x) => html`<tr><td>${x.assignee.position} ${x.assignee.name}</td><td class="${x.state}">${taskStateLabel(x.state, t)}</td><td>${
+          (x) => html`<tr><td>${x.assignee.position} ${x.assignee.name}</td><td class="${x.state}">${taskStateLabel(x.state, t)}${
+            x.state === 'OPEN' && !x.asked_at ? html`（<strong class="fail">${t('invitationUndelivered')}</strong>）` : ''
+          }</td><td>${
             x.decision ? html`${x.decision.optionLabel}${x.decision.note ? html`（${x.decision.note}）` : ''}` : x.moved_to ? html`→ ${x.moved_to.name}` : ''
           }</td></tr>`,
         )}</tbody></table>`

@@ -1,0 +1,52 @@
+// A mail relay a test can slow down or make refuse, as a real one does under load or in an
+// outage: it holds each message's DATA for a while, or answers 451 to every RCPT. What it accepts
+// lands in the outbox folder as the embedded sink's does, so the stack's outbox reads it.
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import type { SmtpSink } from '../../src/embedded/smtp-sink';
+
+export interface TestRelay extends SmtpSink {
+  /** Milliseconds the relay holds each message after its DATA before answering 250. */
+  holdDataMs: number;
+  /** While true, every RCPT is answered 451 (try again later). */
+  refusing: boolean;
+  /** Messages taken, per envelope recipient. */
+  accepted: string[];
+  /** Messages whose DATA the relay is holding now. */
+  inFlight: number;
+}
+
+export async function startTestRelay(outboxDir: string): Promise<TestRelay> {
+  fs.mkdirSync(outboxDir, { recursive: true });
+  const relay = { holdDataMs: 0, refusing: false, accepted: [] as string[], inFlight: 0 } as TestRelay;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onRcptTo(_address, _session, callback) {
+      if (relay.refusing) return callback(Object.assign(new Error('4.3.0 relay busy, try again later'), { responseCode: 451 }));
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        relay.inFlight++;
+        setTimeout(() => {
+          relay.inFlight--;
+          const id = `${new Date().toISOString().replace(/[:.]/g, '-')}_${randomUUID().slice(0, 8)}`;
+          fs.writeFileSync(path.join(outboxDir, `${id}.eml`), Buffer.concat(chunks));
+          relay.accepted.push(...session.envelope.rcptTo.map((r) => r.address));
+          callback();
+        }, relay.holdDataMs);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.server.address();
+  relay.port = typeof address === 'object' && address ? address.port : 0;
+  relay.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return relay;
+}
