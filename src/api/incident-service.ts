@@ -16,6 +16,8 @@ export interface IncidentServiceDeps {
   db: Kysely<Database>;
   client: Client;
   taskQueue: string;
+  /** Called just before the first write: a lost connection after it may have recorded the incident. */
+  beforeWrite?: () => void;
 }
 
 export async function declareIncident(deps: IncidentServiceDeps, d: DeclareIncident, via: DeclaredVia): Promise<{ incident: IncidentRow; created: boolean }> {
@@ -33,6 +35,7 @@ export async function declareIncident(deps: IncidentServiceDeps, d: DeclareIncid
     const message = `${profile.organisation.name}の脅威度は ${levels.map((l) => `L${l}`).join(', ')} です`;
     throw new HttpError(400, 'validation_failed', `body.threatLevel: ${message}`, [{ path: 'body.threatLevel', message }]);
   }
+  deps.beforeWrite?.();
   const incident = await insertIncident(db, { ...d, declarationId: d.declarationId ?? randomUUID() }, via, (id) => emergencyWorkflowId(d.organisation, id));
   try {
     await client.workflow.start<typeof emergencyResponse>('emergencyResponse', {

@@ -16,7 +16,7 @@ import { formatIssuePath } from '../../domain/profile';
 import { checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey } from '../../tokens';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
-import { cookie, HttpError, type Issue, locals, notFound, textFields, valid, validate } from '../http';
+import { cookie, HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
 
 export interface IncidentRouteDeps {
@@ -88,7 +88,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   // --- API ---
   r.post('/api/incidents', validate({ body: declareIncidentSchema }), async (_req, res) => {
     const { body } = valid<{ body: typeof declareIncidentSchema }>(res);
-    const { incident, created } = await declareIncident(service, body, 'api');
+    const { incident, created } = await declareIncident({ ...service, beforeWrite: () => recordingStarted(res) }, body, 'api');
     res.status(created ? 201 : 200).location(`/api/incidents/${incident.organisation}/${incident.incident_id}`).json(incidentJson(incident));
   });
 
@@ -162,7 +162,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       const issues = parsed.error.issues.map((i) => ({ path: formatIssuePath(['body', ...i.path]), message: i.message }));
       return showForm(req, res, f satisfies DeclareFormValues, issues, declarationId, 400);
     }
-    const { incident } = await declareIncident(service, parsed.data, 'console');
+    const { incident } = await declareIncident({ ...service, beforeWrite: () => recordingStarted(res) }, parsed.data, 'console');
     res.redirect(303, `/incidents/${incident.organisation}/${incident.incident_id}`);
   });
 
