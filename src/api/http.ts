@@ -200,7 +200,9 @@ export function errorHandler(renderPage: ErrorPageRenderer, log: (err: unknown, 
       log(err, req);
       e = new HttpError(500, 'internal_error', 'internal error');
     } else if (e instanceof UnavailableError) {
-      log(err, req);
+      // One short line per refused request, no stack: an outage repeats it for every request.
+      const { message, code } = err as { message?: unknown; code?: unknown };
+      log(`database unavailable: ${String(message)}${typeof code === 'string' ? ` (${code})` : ''}`, req);
       res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     }
     res.status(e.status);

@@ -60,6 +60,9 @@ describe('the HTTP application while PostgreSQL is out of reach', () => {
     expect(await r.text()).toContain('システムを一時的に利用できません');
     expect(logLines.join('\n')).not.toContain(token);
     expect(logLines.join('\n')).not.toContain('secret-pw');
+    // One short line per refused request, without a stack trace.
+    expect(logLines.at(-1)).toMatch(/^Request failed .*"path":"\/t\/…".*database unavailable: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(logLines.at(-1)).not.toContain('    at ');
   });
 
   it('POST of a task link fails before any answer is sent: the page says it was not recorded', async () => {
