@@ -84,6 +84,7 @@ export function installRuntime(c: Pick<Config, 'LOG_LEVEL' | 'SMTP_URL' | 'SMTP_
 export async function openMigratedDatabase(c: Config, logger: Logger): Promise<AppDatabase> {
   const appDb = await openDatabase(
     c.DATABASE_URL ? { engine: 'postgres', url: c.DATABASE_URL } : { engine: 'pglite', dataDir: dataPath(c, 'pglite') },
+    logger,
   );
   try {
     if (c.DATABASE_URL) {

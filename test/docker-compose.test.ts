@@ -2,13 +2,24 @@
 // commands it runs exist, and every variable it sets is one the configuration reads.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parse } from 'yaml';
 import { COMMANDS } from '../src/cli/main';
 import { configSchema, loadConfig } from '../src/config';
 
 const ROOT = path.join(__dirname, '..');
 const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
-const services = compose.services as Record<string, { command?: string[]; environment?: Record<string, unknown>; image?: string; build?: string }>;
+interface Service {
+  command?: string[];
+  environment?: Record<string, unknown>;
+  image?: string;
+  build?: string;
+  restart?: string;
+  healthcheck?: { test: string[]; interval?: string; timeout?: string };
+}
+const services = compose.services as Record<string, Service>;
 const APP = ['api', 'worker'] as const;
 // Substitute the ${VAR:?…} placeholders the way compose would, with sample values.
 const SAMPLES: Record<string, string> = {
@@ -56,5 +67,44 @@ describe('docker-compose.yml', () => {
     const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('npm ci');
     expect(dockerfile).toContain('build-workflows');
+  });
+
+  it('restarts every service that exits, unless an operator stopped it', () => {
+    for (const [name, s] of Object.entries(services)) expect({ name, restart: s.restart }).toEqual({ name, restart: 'unless-stopped' });
+  });
+
+  it('checks the worker with a command the CLI has, run as the image runs the worker', () => {
+    const test = services.worker.healthcheck!.test;
+    expect(test.slice(0, 3)).toEqual(['CMD', ...services.worker.command!.slice(0, 2)]);
+    expect(COMMANDS).toContain(test[3]);
+    expect(test[3]).toBe('doctor');
+  });
+
+  it('checks the api with its own /api/health, on its PORT, without tools the image lacks', async () => {
+    const [form, ...argv] = services.api.healthcheck!.test;
+    expect(form).toBe('CMD');
+    expect(argv[0]).toBe('node');
+    // The command as the container would run it, against a stand-in answering 200, then 503.
+    let status = 200;
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url!);
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const run = () => {
+      const child = spawn(process.execPath, argv.slice(1), { env: { PORT: String((server.address() as AddressInfo).port) } });
+      return new Promise<number | null>((r) => child.on('exit', r));
+    };
+    try {
+      expect(await run()).toBe(0);
+      status = 503;
+      expect(await run()).toBe(1);
+      expect(paths).toEqual(['/api/health', '/api/health']);
+    } finally {
+      server.close();
+    }
+    // Nothing listening: unhealthy, not hanging.
+    expect(spawnSync(process.execPath, argv.slice(1), { env: { PORT: '1' }, timeout: 10_000 }).status).toBe(1);
   });
 });

@@ -12,7 +12,8 @@ import { getOrganisation } from '../db/organisations';
 import type { Check } from '../domain/health';
 import type { Outbox } from '../embedded/outbox';
 import { html, type Html, page } from './html';
-import { errorHandler, HttpError, locals, localeMiddleware, notFound, withoutTokens } from './http';
+import { errorHandler, HttpError, locals, localeMiddleware, notFound, UnavailableError, withoutTokens } from './http';
+import type { MessageKey } from './i18n';
 import { auditRouter } from './routes/audit';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
@@ -42,6 +43,9 @@ export interface AppDeps {
   /** How long a declaration waits for its workflow's start (15 s unless a test shortens it). */
   startTimeoutMs?: number;
 }
+
+/** What an outage page says was recorded. */
+const OUTAGE_BODY: Record<UnavailableError['recorded'], MessageKey> = { nothing: 'outageNothing', no: 'outageNotRecorded', unknown: 'outageUnknown' };
 
 export type RenderPage = (req: Request, res: Response, title: string, body: Html) => string;
 
@@ -105,6 +109,9 @@ export function createApp(deps: AppDeps): express.Express {
     errorHandler(
       (req, res, e: HttpError) => {
         const { t } = locals(res);
+        if (e instanceof UnavailableError) {
+          return renderPage(req, res, t('outageTitle'), html`<section class="notice"><p>${t(OUTAGE_BODY[e.recorded])}</p><p><a href="">${t('outageRetry')}</a></p></section>`);
+        }
         const title = e.status === 404 ? t('notFound') : e.status < 500 ? t('badRequest') : t('serverError');
         return renderPage(req, res, title, html`<section><p>${e.message}</p>${
           e.issues.length > 0 ? html`<ul class="issues">${e.issues.map((i) => html`<li><code>${i.path}</code>: ${i.message}</li>`)}</ul>` : ''

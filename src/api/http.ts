@@ -24,6 +24,54 @@ export class HttpError extends Error {
 
 export const notFound = (what: string) => new HttpError(404, 'not_found', what);
 
+/**
+ * What a request that met an outage recorded: `nothing` (it only reads), `no` (it failed before
+ * sending anything that records), `unknown` (it failed after: see {@link recordingStarted}).
+ */
+export type Recorded = 'nothing' | 'no' | 'unknown';
+
+/** The database (or what the request needs) is out of reach for now: 503, try again later. */
+export class UnavailableError extends HttpError {
+  constructor(readonly recorded: Recorded) {
+    super(
+      503,
+      'unavailable',
+      `the system is temporarily unavailable (database out of reach); ${
+        recorded === 'nothing' ? 'this request records nothing' : recorded === 'no' ? 'nothing was recorded' : 'whether it was recorded is not known: check before sending again'
+      }`,
+    );
+    this.name = 'UnavailableError';
+  }
+}
+
+/** Seconds a client is asked to wait after a 503 for an outage: a restart takes about that. */
+export const RETRY_AFTER_SECONDS = 10;
+
+/**
+ * A route calls this just before it sends what records the request (a write, an Update, a
+ * workflow start): an outage after it may have recorded it, and the error page must not say not.
+ */
+export function recordingStarted(res: Response): void {
+  res.locals.recordingStarted = true;
+}
+
+// Connection-level SQLSTATEs: 57P01 admin shutdown (restart, failover), 57P02 crash shutdown,
+// 57P03 cannot connect now (starting up, shutting down), class 08 connection exceptions.
+const PG_UNAVAILABLE = /^(57P0[123]|08...)$/;
+// Socket errors the pg driver passes on from node (ENOTFOUND: a compose service that is stopped).
+const NET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+// pg and pg-pool's own errors when a connection ends or cannot be had in time.
+const DRIVER_UNAVAILABLE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/** True when `err` (or its cause) says the database cannot be reached now, not that a query is wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && (PG_UNAVAILABLE.test(e.code) || NET_UNAVAILABLE.has(e.code))) return true;
+    if (typeof e.message === 'string' && DRIVER_UNAVAILABLE.test(e.message)) return true;
+  }
+  return false;
+}
+
 export interface RequestLocals {
   locale: Locale;
   t: Translate;
@@ -124,10 +172,12 @@ const PARSER_ERRORS: Record<string, { code: string; message: string }> = {
 /**
  * An error as the caller may see it. A 4xx from express or its parsers keeps its status with a
  * message of ours (theirs may quote the request: a path parameter that failed to decode is a
- * task link's token); anything else is a 500.
+ * task link's token); the database out of reach is a 503 that says what `recorded`; anything else
+ * is a 500.
  */
-export function toHttpError(err: unknown): HttpError | undefined {
+export function toHttpError(err: unknown, recorded: Recorded = 'nothing'): HttpError | undefined {
   if (err instanceof HttpError) return err;
+  if (isDatabaseUnavailable(err)) return new UnavailableError(recorded);
   const e = err as { status?: unknown; statusCode?: unknown; type?: unknown } | null | undefined;
   const status = Number(e?.status ?? e?.statusCode);
   if (!Number.isInteger(status) || status < 400 || status > 499) return undefined;
@@ -144,14 +194,25 @@ export function toHttpError(err: unknown): HttpError | undefined {
 export function errorHandler(renderPage: ErrorPageRenderer, log: (err: unknown, req: Request) => void, defaultLocale: Locale): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    let e = toHttpError(err);
+    const reads = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+    let e = toHttpError(err, reads ? 'nothing' : res.locals.recordingStarted ? 'unknown' : 'no');
     if (!e) {
       log(err, req);
       e = new HttpError(500, 'internal_error', 'internal error');
+    } else if (e instanceof UnavailableError) {
+      // One short line per refused request, no stack: an outage repeats it for every request.
+      const { message, code } = err as { message?: unknown; code?: unknown };
+      log(`database unavailable: ${String(message)}${typeof code === 'string' ? ` (${code})` : ''}`, req);
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     }
     res.status(e.status);
     if (req.path.startsWith('/api/')) {
-      res.json({ error: e.code, message: e.message, ...(e.issues.length > 0 ? { issues: e.issues } : {}) });
+      res.json({
+        error: e.code,
+        message: e.message,
+        ...(e instanceof UnavailableError ? { recorded: e.recorded } : {}),
+        ...(e.issues.length > 0 ? { issues: e.issues } : {}),
+      });
       return;
     }
     if (typeof locals(res).t !== 'function') setLocale(res, defaultLocale);

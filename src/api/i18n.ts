@@ -144,6 +144,11 @@ const ja = {
   notFound: 'ページが見つかりません',
   badRequest: '入力に誤りがあります',
   serverError: 'サーバでエラーが発生しました',
+  outageTitle: 'システムを一時的に利用できません',
+  outageNothing: 'データベースに接続できないため、このページを表示できません。表示のための要求で、記録されたものはありません。しばらくしてから開き直してください。',
+  outageNotRecorded: 'データベースに接続できないため、処理できませんでした。この送信内容は記録されていません。しばらくしてから再度送信してください。',
+  outageUnknown: '処理の途中でデータベースとの接続が切れました。この送信内容が記録されたかどうかは確認できていません。しばらくしてからページを開き直して記録を確かめ、記録されていなければ再度送信してください。',
+  outageRetry: '開き直す',
 } as const;
 
 export type MessageKey = keyof typeof ja;
@@ -289,6 +294,11 @@ const en: Record<MessageKey, string> = {
   notFound: 'Page not found',
   badRequest: 'The request has errors',
   serverError: 'The server hit an error',
+  outageTitle: 'The system is temporarily unavailable',
+  outageNothing: 'The database cannot be reached, so this page cannot be shown. This request only reads: nothing was recorded. Please open it again shortly.',
+  outageNotRecorded: 'The database cannot be reached, so this could not be processed. What you sent has not been recorded. Please send it again shortly.',
+  outageUnknown: 'The connection to the database was lost while this was processed. Whether what you sent was recorded is not known. Shortly, open the page again to check, and send it again only if it was not recorded.',
+  outageRetry: 'Open again',
 };
 
 const dictionaries: Record<Locale, Record<MessageKey, string>> = { ja, en };

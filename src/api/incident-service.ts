@@ -19,6 +19,8 @@ export interface IncidentServiceDeps {
   taskQueue: string;
   /** How long starting the workflow may take before the declaration answers 503 (default 15 s). */
   startTimeoutMs?: number;
+  /** Called just before the first write: a lost connection after it may have recorded the incident. */
+  beforeWrite?: () => void;
 }
 
 const START_TIMEOUT_MS = 15_000;
@@ -67,6 +69,7 @@ export async function declareIncident(deps: IncidentServiceDeps, d: DeclareIncid
     const message = `${profile.organisation.name}の脅威度は ${levels.map((l) => `L${l}`).join(', ')} です`;
     throw new HttpError(400, 'validation_failed', `body.threatLevel: ${message}`, [{ path: 'body.threatLevel', message }]);
   }
+  deps.beforeWrite?.();
   const incident = await insertIncident(db, { ...d, declarationId: d.declarationId ?? randomUUID() }, via, (id) => emergencyWorkflowId(d.organisation, id));
   return { incident: await startEmergency(deps, incident), created: true };
 }

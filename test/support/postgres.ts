@@ -9,6 +9,12 @@ import { freePort } from './ports';
 export interface TestCluster {
   url: string;
   dir: string;
+  /** `pg_ctl restart -m fast`: every session is ended (57P01), the server is back on the same port. */
+  restart(): void;
+  /** Stops the server (fast shutdown) but keeps the cluster, for `start()`. */
+  stopServer(): void;
+  startServer(): void;
+  /** Stops the server and deletes the cluster. */
   stop(): void;
 }
 
@@ -33,14 +39,20 @@ export async function startTestCluster(): Promise<TestCluster> {
   const data = path.join(dir, 'data');
   const port = await freePort();
   asUser(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale']);
-  asUser(path.join(bin, 'pg_ctl'), [
-    '-D', data, '-l', path.join(dir, 'log'), '-w',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-    'start',
-  ]);
+  // Always with the log file: without -l the server would hold our stdout pipe open.
+  const ctl = (action: string, ...extra: string[]) =>
+    asUser(path.join(bin, 'pg_ctl'), [
+      '-D', data, '-l', path.join(dir, 'log'), '-w', ...extra,
+      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      action,
+    ]);
+  ctl('start');
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     dir,
+    restart: () => ctl('restart', '-m', 'fast'),
+    stopServer: () => asUser(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']),
+    startServer: () => ctl('start'),
     stop() {
       try {
         asUser(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);

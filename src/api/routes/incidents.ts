@@ -17,7 +17,7 @@ import { formatIssuePath } from '../../domain/profile';
 import { checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey } from '../../tokens';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
-import { cookie, HttpError, type Issue, locals, notFound, textFields, valid, validate } from '../http';
+import { cookie, HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
 
 export interface IncidentRouteDeps {
@@ -110,7 +110,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   // --- API ---
   r.post('/api/incidents', validate({ body: declareIncidentSchema }), async (_req, res) => {
     const { body } = valid<{ body: typeof declareIncidentSchema }>(res);
-    const { incident, created } = await declareIncident(service, body, 'api');
+    const { incident, created } = await declareIncident({ ...service, beforeWrite: () => recordingStarted(res) }, body, 'api');
     res.status(created ? 201 : 200).location(`/api/incidents/${incident.organisation}/${incident.incident_id}`).json(incidentJson(incident));
   });
 
@@ -196,7 +196,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     }
     let incident: IncidentRow;
     try {
-      ({ incident } = await declareIncident(service, { ...parsed.data, declarationId }, 'console'));
+      ({ incident } = await declareIncident({ ...service, beforeWrite: () => recordingStarted(res) }, { ...parsed.data, declarationId }, 'console'));
     } catch (err) {
       // Temporal refused or did not answer: the form again, filled in, under the same declaration id,
       // so pressing the button again completes this declaration rather than numbering another.

@@ -16,7 +16,7 @@ import { decisionFormSchema, type PendingDecision, TaskState } from '../../domai
 import { assigneeHash, checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey, tokenHash, verifyTaskToken } from '../../tokens';
 import { decideUpdate } from '../../workflows/messages';
 import type { RenderPage } from '../app';
-import { cookie, locals, textFields, withoutTokens } from '../http';
+import { cookie, locals, recordingStarted, textFields, withoutTokens } from '../http';
 import type { MessageKey } from '../i18n';
 import { type FormErrors, messagePage, taskDecidedPage, taskFormPage, taskMovedPage, taskPendingPage } from '../views/tasks';
 
@@ -148,6 +148,8 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     const option = task.options.find((o) => o.value === parsed.data.option)!;
     const answer: PendingDecision = { option: option.value, optionLabel: option.label, note: parsed.data.note, answeredAt: new Date(clock()).toISOString() };
     // Hold the answer before sending it: once sent, Temporal may apply it whatever happens to this request.
+    // From here on a lost database connection may leave the answer held: the 503 page says so.
+    recordingStarted(res);
     let pending = task.pending_decision;
     if (!pending) {
       if (await holdPendingDecision(db, task.task_id, answer)) pending = answer;
