@@ -78,6 +78,11 @@ describe('an answer given while the worker is down', () => {
     expect(listed.state).toBe(TaskState.OPEN);
     expect(listed.pendingDecision).toMatchObject({ option: 'attend', optionLabel: '出席する' });
     expect((await (await fetch(`${stack.baseUrl}/tasks?assignee=${CHAIR}`)).text())).toContain('受付済み（処理中）');
+    // So does the incident: the chair is not shown as merely awaited.
+    const incident = await json(await fetch(`${stack.baseUrl}/api/incidents/katsuragi/${incidentId}`));
+    expect(incident.council.awaited.find((a: { name: string }) => a.name === '中西 弘').pending).toEqual({ answer: 'attend', at: expect.any(String) });
+    const incidentPage = await (await fetch(`${stack.baseUrl}/incidents/katsuragi/${incidentId}`)).text();
+    expect(incidentPage).toMatch(/中西 弘<\/td><td class="OPEN">受付済み（処理中）/);
 
     const restartedAt = Date.now();
     await stack.startWorker();

@@ -89,7 +89,14 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
         // Asked when the invitation was delivered (null while it is not); due counts from then.
         awaited: council
           .filter((x) => x.state === 'OPEN')
-          .map((x) => ({ name: x.assignee.name, position: x.assignee.position, askedAt: x.asked_at?.toISOString() ?? null, due: x.due_at.toISOString() })),
+          .map((x) => ({
+            name: x.assignee.name,
+            position: x.assignee.position,
+            askedAt: x.asked_at?.toISOString() ?? null,
+            due: x.due_at.toISOString(),
+            // An answer received but not yet applied (受付済み（処理中）): the worker is down or slow.
+            pending: x.pending_decision ? { answer: x.pending_decision.option, at: x.pending_decision.answeredAt } : null,
+          })),
         moved: council.filter((x) => x.state === 'MOVED').map((x) => ({ name: x.assignee.name, position: x.assignee.position, to: x.moved_to?.name })),
       },
       undelivered: undelivered.map((u) => ({

@@ -115,10 +115,16 @@ ${
     council.length === 0
       ? html`<p class="empty">—</p>`
       : html`<table><thead><tr><th>${t('assignee')}</th><th>${t('status')}</th><th>${t('answer')}</th></tr></thead><tbody>${council.map(
-          (x) => html`<tr><td>${x.assignee.position} ${x.assignee.name}</td><td class="${x.state}">${taskStateLabel(x.state, t)}${
+          (x) => html`<tr><td>${x.assignee.position} ${x.assignee.name}</td><td class="${x.state}">${x.state === 'OPEN' && x.pending_decision ? t('pendingState') : taskStateLabel(x.state, t)}${
             x.state === 'OPEN' && !x.asked_at ? html`（<strong class="fail">${t('invitationUndelivered')}</strong>）` : ''
           }</td><td>${
-            x.decision ? html`${x.decision.optionLabel}${x.decision.note ? html`（${x.decision.note}）` : ''}` : x.moved_to ? html`→ ${x.moved_to.name}` : ''
+            x.decision
+              ? html`${x.decision.optionLabel}${x.decision.note ? html`（${x.decision.note}）` : ''}`
+              : x.pending_decision
+                ? x.pending_decision.optionLabel
+                : x.moved_to
+                  ? html`→ ${x.moved_to.name}`
+                  : ''
           }</td></tr>`,
         )}</tbody></table>`
   }</section>
