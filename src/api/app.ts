@@ -1,17 +1,18 @@
 // The HTTP application (API + web console), built from its dependencies so tests can build it
 // without listening and each entry (embedded stack, API process) wires its own.
 import express, { type Request, type Response } from 'express';
+import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '@temporalio/worker';
 import type { SigningKey } from '../tokens';
-import { type Config, temporalUiUrl } from '../config';
+import { type Config, publicUrl, temporalUiUrl } from '../config';
 import type { AppDatabase } from '../db';
 import { standingAlerts } from '../db/delivery';
 import { listIncidents } from '../db/incidents';
 import { getOrganisation } from '../db/organisations';
 import type { Check } from '../domain/health';
 import type { Outbox } from '../embedded/outbox';
-import { html, type Html, page } from './html';
+import { html, type Html, page, STYLE_HASH } from './html';
 import { errorHandler, HttpError, locals, localeMiddleware, notFound, UnavailableError, withoutTokens } from './http';
 import type { MessageKey } from './i18n';
 import { auditRouter } from './routes/audit';
@@ -64,6 +65,26 @@ export function createApp(deps: AppDeps): express.Express {
   // Express's own error page (the last resort, should our handler ever be skipped) then shows no stack trace.
   app.set('env', 'production');
   app.set('query parser', 'simple');
+  // Security headers on every answer: no script at all, only our one stylesheet, no framing, and
+  // HSTS when people reach the console over HTTPS.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          styleSrc: [`'${STYLE_HASH}'`],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+        },
+      },
+      strictTransportSecurity: publicUrl(config).startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: 'no-referrer' },
+      xFrameOptions: { action: 'deny' },
+    }),
+  );
   // The language first: a body that cannot be parsed gets its error page in the person's language.
   app.use(localeMiddleware(config.DEFAULT_LOCALE));
   app.use(express.json({ limit: '100kb' }));

@@ -1,5 +1,6 @@
 // Server-rendered pages: escaped by default, readable on a phone, no external assets (the
 // Juki-net segment has no internet) and no JavaScript needed.
+import { createHash } from 'node:crypto';
 import type { Locale, Translate } from './i18n';
 
 export class Html {
@@ -63,11 +64,15 @@ form textarea{min-height:6rem}
 .choice input{width:1.3rem;height:1.3rem}
 button{font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0;border-radius:.3rem;padding:.7rem 1.4rem;margin-top:1rem;min-height:2.75rem}
 .hint{color:var(--muted);font-size:.9rem}
+fieldset.answer{border:0;padding:0;margin:0}
 .error{color:var(--bad)}
 .notice{border-left:4px solid var(--accent);padding:.5rem .8rem;background:#eef4fb}
 .OPEN{color:var(--muted)}.DECIDED{color:var(--ok);font-weight:600}.MOVED{color:#8a5a00}
 @media (max-width:40rem){th,td{display:block;border:0;padding:.15rem 0}tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}thead{display:none}}
 `;
+
+/** The one stylesheet's hash: the Content-Security-Policy allows exactly it, and no other inline style or any script. */
+export const STYLE_HASH = `sha256-${createHash('sha256').update(STYLE).digest('base64')}`;
 
 export interface PageOptions {
   title: string;

@@ -58,6 +58,44 @@ describe('the HTTP application', () => {
     await appDb.close();
   });
 
+  describe('security headers', () => {
+    const pages = ['/', '/incidents', '/incidents/new', '/tasks', '/organisations', '/organisations/katsuragi', '/outbox', '/no-such-page', '/t/not-a-token'];
+    it.each(pages)('%s allows no script, only the page\'s own stylesheet, and no framing', async (p) => {
+      const r = await fetch(`${base}${p}`);
+      const csp = r.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|script-src/);
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('x-frame-options')).toBe('DENY');
+      expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+      // Plain HTTP here: no HSTS, which would pin browsers to HTTPS the console does not serve.
+      expect(r.headers.get('strict-transport-security')).toBeNull();
+      // What a browser checks: the inline stylesheet's own hash is the one the policy allows.
+      const style = /<style>([\s\S]*?)<\/style>/.exec(await r.text())?.[1];
+      expect(style).toBeDefined();
+      const { createHash } = await import('node:crypto');
+      expect(csp).toContain(`'sha256-${createHash('sha256').update(style!).digest('base64')}'`);
+    });
+    it('carries the headers on API answers too', async () => {
+      const r = await fetch(`${base}/api/organisations`);
+      expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    });
+    it('adds HSTS when people reach the console over HTTPS', async () => {
+      const config = loadConfig({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-hsts-')), PUBLIC_URL: 'https://ops.example.lg.jp' }, '/nonexistent/.env');
+      const app = createApp({ config, appDb, logger, client: noTemporal, signingKeys: [generateSigningKey('t1')], auditMacKeys: [generateSigningKey('a1')], health: async () => checks });
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      try {
+        const r = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+        expect(r.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+      } finally {
+        server.close();
+      }
+    });
+  });
+
   describe('GET /api/health', () => {
     it('is 200 when every part is well', async () => {
       checks = healthy;

@@ -96,7 +96,14 @@ describe('a council member acknowledges from the email, in Chromium', () => {
 
     // The timeline, on a desktop screen, in the console.
     const desk = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const refused: string[] = [];
+    desk.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+    });
     await desk.goto(`${stack.baseUrl}/incidents/${organisation}/${incidentId}`);
+    // The Content-Security-Policy lets the page's own stylesheet apply, and the browser refused nothing.
+    expect(await desk.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(246, 247, 249)');
+    expect(refused).toEqual([]);
     const timeline = await desk.locator('main').textContent();
     expect(timeline).toContain('検知を記録');
     expect(timeline).toContain('出席する（10時から出席します）');

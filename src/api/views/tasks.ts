@@ -36,7 +36,7 @@ export function taskFormPage(o: {
 <p>${task.body}</p>
 <form method="post">
   <input type="hidden" name="csrf" value="${o.csrf}">
-  <fieldset style="border:0;padding:0;margin:0">
+  <fieldset class="answer">
     <legend><strong>${t('answer')}</strong></legend>
     ${o.errors?.option ? html`<p class="error">${o.errors.option}</p>` : ''}
     ${task.options.map(
