@@ -4,7 +4,6 @@ import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '@temporalio/worker';
-import type { SigningKey } from '../tokens';
 import { type Config, publicUrl, temporalUiUrl } from '../config';
 import type { AppDatabase } from '../db';
 import { standingAlerts } from '../db/delivery';
@@ -13,7 +12,8 @@ import { getOrganisation } from '../db/organisations';
 import type { Check } from '../domain/health';
 import type { Outbox } from '../embedded/outbox';
 import { html, type Html, page, STYLE_HASH } from './html';
-import { errorHandler, HttpError, locals, localeMiddleware, notFound, UnavailableError, withoutTokens } from './http';
+import { errorHandler, HttpError, locals, localeMiddleware, notFound, UnavailableError } from './http';
+import { type SigningKey, withoutTaskTokens } from '../tokens';
 import type { MessageKey } from './i18n';
 import { auditRouter } from './routes/audit';
 import { healthRouter } from './routes/health';
@@ -139,7 +139,7 @@ export function createApp(deps: AppDeps): express.Express {
         }<p><a href="/">${t('navHome')}</a></p></section>`);
       },
       (err, req) =>
-        logger.error('Request failed', { method: req.method, path: withoutTokens(req.path), error: withoutTokens(err instanceof Error ? (err.stack ?? err.message) : String(err)) }),
+        logger.error('Request failed', { method: req.method, path: withoutTaskTokens(req.path), error: withoutTaskTokens(err instanceof Error ? (err.stack ?? err.message) : String(err)) }),
       config.DEFAULT_LOCALE,
     ),
   );

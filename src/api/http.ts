@@ -154,9 +154,6 @@ export interface ErrorPageRenderer {
   (req: Request, res: Response, err: HttpError): string;
 }
 
-/** A task link's token is a credential: it appears in no log line. */
-export const withoutTokens = (s: string) => s.replace(/\/t\/[^\s/?#'"]+/g, '/t/…');
-
 /** What the request parsers' own errors (`type`, `status`) mean to the caller; their messages are not shown. */
 const PARSER_ERRORS: Record<string, { code: string; message: string }> = {
   'entity.parse.failed': { code: 'invalid_json', message: 'request body is not valid JSON' },

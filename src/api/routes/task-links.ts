@@ -13,10 +13,10 @@ import { getIncident } from '../../db/incidents';
 import type { Database } from '../../db/schema';
 import { dropPendingDecision, getTask, getTaskByTokenHash, holdPendingDecision, markDecided, type TaskRow } from '../../db/tasks';
 import { decisionFormSchema, type PendingDecision, TaskState } from '../../domain/tasks';
-import { assigneeHash, checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey, tokenHash, verifyTaskToken } from '../../tokens';
+import { assigneeHash, checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey, tokenHash, verifyTaskToken, withoutTaskTokens } from '../../tokens';
 import { decideUpdate } from '../../workflows/messages';
 import type { RenderPage } from '../app';
-import { cookie, locals, recordingStarted, textFields, withoutTokens } from '../http';
+import { cookie, locals, recordingStarted, textFields } from '../http';
 import type { MessageKey } from '../i18n';
 import { type FormErrors, messagePage, taskDecidedPage, taskFormPage, taskMovedPage, taskPendingPage } from '../views/tasks';
 
@@ -183,7 +183,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
       // The page after the redirect shows the answer at once; the workflow's own write is idempotent.
       await markDecided(db, decision.taskId, decision);
     } catch (err) {
-      const error = withoutTokens(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      const error = withoutTaskTokens(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
       if (err instanceof WorkflowUpdateFailedError) {
         // The validator refused (decided meanwhile, or moved): this answer will never apply; the page shows the state as it is.
         await dropPendingDecision(db, task.task_id, pending.answeredAt);
