@@ -24,6 +24,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** https, or http on loopback only (a provider started by the tests, a developer's Keycloak). */
 const providerUrl = z.url().refine(
   (v) => {
+    if (!URL.canParse(v)) return true; // z.url() has said so already
     const u = new URL(v);
     return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname));
   },
@@ -36,6 +37,8 @@ export const oidcConfigSchema = z.object({
   clientId: z.string().min(1),
   /** Absent for a public client (PKCE alone); present, it authenticates the code exchange. */
   clientSecret: z.string().min(1).optional(),
+  /** How the secret goes to the token endpoint; by default Basic when the provider offers it. */
+  tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
   redirectUri: providerUrl,
   scopes: z
     .string()
@@ -62,6 +65,7 @@ const ENV_FIELDS = {
   OIDC_ISSUER: 'issuer',
   OIDC_CLIENT_ID: 'clientId',
   OIDC_CLIENT_SECRET: 'clientSecret',
+  OIDC_TOKEN_AUTH_METHOD: 'tokenEndpointAuthMethod',
   OIDC_REDIRECT_URI: 'redirectUri',
   OIDC_SCOPES: 'scopes',
   OIDC_GROUPS_CLAIM: 'groupsClaim',
@@ -292,6 +296,34 @@ export type SignInFailure =
   | 'no_email'
   | 'expired';
 
+/** What the sign-in page tells the person, Japanese first; the detail goes to the log only. */
+export const SIGN_IN_FAILURE_MESSAGES: Record<SignInFailure, { ja: string; en: string }> = {
+  state_mismatch: {
+    ja: 'サインインの要求が一致しません。最初からやり直してください。',
+    en: 'The sign-in response does not match this browser. Please start again.',
+  },
+  provider_error: {
+    ja: '認証基盤がサインインを完了しませんでした（取り消された可能性があります）。',
+    en: 'The identity provider did not complete the sign-in (it may have been cancelled).',
+  },
+  token_exchange_failed: {
+    ja: '認証基盤との通信に失敗しました。しばらくしてからやり直してください。',
+    en: 'Could not complete the exchange with the identity provider. Please try again later.',
+  },
+  bad_id_token: {
+    ja: '認証基盤からの応答を検証できませんでした。管理者に連絡してください。',
+    en: 'The identity provider’s response could not be verified. Please contact an administrator.',
+  },
+  no_email: {
+    ja: '認証基盤から確認済みのメールアドレスが提供されませんでした。管理者に連絡してください。',
+    en: 'The identity provider released no verified email address. Please contact an administrator.',
+  },
+  expired: {
+    ja: 'サインインの有効期限（10 分）が過ぎました。最初からやり直してください。',
+    en: 'The sign-in took longer than 10 minutes. Please start again.',
+  },
+};
+
 export type SignInResult = { ok: true; identity: OidcIdentity } | { ok: false; reason: SignInFailure; detail: string };
 
 export interface CallbackParams {
@@ -415,7 +447,12 @@ async function exchangeCode(meta: ProviderMetadata, config: OidcConfig, code: st
   };
   if (config.clientSecret === undefined) {
     form.set('client_id', config.clientId);
-  } else if (meta.tokenEndpointAuthMethods.includes('client_secret_basic') || !meta.tokenEndpointAuthMethods.includes('client_secret_post')) {
+  } else if (
+    (config.tokenEndpointAuthMethod ??
+      (meta.tokenEndpointAuthMethods.includes('client_secret_basic') || !meta.tokenEndpointAuthMethods.includes('client_secret_post')
+        ? 'client_secret_basic'
+        : 'client_secret_post')) === 'client_secret_basic'
+  ) {
     // RFC 6749 §2.3.1: id and secret are form-encoded before Basic, which providers decode.
     const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
     headers.authorization = `Basic ${Buffer.from(`${enc(config.clientId)}:${enc(config.clientSecret)}`).toString('base64')}`;
