@@ -398,7 +398,8 @@ export async function completeSignIn(
 
   const email = claims.email;
   if (typeof email !== 'string' || email.trim() === '') return fail('no_email', 'the provider released no email address');
-  if (claims.email_verified === false) return fail('no_email', 'the provider has not verified the email address');
+  // Some providers send booleans as strings.
+  if (claims.email_verified === false || claims.email_verified === 'false') return fail('no_email', 'the provider has not verified the email address');
   const groups = groupsOf(claims[config.groupsClaim]);
   const name = typeof claims.name === 'string' && claims.name.trim() !== '' ? claims.name.trim() : email.trim();
   return {
@@ -533,7 +534,12 @@ export async function verifyIdToken(token: string, expect: IdTokenExpectations):
   let valid = false;
   if (ALGORITHMS[alg]) {
     const a = ALGORITHMS[alg]!;
-    const keys = await expect.keys.find(kid, alg);
+    let keys: KeyObject[];
+    try {
+      keys = await expect.keys.find(kid, alg);
+    } catch (e) {
+      return { ok: false, detail: `provider keys unavailable: ${(e as Error).message}` };
+    }
     if (keys.length === 0) return { ok: false, detail: `no provider key for kid ${kid ?? '(none)'} and ${alg}` };
     valid = keys.some((key) => {
       try {

@@ -450,6 +450,15 @@ describe('verifyIdToken against tokens signed with generated keys', () => {
     expect(server.hits()).toBe(before);
   });
 
+  it('refuses, without throwing, when the key set cannot be fetched again', async () => {
+    const gone = await jsonServer({ '/jwks': () => jwks });
+    const fragile = new KeySet(`${gone.base}/jwks`, 2000, 0);
+    await fragile.refresh();
+    await gone.close();
+    const token = signJwt({ alg: 'RS256', kid: 'unknown' }, claims(), rsa.privateKey);
+    expect(await check(token, { keys: fragile })).toMatchObject({ ok: false, detail: expect.stringMatching(/keys unavailable/) });
+  });
+
   it('refuses what is not a compact JWS', async () => {
     for (const t of ['', 'a.b', 'a.b.c.d', `${b64({ alg: 'RS256' })}.not json.x`, `${b64([1])}.${b64(claims())}.x`]) {
       expect(await check(t)).toMatchObject({ ok: false });
