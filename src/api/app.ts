@@ -5,6 +5,10 @@ import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '@temporalio/worker';
 import { type Config, publicUrl, temporalUiUrl } from '../config';
+import type { LdapConfig } from '../auth/ldap';
+import type { OidcConfig } from '../auth/oidc';
+import { createRateLimiter } from '../auth/rate-limit';
+import { parseDuration } from '../domain/duration';
 import type { AppDatabase } from '../db';
 import { standingAlerts } from '../db/delivery';
 import { listIncidents } from '../db/incidents';
@@ -15,7 +19,11 @@ import { html, type Html, page, STYLE_HASH } from './html';
 import { errorHandler, HttpError, locals, localeMiddleware, notFound, UnavailableError } from './http';
 import { type SigningKey, withoutTaskTokens } from '../tokens';
 import type { MessageKey } from './i18n';
+import { allow, authenticate, formCsrf, principalOf, visibleTo } from './access';
+import { INCIDENT_READERS } from '../domain/access';
+import { adminRouter } from './routes/admin';
 import { auditRouter } from './routes/audit';
+import { signInRouter } from './routes/sign-in';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
 import { taskLinksRouter } from './routes/task-links';
@@ -43,21 +51,41 @@ export interface AppDeps {
   updateTimeoutMs?: number;
   /** How long a declaration waits for its workflow's start (15 s unless a test shortens it). */
   startTimeoutMs?: number;
+  /** Directory sign-in, when configured (LDAP_URL…). */
+  ldap?: LdapConfig;
+  /** OpenID Connect sign-in, when configured (OIDC_ISSUER…). */
+  oidc?: OidcConfig;
 }
 
 /** What an outage page says was recorded. */
 const OUTAGE_BODY: Record<UnavailableError['recorded'], MessageKey> = { nothing: 'outageNothing', no: 'outageNotRecorded', unknown: 'outageUnknown' };
 
-export type RenderPage = (req: Request, res: Response, title: string, body: Html) => string;
+/** `bare`: a page reached from an email link, shown without the console's navigation. */
+export type RenderPage = (req: Request, res: Response, title: string, body: Html, o?: { bare?: boolean }) => string;
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, appDb, health, outbox, logger, client, signingKeys, auditMacKeys } = deps;
   const db = appDb.db;
   const uiUrl = temporalUiUrl(config);
 
-  const renderPage: RenderPage = (req, res, title, body) => {
+  const now = () => new Date(deps.now ? deps.now() : Date.now());
+  const limits = { idleMs: parseDuration(config.SESSION_IDLE)!, absoluteMs: parseDuration(config.SESSION_MAX)! };
+  const auditMacKey = auditMacKeys[0];
+
+  const renderPage: RenderPage = (req, res, title, body, o = {}) => {
     const { locale, t } = locals(res);
-    return page({ title, locale, t, path: req.path, showOutbox: Boolean(outbox), ...(uiUrl ? { temporalUiUrl: uiUrl } : {}) }, body);
+    const p = principalOf(res);
+    const nav =
+      p && !o.bare
+        ? {
+            user: p.name,
+            logoutCsrf: formCsrf(req, res, signingKeys),
+            showOutbox: Boolean(outbox) && p.grants.some((g) => g.role === 'admin' && g.organisation === '*'),
+            showAdmin: p.grants.some((g) => g.role === 'admin'),
+            ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
+          }
+        : undefined;
+    return page({ title, locale, t, path: req.path, ...(nav ? { nav } : {}) }, body);
   };
 
   const app = express();
@@ -65,6 +93,8 @@ export function createApp(deps: AppDeps): express.Express {
   // Express's own error page (the last resort, should our handler ever be skipped) then shows no stack trace.
   app.set('env', 'production');
   app.set('query parser', 'simple');
+  // Behind a reverse proxy the client's address and HTTPS come from its headers (rate limits, Secure cookies).
+  if (config.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(config.TRUST_PROXY) ? Number(config.TRUST_PROXY) : config.TRUST_PROXY === 'true' ? true : config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY);
   // Security headers on every answer: no script at all, only our one stylesheet, no framing, and
   // HSTS when people reach the console over HTTPS.
   app.use(
@@ -90,6 +120,31 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 100 }));
 
+  // Pages and answers carry people's names and live links: no cache keeps them, so Back after
+  // sign-out shows nothing private.
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(authenticate(db, { limits, now: () => now().getTime() }));
+
+  const signInDeps = { db, auditMacKey, lockout: { threshold: config.LOCKOUT_THRESHOLD, periodMs: parseDuration(config.LOCKOUT_PERIOD)! }, now, ...(deps.ldap ? { ldap: deps.ldap } : {}) };
+  app.use(
+    signInRouter({
+      signIn: signInDeps,
+      limits,
+      signingKeys,
+      renderPage,
+      secureCookies: publicUrl(config).startsWith('https:'),
+      // Per address: a whole office behind one NAT signs in at 9:00, so generous; per account: a guesser's pace.
+      limiters: {
+        perAddress: createRateLimiter({ limit: 60, windowMs: 5 * 60_000, now: () => now().getTime() }),
+        perAccount: createRateLimiter({ limit: 10, windowMs: 15 * 60_000, now: () => now().getTime() }),
+      },
+      ...(deps.oidc ? { oidc: deps.oidc } : {}),
+    }),
+  );
+  app.use(adminRouter({ admin: { db, auditMacKey, now }, signingKeys, publicUrl: publicUrl(config), renderPage }));
   app.use(healthRouter({ health }));
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
@@ -118,9 +173,12 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
-  app.get('/', async (req, res) => {
+  app.get('/', allow.signedIn(), async (req, res) => {
     const { t, locale } = locals(res);
-    const [checks, profile, incidents, alerts] = await Promise.all([health(), getOrganisation(db, config.DEMO_ORGANISATION), listIncidents(db), standingAlerts(db)]);
+    const own = principalOf(res)!.grants.map((g) => g.organisation).find((o) => o !== '*') ?? config.DEMO_ORGANISATION;
+    const [checks, profile, all, allAlerts] = await Promise.all([health(), getOrganisation(db, own), listIncidents(db), standingAlerts(db)]);
+    const incidents = visibleTo(res, INCIDENT_READERS, all);
+    const alerts = visibleTo(res, INCIDENT_READERS, allAlerts);
     const organisation = profile && { key: profile.organisation.key, name: profile.organisation.name, kind: profile.organisation.kind };
     res.send(renderPage(req, res, t('appTagline'), homePage({ checks, t, locale, alerts, incidents: incidents.slice(0, 10), ...(organisation ? { organisation } : {}) })));
   });

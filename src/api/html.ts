@@ -67,6 +67,9 @@ button{font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0
 fieldset.answer{border:0;padding:0;margin:0}
 .error{color:var(--bad)}
 .notice{border-left:4px solid var(--accent);padding:.5rem .8rem;background:#eef4fb}
+.signout{display:flex;gap:.5rem;align-items:center;margin:0}.signout button{margin:0;padding:.3rem .8rem;min-height:2.2rem}
+form.inline{display:inline}form.inline button{margin:.2rem 0;padding:.3rem .7rem;min-height:2.2rem}
+.qr svg{width:14rem;height:14rem}
 .OPEN{color:var(--muted)}.DECIDED{color:var(--ok);font-weight:600}.MOVED{color:#8a5a00}
 @media (max-width:40rem){th,td{display:block;border:0;padding:.15rem 0}tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}thead{display:none}}
 `;
@@ -80,8 +83,15 @@ export interface PageOptions {
   t: Translate;
   /** The current path, for the language switch. */
   path: string;
-  showOutbox: boolean;
-  temporalUiUrl?: string;
+  /** The console's navigation, for someone signed in; absent on sign-in pages and email-link task pages. */
+  nav?: {
+    user: string;
+    /** The sign-out form's CSRF field. */
+    logoutCsrf: string;
+    showOutbox: boolean;
+    showAdmin: boolean;
+    temporalUiUrl?: string;
+  };
 }
 
 export function page(o: PageOptions, body: Html): string {
@@ -97,14 +107,20 @@ export function page(o: PageOptions, body: Html): string {
 <body>
 <header>
   <span class="brand">${o.t('appName')}<small>${o.t('appTagline')}</small></span>
-  <nav>
+  ${
+    o.nav
+      ? html`<nav>
     <a href="/">${o.t('navHome')}</a>
     <a href="/incidents">${o.t('navIncidents')}</a>
     <a href="/tasks">${o.t('navTasks')}</a>
     <a href="/organisations">${o.t('navOrganisations')}</a>
-    ${o.showOutbox ? html`<a href="/outbox">${o.t('navOutbox')}</a>` : ''}
-    ${o.temporalUiUrl ? html`<a href="${o.temporalUiUrl}">${o.t('navTemporal')}</a>` : ''}
+    ${o.nav.showAdmin ? html`<a href="/admin/accounts">${o.t('navAccounts')}</a> <a href="/admin/keys">${o.t('navApiKeys')}</a>` : ''}
+    ${o.nav.showOutbox ? html`<a href="/outbox">${o.t('navOutbox')}</a>` : ''}
+    ${o.nav.temporalUiUrl ? html`<a href="${o.nav.temporalUiUrl}">${o.t('navTemporal')}</a>` : ''}
   </nav>
+  <form method="post" action="/logout" class="signout"><input type="hidden" name="csrf" value="${o.nav.logoutCsrf}"><span class="user">${o.nav.user}</span> <button type="submit">${o.t('signOut')}</button></form>`
+      : ''
+  }
   <a href="${o.path}?lang=${other}" hreflang="${other}">${o.t('otherLanguage')}</a>
 </header>
 <main>

@@ -15,6 +15,8 @@ import { registerSearchAttributes } from '../temporal/search-attributes';
 import type { SigningKey } from '../tokens';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
+import { countAccounts } from '../db/accounts';
+import { signInSources, type SignInSources } from '../auth/sources';
 
 export interface ApiDeps {
   config: Config;
@@ -25,6 +27,8 @@ export interface ApiDeps {
   auditMacKeys: readonly SigningKey[];
   outbox?: Outbox;
   logger: Logger;
+  /** Directory and OpenID sign-in; read from the configuration when not given. */
+  sources?: SignInSources;
 }
 
 export function healthChecks({ config, client, appDb, mail }: Pick<ApiDeps, 'config' | 'client' | 'appDb' | 'mail'>) {
@@ -41,7 +45,7 @@ export function healthChecks({ config, client, appDb, mail }: Pick<ApiDeps, 'con
 /** Starts listening; resolves once the port is bound. */
 export async function listen(deps: ApiDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const { config } = deps;
-  const app = createApp({ ...deps, health: healthChecks(deps) });
+  const app = createApp({ ...deps, ...(deps.sources ?? signInSources(config)), health: healthChecks(deps) });
   const server = await listenOn('PORT', config.PORT, () =>
     new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -62,14 +66,17 @@ export async function main(): Promise<void> {
   const config = loadConfig();
   requireSharedParts(config, 'API');
   const profiles = checkProfiles(config);
+  const sources = signInSources(config);
   const logger = installRuntime(config);
   const appDb = await openMigratedDatabase(config, logger);
   await storeProfiles(appDb, profiles, logger);
   const mail = createMailTransport(config);
   const client = await connectClient(config);
   await registerSearchAttributes(client);
-  const http = await listen({ config, client, appDb, mail, logger, signingKeys: resolveSigningKeys(config), auditMacKeys: resolveAuditMacKeys(config) });
+  const http = await listen({ config, client, appDb, mail, logger, sources, signingKeys: resolveSigningKeys(config), auditMacKeys: resolveAuditMacKeys(config) });
   logger.info(`API and console listening on ${http.url}`);
+  // A setup link is a credential: the API process does not put one in its logs.
+  if ((await countAccounts(appDb.db)) === 0) logger.warn('No account exists yet: create the first administrator with `jukinet-ops user add --email … --name … --role admin@*`');
   onShutdownSignal(logger, async () => {
     await http.close();
     await client.connection.close();

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { type Config, publicUrl } from '../config';
 import { declareIncidentSchema, INCIDENT_KINDS } from '../domain/incidents';
 import { formatIssuePath } from '../domain/profile';
+import { apiFetch, LOGIN_HINT } from './credentials';
 
 export const DECLARE_USAGE = `Usage: jukinet-ops incident declare --kind KIND --threat-level N --summary TEXT --observed TEXT
          --detected-by-name NAME --detected-by-email EMAIL [--organisation KEY]
@@ -48,14 +49,14 @@ export async function incidentDeclare(args: string[], config: Config, out: (l: s
   const api = (values.api ?? publicUrl(config)).replace(/\/$/, '');
   let res: Response;
   try {
-    res = await fetch(`${api}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(checked.data) });
+    res = await apiFetch(api, '/api/incidents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(checked.data) });
   } catch (e) {
     err(`cannot reach the API at ${api}: ${(e as Error).cause ?? (e as Error).message} (is jukinet-ops running? try npm start)`);
     return 1;
   }
   const reply = (await res.json().catch(() => ({}))) as { incidentId?: string; status?: string; message?: string; issues?: Array<{ path: string; message: string }>; links?: { console: string } };
   if (!res.ok) {
-    err(`${res.status}: ${reply.message ?? 'request failed'}`);
+    err(`${res.status}: ${reply.message ?? 'request failed'}${res.status === 401 ? `\n  ${LOGIN_HINT}` : ''}`);
     for (const i of reply.issues ?? []) err(`  ${i.path}: ${i.message}`);
     return 1;
   }

@@ -17,6 +17,8 @@ import { StartupError } from '../startup';
 import { formatProblems, loadProfileFiles } from '../profiles';
 import { runDoctor } from './doctor';
 import { DECLARE_USAGE, incidentDeclare } from './incident';
+import { apiFetch, LOGIN_HINT } from './credentials';
+import { loginCommand, logoutCommand, USER_USAGE, userCommand } from './user';
 
 const USAGE = `Usage: jukinet-ops <command>
 
@@ -28,13 +30,16 @@ Commands:
   config                     print the effective configuration, secrets masked
   profile validate FILE…     validate organisation profiles; every problem with its path
   incident declare …         declare an incident (緊急時対応) through the API; \`incident declare --help\`
+  login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
+  logout                     forget the stored API key
+  user add|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
   audit verify               check the audit log's MAC chain and its anchors in Temporal; exits 1 naming each edited, deleted or lost row
   migrate                    apply database migrations and exit
   build-workflows            bundle the workflows for production workers (dist/workflow-bundle.js)
 `;
 
 /** Commands exposed to the production topology (docker-compose.yml runs these). */
-export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'audit', 'migrate', 'build-workflows', 'help'] as const;
+export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'login', 'logout', 'user', 'audit', 'migrate', 'build-workflows', 'help'] as const;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -54,6 +59,13 @@ async function start(): Promise<void> {
   out('');
   out(`jukinet-ops is running (ready in ${((Date.now() - began) / 1000).toFixed(1)} s; data in ${path.resolve(config.DATA_DIR)})`);
   out(`  Console (コンソール):  ${urls.console}`);
+  if (urls.setup) {
+    out('');
+    out('  No account exists yet. Create the first administrator with this one-time link');
+    out('  (初回の管理者アカウントをこのリンクから作成してください。1 回限り・24 時間有効):');
+    out(`    ${urls.setup}`);
+    out('');
+  }
   if (urls.outbox) out(`  Outbox (送信箱):       ${urls.outbox}`);
   if (urls.temporalUi) out(`  Temporal UI:          ${urls.temporalUi}`);
   out(`  Health:               ${urls.health}`);
@@ -113,7 +125,11 @@ async function auditVerify(): Promise<number> {
   const config = loadConfig();
   let report: ChainReport;
   if (!config.DATABASE_URL && embeddedStackRunning(config)) {
-    const res = await fetch(`${publicUrl(config)}/api/audit/verify`);
+    const res = await apiFetch(publicUrl(config), '/api/audit/verify');
+    if (res.status === 401 || res.status === 403) {
+      err(`audit verify: ${res.status}: ${LOGIN_HINT} (an auditor or admin key)`);
+      return 1;
+    }
     report = (await res.json()) as ChainReport;
   } else {
     const logger = installRuntime(config);
@@ -173,6 +189,16 @@ export async function run(argv: string[]): Promise<number> {
         return rest[0] === 'declare' ? 0 : 2;
       }
       return incidentDeclare(rest.slice(1), loadConfig(), out, err);
+    case 'login':
+      return loginCommand(rest, loadConfig(), out, err);
+    case 'logout':
+      return logoutCommand(out);
+    case 'user':
+      if (rest.length === 0 || rest.includes('--help')) {
+        (rest.includes('--help') ? out : err)(USER_USAGE);
+        return rest.includes('--help') ? 0 : 2;
+      }
+      return userCommand(rest, loadConfig(), out, err);
     case 'audit':
       if (rest[0] !== 'verify') {
         err('audit: try jukinet-ops audit verify');

@@ -113,6 +113,48 @@ export const configSchema = z
     AUDIT_MAC_KEYS: keyList.optional(),
     /** How often the auditAnchor workflow records the chain's head outside the database. */
     AUDIT_ANCHOR_INTERVAL: boundedDuration(DURATION_BOUNDS.auditAnchor).default('15m'),
+
+    /** A console session ends after this long without a request (idle timeout). */
+    SESSION_IDLE: boundedDuration(DURATION_BOUNDS.sessionIdle).default('30m'),
+    /** A console session ends this long after sign-in, however active (absolute timeout). */
+    SESSION_MAX: boundedDuration(DURATION_BOUNDS.sessionMax).default('12h'),
+    /**
+     * Behind a reverse proxy: Express's `trust proxy` (`true`, a hop count, or the proxy's
+     * addresses), so the client's address (rate limits) and HTTPS (Secure cookies) are read from it.
+     */
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*|loopback|linklocal|uniquelocal)$/, { error: 'true、false、経由するプロキシの数、またはプロキシのアドレス（カンマ区切り）で指定してください' })
+      .optional(),
+    /** Failed sign-ins before an account locks, unless a profile of the account's organisations sets fewer (niigata:15.2.9). */
+    LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(20).default(5),
+    /** How long a locked account stays locked. */
+    LOCKOUT_PERIOD: boundedDuration(DURATION_BOUNDS.lockout).default('30m'),
+
+    /**
+     * LDAP / Active Directory sign-in (README, "Signing in"): carried here so `config` shows them
+     * (the password masked); src/auth/ldap.ts validates them when the console starts.
+     */
+    LDAP_URL: optionalText,
+    LDAP_BIND_DN: optionalText,
+    LDAP_BIND_PASSWORD: optionalText,
+    LDAP_USER_BASE: optionalText,
+    LDAP_USER_FILTER: optionalText,
+    LDAP_GROUP_BASE: optionalText,
+    LDAP_EMAIL_ATTRIBUTE: optionalText,
+    LDAP_NAME_ATTRIBUTE: optionalText,
+    LDAP_TIMEOUT_MS: optionalText,
+    LDAP_ROLE_MAP: optionalText,
+    /** OpenID Connect sign-in (Entra ID, Keycloak…); src/auth/oidc.ts validates them. */
+    OIDC_ISSUER: optionalText,
+    OIDC_CLIENT_ID: optionalText,
+    OIDC_CLIENT_SECRET: optionalText,
+    OIDC_TOKEN_AUTH_METHOD: optionalText,
+    OIDC_REDIRECT_URI: optionalText,
+    OIDC_SCOPES: optionalText,
+    OIDC_GROUPS_CLAIM: optionalText,
+    OIDC_ROLE_MAP: optionalText,
   })
   .superRefine((c, ctx) => {
     const cert = c.TEMPORAL_TLS_CERT_PATH;
@@ -129,8 +171,8 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Variables whose values are never printed. URLs may carry a password, in their userinfo or query. */
-const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS', 'AUDIT_MAC_KEYS']);
-const URL_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'ALERT_WEBHOOK_URL']);
+const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS', 'AUDIT_MAC_KEYS', 'LDAP_BIND_PASSWORD', 'OIDC_CLIENT_SECRET']);
+const URL_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'ALERT_WEBHOOK_URL', 'LDAP_URL', 'OIDC_ISSUER', 'OIDC_REDIRECT_URI']);
 /** Query parameters that carry secrets, e.g. libpq's `password` and `sslpassword`, `api_key`, `token`. */
 const SECRET_PARAM = /pass|secret|token|key/i;
 

@@ -163,6 +163,76 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('alerts_case').on('alerts').columns(['organisation', 'case_id']).execute();
     },
   },
+  '0007_accounts': {
+    async up(db: Kysely<any>) {
+      // People who sign in: local (Argon2id hash), or from the directory / OpenID provider (no
+      // password here). Email is the link to the people named in the profiles.
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text')
+        .addColumn('password_changed_at', 'timestamptz')
+        .addColumn('totp_secret', 'text')
+        .addColumn('totp_enabled_at', 'timestamptz')
+        .addColumn('totp_last_step', 'bigint')
+        .addColumn('recovery_codes', 'jsonb')
+        .addColumn('failed_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('locked_until', 'timestamptz')
+        .addColumn('disabled_at', 'timestamptz')
+        .addColumn('last_sign_in_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      // Access roles per organisation (`*`: every organisation).
+      await db.schema
+        .createTable('account_grants')
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('granted_by', 'text', (c) => c.notNull())
+        .addColumn('granted_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('account_grants_pk', ['account_id', 'organisation', 'role'])
+        .execute();
+      // Server-side sessions; only the SHA-256 of the cookie's value is kept.
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('stage', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('last_seen_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('totp_pending_secret', 'text')
+        .execute();
+      await db.schema.createIndex('sessions_account').on('sessions').column('account_id').execute();
+      // One-time links: the first administrator's setup, an invitation, a password reset.
+      await db.schema
+        .createTable('setup_links')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.references('accounts.id').onDelete('cascade'))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('used_at', 'timestamptz')
+        .execute();
+      // API keys for machine clients: shown once, kept as a SHA-256 of a 256-bit secret.
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('last_used_at', 'timestamptz')
+        .addColumn('revoked_at', 'timestamptz')
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

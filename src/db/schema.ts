@@ -124,7 +124,74 @@ export interface IncidentTable {
   created_at: Generated<Date>;
 }
 
+export interface AccountTable {
+  id: string;
+  email: string;
+  display_name: string;
+  source: 'local' | 'ldap' | 'oidc';
+  password_hash: string | null;
+  password_changed_at: Date | null;
+  totp_secret: string | null;
+  totp_enabled_at: Date | null;
+  totp_last_step: ColumnType<string | null, number | null | undefined, number | null>;
+  recovery_codes: JSONColumnType<string[] | null, string | null | undefined, string | null>;
+  failed_attempts: Generated<number>;
+  locked_until: Date | null;
+  disabled_at: Date | null;
+  last_sign_in_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface AccountGrantTable {
+  account_id: string;
+  organisation: string;
+  role: string;
+  granted_by: string;
+  granted_at: Generated<Date>;
+}
+
+/** `mfa`: password accepted, TOTP awaited; `enrol`: TOTP must be set up first; `full`: signed in. */
+export type SessionStage = 'mfa' | 'enrol' | 'full';
+
+export interface SessionTable {
+  id_hash: string;
+  account_id: string;
+  stage: SessionStage;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  /** The TOTP secret shown during enrolment, kept until the first code confirms it. */
+  totp_pending_secret: string | null;
+}
+
+export interface SetupLinkTable {
+  token_hash: string;
+  purpose: 'first_admin' | 'invite' | 'reset';
+  account_id: string | null;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  secret_hash: string;
+  name: string;
+  organisation: string;
+  role: string;
+  created_by: string;
+  created_at: Date;
+  expires_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface Database {
+  accounts: AccountTable;
+  account_grants: AccountGrantTable;
+  sessions: SessionTable;
+  setup_links: SetupLinkTable;
+  api_keys: ApiKeyTable;
   organisations: OrganisationTable;
   audit_log: AuditLogTable;
   tasks: TaskTable;

@@ -1,6 +1,8 @@
 // Access roles (権限): what a signed-in person or an API key may do in one organisation. Not the
 // 役割 of roles.ts (chief, systemAdmin…), which name positions in a profile: a person holding the
 // position of systemAdmin is usually given the `operator` access role, but the two are kept apart.
+import { ORGANISATION_KEY_PATTERN } from './articles';
+
 export const ACCESS_ROLES = ['admin', 'commander', 'member', 'operator', 'auditor', 'detector'] as const;
 export type AccessRole = (typeof ACCESS_ROLES)[number];
 
@@ -12,3 +14,50 @@ export interface Grant {
   organisation: string;
   role: AccessRole;
 }
+
+/** What a policy decides for one request: go on, sign in first (401), not allowed (403), or act as if absent (404). */
+export type AccessDecision = 'allow' | 'unauthenticated' | 'forbidden' | 'hidden';
+
+const grantsIn = (grants: readonly Grant[], organisation: string) =>
+  grants.filter((g) => g.organisation === organisation || g.organisation === EVERY_ORGANISATION);
+
+/** The roles held in one organisation, `*` grants included. */
+export function rolesIn(grants: readonly Grant[], organisation: string): Set<AccessRole> {
+  return new Set(grantsIn(grants, organisation).map((g) => g.role));
+}
+
+/**
+ * Whether someone holding `grants` (undefined: nobody signed in) may act with one of `roles`:
+ * in `organisation` when the request names one, else in any organisation. Someone with no role at
+ * all in the named organisation is told it does not exist (404), so ids cannot be probed; someone
+ * with another role there is refused (403).
+ */
+export function decideAccess(grants: readonly Grant[] | undefined, roles: readonly AccessRole[], organisation?: string): AccessDecision {
+  if (!grants) return 'unauthenticated';
+  if (organisation === undefined) return grants.some((g) => roles.includes(g.role)) ? 'allow' : 'forbidden';
+  const held = rolesIn(grants, organisation);
+  if (roles.some((r) => held.has(r))) return 'allow';
+  return held.size > 0 ? 'forbidden' : 'hidden';
+}
+
+/** The organisations where one of `roles` is held: `*` when every one, else their keys. */
+export function organisationsWith(grants: readonly Grant[], roles: readonly AccessRole[]): typeof EVERY_ORGANISATION | string[] {
+  const held = grants.filter((g) => roles.includes(g.role));
+  if (held.some((g) => g.organisation === EVERY_ORGANISATION)) return EVERY_ORGANISATION;
+  return [...new Set(held.map((g) => g.organisation))].sort();
+}
+
+/** `commander@katsuragi`, `auditor@*`: how the CLI and the console write one grant. */
+export function parseGrant(text: string): Grant | undefined {
+  const m = /^([a-z]+)@(.+)$/.exec(text.trim());
+  if (!m || !(ACCESS_ROLES as readonly string[]).includes(m[1])) return undefined;
+  if (m[2] !== EVERY_ORGANISATION && !ORGANISATION_KEY_PATTERN.test(m[2])) return undefined;
+  return { role: m[1] as AccessRole, organisation: m[2] };
+}
+
+export const formatGrant = (g: Grant) => `${g.role}@${g.organisation}`;
+
+/** Who reads an organisation's incidents (the case, its council, its timeline). */
+export const INCIDENT_READERS: readonly AccessRole[] = ['commander', 'member', 'operator', 'auditor'];
+/** Who reads an organisation's profile (names, emails, phones of its people). */
+export const PROFILE_READERS: readonly AccessRole[] = ['admin', 'commander', 'member', 'operator', 'auditor'];

@@ -31,6 +31,12 @@ export const DURATION_BOUNDS = {
    * a send that is still running.
    */
   smtpTimeout: { min: '5s', max: '3m' },
+  /** A console session left idle ends after this. */
+  sessionIdle: { min: '5m', max: '12h' },
+  /** A console session ends after this, however active (sign in again). */
+  sessionMax: { min: '1h', max: '7d' },
+  /** How long an account stays locked after too many failed sign-ins (an admin may unlock it sooner). */
+  lockout: { min: '1m', max: '1d' },
   /** How long an invitation may stay undelivered before the commander is alerted. */
   deliveryAlert: { min: '1m', max: '12h' },
 } as const satisfies Record<string, DurationBounds>;

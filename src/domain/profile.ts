@@ -151,6 +151,15 @@ export const organisationProfileSchema = z
     }),
     threatLevels: z.array(threatLevelSchema).min(1),
     articles: z.partialRecord(z.enum(PROCEDURE_STEPS), z.array(articleRef).min(1)),
+    /** How this organisation's people sign in to the console. */
+    signIn: z
+      .strictObject({
+        /** Failed sign-ins before the account locks (the Juki-net lockout rule, e.g. niigata:15.2.9); LOCKOUT_THRESHOLD when unset. */
+        lockoutThreshold: z.number().int().min(1).max(20).optional(),
+        /** A second factor (TOTP) for everyone of the organisation, not only administrators. */
+        totpRequired: z.boolean().default(false),
+      })
+      .optional(),
   })
   .superRefine((p, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });

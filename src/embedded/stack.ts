@@ -4,6 +4,7 @@
 // reverse order, also when a signal comes while starting, and the data folder is reused by the
 // next start. No process outlives the stack: a watchdog stops the dev server if this process is
 // killed, and the next start stops a dev server of this data folder that is still running.
+import { firstAdminLink, setupUrl } from '../auth/accounts';
 import * as fs from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from '@temporalio/worker';
@@ -24,7 +25,8 @@ import { startSmtpSink } from './smtp-sink';
 
 export interface EmbeddedStack {
   /** Resolves once every part runs; never settles when stop() came first. */
-  ready: Promise<{ console: string; outbox?: string; temporalUi?: string; health: string }>;
+  /** `setup`: the first administrator's one-time link, on a data folder with no account yet. */
+  ready: Promise<{ console: string; outbox?: string; temporalUi?: string; health: string; setup?: string }>;
   /** Stops what has started so far, also while starting (a signal in the first seconds). */
   stop(): Promise<void>;
 }
@@ -179,8 +181,10 @@ export function startEmbeddedStack(config: Config, logger: Logger, progress: (li
 
       const base = publicUrl(config);
       const ui = temporalUiUrl(config);
+      const setupToken = await firstAdminLink({ db: appDb.db, auditMacKey: auditMacKeys[0], now: () => new Date() });
       return {
         console: `${base}/`,
+        ...(setupToken ? { setup: setupUrl(base, setupToken) } : {}),
         ...(outbox ? { outbox: `${base}/outbox` } : {}),
         ...(ui ? { temporalUi: `${ui}/` } : {}),
         health: `${base}/api/health`,

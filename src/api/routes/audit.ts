@@ -1,3 +1,4 @@
+import { allow } from '../access';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -12,7 +13,7 @@ import type { SigningKey } from '../../tokens';
  */
 export function auditRouter(o: { db: Kysely<Database>; client: Client; auditMacKeys: readonly SigningKey[]; taskQueue: string }): Router {
   const r = Router();
-  r.get('/api/audit/verify', async (_req, res) => {
+  r.get('/api/audit/verify', allow.roles(['auditor', 'admin']), async (_req, res) => {
     // The anchors first: a row appended meanwhile then cannot look like a lost tail.
     const anchors = await fetchAuditAnchors(o.client, o.taskQueue);
     const report = await verifyAuditChain(o.db, { macKeys: o.auditMacKeys, anchors });

@@ -14,10 +14,12 @@ import { listTasks } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { declareIncidentSchema, INCIDENT_ID_PATTERN } from '../../domain/incidents';
 import { formatIssuePath } from '../../domain/profile';
-import { checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey } from '../../tokens';
+import type { SigningKey } from '../../tokens';
+import { INCIDENT_READERS, organisationsWith } from '../../domain/access';
+import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
-import { cookie, HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
+import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
 
 export interface IncidentRouteDeps {
@@ -56,8 +58,6 @@ function incidentJson(i: IncidentRow) {
     links: { self: `/api/incidents/${i.organisation}/${i.incident_id}`, console: `/incidents/${i.organisation}/${i.incident_id}` },
   };
 }
-
-const CONSOLE_FORM = 'console-declare';
 
 /** `2026-11-23T10:15` from a datetime-local field means Japan time. */
 const jstLocalToIso = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v) ? `${v}:00+09:00` : v);
@@ -115,25 +115,25 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   }
 
   // --- API ---
-  r.post('/api/incidents', validate({ body: declareIncidentSchema }), async (_req, res) => {
+  r.post('/api/incidents', allow.roles(['commander'], 'body'), validate({ body: declareIncidentSchema }), async (_req, res) => {
     const { body } = valid<{ body: typeof declareIncidentSchema }>(res);
     const { incident, created } = await declareIncident({ ...service, beforeWrite: () => recordingStarted(res) }, body, 'api');
     res.status(created ? 201 : 200).location(`/api/incidents/${incident.organisation}/${incident.incident_id}`).json(incidentJson(incident));
   });
 
-  r.get('/api/incidents', validate({ query: listQuery }), async (_req, res) => {
+  r.get('/api/incidents', allow.roles(INCIDENT_READERS, 'query'), validate({ query: listQuery }), async (_req, res) => {
     const { organisation } = valid<{ query: typeof listQuery }>(res).query;
-    res.json({ incidents: (await listIncidents(db, organisation)).map(incidentJson) });
+    res.json({ incidents: visibleTo(res, INCIDENT_READERS, await listIncidents(db, organisation)).map(incidentJson) });
   });
 
-  r.get('/api/incidents/:organisation/:incidentId', validate({ params: refParams }), async (_req, res) => {
+  r.get('/api/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (_req, res) => {
     const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
     res.json(await viewJson(organisation, incidentId));
   });
 
-  r.get('/api/incidents/:incidentId', validate({ params: idParams }), async (_req, res) => {
+  r.get('/api/incidents/:incidentId', allow.roles(INCIDENT_READERS), validate({ params: idParams }), async (_req, res) => {
     const { incidentId } = valid<{ params: typeof idParams }>(res).params;
-    const found = await findIncidentsById(db, incidentId);
+    const found = visibleTo(res, INCIDENT_READERS, await findIncidentsById(db, incidentId));
     if (found.length === 0) throw notFound(`incident ${incidentId} not found`);
     if (found.length > 1) {
       throw new HttpError(409, 'ambiguous', `${incidentId} exists in ${found.map((f) => f.organisation).join(', ')}; use /api/incidents/:organisation/${incidentId}`);
@@ -142,19 +142,18 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   });
 
   // --- console ---
-  r.get('/incidents', async (req, res) => {
+  r.get('/incidents', allow.roles(INCIDENT_READERS), async (req, res) => {
     const { t, locale } = locals(res);
-    res.send(renderPage(req, res, t('incidents'), incidentListPage(await listIncidents(db), t, locale)));
+    res.send(renderPage(req, res, t('incidents'), incidentListPage(visibleTo(res, INCIDENT_READERS, await listIncidents(db)), t, locale)));
   });
 
   async function showForm(req: Request, res: Response, values: DeclareFormValues, issues: Issue[], declarationId: string, status = 200, notice?: string) {
     const { t, locale } = locals(res);
-    let csrf = cookie(req, CSRF_COOKIE);
-    if (!csrf) {
-      csrf = newCsrfCookie();
-      res.cookie(CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'strict', path: '/incidents', secure: req.secure });
-    }
-    const organisations = (await listProfiles(db)).map((profile) => ({ key: profile.organisation.key, name: profile.organisation.name, profile }));
+    // Only the organisations where this person is a commander.
+    const scope = organisationsWith(principal(res).grants, ['commander']);
+    const organisations = (await listProfiles(db))
+      .filter((p) => scope === '*' || scope.includes(p.organisation.key))
+      .map((profile) => ({ key: profile.organisation.key, name: profile.organisation.name, profile }));
     res.status(status).send(
       renderPage(
         req,
@@ -162,10 +161,10 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
         t('declareIncident'),
         declareFormPage({
           organisations,
-          selected: values.organisation ?? deps.demoOrganisation,
+          selected: values.organisation ?? (organisations.some((o) => o.key === deps.demoOrganisation) ? deps.demoOrganisation : organisations[0]?.key ?? ''),
           values,
           declarationId,
-          csrf: csrfField(csrf, CONSOLE_FORM, deps.signingKeys[0]),
+          csrf: formCsrf(req, res, deps.signingKeys),
           issues,
           ...(notice ? { notice } : {}),
           t,
@@ -175,15 +174,13 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     );
   }
 
-  r.get('/incidents/new', async (req, res) => showForm(req, res, {}, [], randomUUID()));
+  r.get('/incidents/new', allow.roles(['commander']), async (req, res) => showForm(req, res, {}, [], randomUUID()));
 
-  r.post('/incidents', async (req, res) => {
+  r.post('/incidents', allow.roles(['commander'], 'body'), async (req, res) => {
     const { t } = locals(res);
     // Only text fields count: a JSON object where the form has text is a missing field.
     const f = textFields(req.body);
-    if (!checkCsrf(cookie(req, CSRF_COOKIE), f.csrf, CONSOLE_FORM, deps.signingKeys)) {
-      throw new HttpError(403, 'csrf', t('csrfBody'));
-    }
+    checkFormCsrf(req, res, f.csrf, deps.signingKeys);
     const input = {
       organisation: f.organisation,
       kind: f.kind,
@@ -213,7 +210,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.redirect(303, `/incidents/${incident.organisation}/${incident.incident_id}`);
   });
 
-  r.get('/incidents/:organisation/:incidentId', validate({ params: refParams }), async (req, res) => {
+  r.get('/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (req, res) => {
     const { t, locale } = locals(res);
     const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
     const v = await view(organisation, incidentId);

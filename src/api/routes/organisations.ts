@@ -3,6 +3,8 @@ import { z } from '../../domain/zod';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { getOrganisation, listOrganisations } from '../../db/organisations';
 import type { AppDeps, RenderPage } from '../app';
+import { PROFILE_READERS } from '../../domain/access';
+import { allow, visibleTo } from '../access';
 import { locals, notFound, valid, validate } from '../http';
 import { organisationPage, organisationsPage } from '../views/organisations';
 
@@ -12,23 +14,24 @@ export function organisationsRouter({ appDb, renderPage }: Pick<AppDeps, 'appDb'
   const r = Router();
   const { db } = appDb;
 
-  r.get('/api/organisations', async (_req, res) => {
-    res.json({ organisations: await listOrganisations(db) });
+  r.get('/api/organisations', allow.signedIn(), async (_req, res) => {
+    res.json({ organisations: visibleTo(res, PROFILE_READERS, (await listOrganisations(db)).map((o) => ({ ...o, organisation: o.key }))).map(({ organisation: _, ...o }) => o) });
   });
 
-  r.get('/api/organisations/:key', validate({ params: keyParams }), async (_req, res) => {
+  r.get('/api/organisations/:key', allow.roles(PROFILE_READERS, 'params'), validate({ params: keyParams }), async (_req, res) => {
     const { key } = valid<{ params: typeof keyParams }>(res).params;
     const profile = await getOrganisation(db, key);
     if (!profile) throw notFound(`organisation ${key} is not loaded`);
     res.json(profile);
   });
 
-  r.get('/organisations', async (req, res) => {
+  r.get('/organisations', allow.signedIn(), async (req, res) => {
     const { t } = locals(res);
-    res.send(renderPage(req, res, t('organisations'), organisationsPage(await listOrganisations(db), t)));
+    const visible = visibleTo(res, PROFILE_READERS, (await listOrganisations(db)).map((o) => ({ ...o, organisation: o.key })));
+    res.send(renderPage(req, res, t('organisations'), organisationsPage(visible, t)));
   });
 
-  r.get('/organisations/:key', validate({ params: keyParams }), async (req, res) => {
+  r.get('/organisations/:key', allow.roles(PROFILE_READERS, 'params'), validate({ params: keyParams }), async (req, res) => {
     const { key } = valid<{ params: typeof keyParams }>(res).params;
     const profile = await getOrganisation(db, key);
     if (!profile) throw notFound(`organisation ${key} is not loaded`);

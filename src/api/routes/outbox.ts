@@ -4,6 +4,7 @@ import { Router } from 'express';
 import { z } from '../../domain/zod';
 import { OUTBOX_ID_PATTERN, type Outbox, type OutboxSummary } from '../../embedded/outbox';
 import type { RenderPage } from '../app';
+import { allow } from '../access';
 import { HttpError, locals, notFound, valid, validate } from '../http';
 import { outboxMessagePage, outboxPage } from '../views/outbox';
 
@@ -30,18 +31,18 @@ export function outboxRouter({ outbox, renderPage }: { outbox?: Outbox; renderPa
       next();
     });
   }
-  r.get('/outbox', async (req, res) => {
+  r.get('/outbox', allow.installationAdmin(), async (req, res) => {
     const { t, locale } = locals(res);
     res.send(renderPage(req, res, t('outbox'), outboxPage(await outbox!.list(), t, locale)));
   });
-  r.get('/outbox/:id', validate({ params: idParams }), async (req, res) => {
+  r.get('/outbox/:id', allow.installationAdmin(), validate({ params: idParams }), async (req, res) => {
     const { t, locale } = locals(res);
     const m = await outbox!.read(valid<{ params: typeof idParams }>(res).params.id);
     if (!m) throw notFound('no such message');
     res.send(renderPage(req, res, m.subject || t('outbox'), outboxMessagePage(m, t, locale)));
   });
 
-  r.get('/api/outbox', validate({ query: listQuery }), async (_req, res) => {
+  r.get('/api/outbox', allow.installationAdmin(), validate({ query: listQuery }), async (_req, res) => {
     const { limit, before } = valid<{ query: typeof listQuery }>(res).query;
     // One more than asked: whether there is a next page.
     const page = await outbox!.list(limit + 1, before);
@@ -49,7 +50,7 @@ export function outboxRouter({ outbox, renderPage }: { outbox?: Outbox; renderPa
     const next = page.length > limit ? `/api/outbox?limit=${limit}&before=${messages[messages.length - 1].id}` : undefined;
     res.json({ messages: messages.map(summaryJson), ...(next ? { next } : {}) });
   });
-  r.get('/api/outbox/:id', validate({ params: idParams }), async (_req, res) => {
+  r.get('/api/outbox/:id', allow.installationAdmin(), validate({ params: idParams }), async (_req, res) => {
     const m = await outbox!.read(valid<{ params: typeof idParams }>(res).params.id);
     if (!m) throw notFound('no such message');
     res.json({ ...m, date: m.date.toISOString() });

@@ -16,6 +16,7 @@ import { decisionFormSchema, type PendingDecision, TaskState } from '../../domai
 import { assigneeHash, checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey, tokenHash, verifyTaskToken, withoutTaskTokens } from '../../tokens';
 import { decideUpdate } from '../../workflows/messages';
 import type { RenderPage } from '../app';
+import { allow } from '../access';
 import { cookie, locals, recordingStarted, textFields } from '../http';
 import type { MessageKey } from '../i18n';
 import { type FormErrors, messagePage, taskDecidedPage, taskFormPage, taskMovedPage, taskPendingPage } from '../views/tasks';
@@ -36,7 +37,10 @@ export interface TaskLinkDeps {
 type Resolved = { ok: true; task: TaskRow; hash: string } | { ok: false; status: number; title: MessageKey; body: MessageKey };
 
 export function taskLinksRouter(deps: TaskLinkDeps): Router {
-  const { db, client, signingKeys, renderPage, logger } = deps;
+  const { db, client, signingKeys, logger } = deps;
+  // The link is the credential for this one task: its pages show no console navigation, even to
+  // someone signed in, and nothing of the case beyond the task's own summary.
+  const renderPage: RenderPage = (req, res, title, body) => deps.renderPage(req, res, title, body, { bare: true });
   const clock = deps.now ?? Date.now;
   const r = Router();
 
@@ -114,21 +118,21 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
   }
 
   // GET and HEAD (express answers HEAD with the GET route, without a body): read only.
-  r.get('/t/:token', async (req, res) => {
+  r.get('/t/:token', allow.taskLink(), async (req, res) => {
     noStore(res);
-    const found = await resolve(req.params.token);
+    const found = await resolve(String(req.params.token));
     if (!found.ok) return fail(req, res, found);
     await showTask(req, res, found.task, found.hash);
   });
 
-  r.post('/t/:token', async (req, res) => {
+  r.post('/t/:token', allow.taskLink(), async (req, res) => {
     noStore(res);
     const { t } = locals(res);
-    const found = await resolve(req.params.token);
+    const found = await resolve(String(req.params.token));
     if (!found.ok) return fail(req, res, found);
     const { task, hash } = found;
     // Back to this link's own page: its path only, never the request target (which may be absolute-form, naming another host).
-    const self = `/t/${encodeURIComponent(req.params.token)}`;
+    const self = `/t/${encodeURIComponent(String(req.params.token))}`;
     // Already decided or moved: nothing to record; the page says what happened.
     if (task.state !== TaskState.OPEN) return res.redirect(303, self);
     // Only text fields count: an object, an array or a nested structure is a missing field.

@@ -1,5 +1,5 @@
 // "My tasks": the open tasks, in the console and as `GET /api/tasks`.
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from '../../domain/zod';
 import type { Database } from '../../db/schema';
@@ -7,7 +7,9 @@ import { listTasks, type TaskRow } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { TaskState } from '../../domain/tasks';
 import type { RenderPage } from '../app';
-import { locals, valid, validate } from '../http';
+import type { AccessRole } from '../../domain/access';
+import { allow, principal, requireRole } from '../access';
+import { HttpError, locals, valid, validate } from '../http';
 import { taskListPage } from '../views/tasks';
 
 const query = z.object({
@@ -36,18 +38,37 @@ const taskJson = (x: TaskRow) => ({
   pendingDecision: x.pending_decision,
 });
 
+/** Who may list every task of an organisation (with names and emails), not only their own. */
+const TASK_OVERSEERS: readonly AccessRole[] = ['commander', 'operator', 'auditor'];
+
 export function tasksRouter({ db, renderPage }: { db: Kysely<Database>; renderPage: RenderPage }): Router {
   const r = Router();
-  r.get('/api/tasks', validate({ query }), async (_req, res) => {
+
+  /**
+   * Without `organisation`: the signed-in person's own tasks (by assignee email). With it: that
+   * organisation's tasks, for its commanders, operators and auditors (an API key names one).
+   */
+  async function tasksFor(res: Response, q: z.output<typeof query>, state: TaskState) {
+    const p = principal(res);
+    if (q.organisation) {
+      requireRole(res, TASK_OVERSEERS, q.organisation);
+      return listTasks(db, { state, organisation: q.organisation, ...(q.assignee ? { assigneeEmail: q.assignee } : {}) });
+    }
+    if (!p.email) throw new HttpError(400, 'organisation_required', 'organisation: an API key lists the tasks of one organisation (?organisation=…)', [{ path: 'query.organisation', message: 'required for an API key' }]);
+    if (q.assignee && q.assignee.toLowerCase() !== p.email) {
+      throw new HttpError(400, 'organisation_required', 'assignee: another person\'s tasks are listed within an organisation (?organisation=…)', [{ path: 'query.organisation', message: 'required with assignee' }]);
+    }
+    return listTasks(db, { state, assigneeEmail: p.email });
+  }
+
+  r.get('/api/tasks', allow.signedIn(), validate({ query }), async (_req, res) => {
     const q = valid<{ query: typeof query }>(res).query;
-    const tasks = await listTasks(db, { state: q.state, ...(q.assignee ? { assigneeEmail: q.assignee } : {}), ...(q.organisation ? { organisation: q.organisation } : {}) });
-    res.json({ tasks: tasks.map(taskJson) });
+    res.json({ tasks: (await tasksFor(res, q, q.state)).map(taskJson) });
   });
-  r.get('/tasks', validate({ query }), async (req, res) => {
+  r.get('/tasks', allow.signedIn(), validate({ query }), async (req, res) => {
     const { t, locale } = locals(res);
     const q = valid<{ query: typeof query }>(res).query;
-    const tasks = await listTasks(db, { state: TaskState.OPEN, ...(q.assignee ? { assigneeEmail: q.assignee } : {}) });
-    res.send(renderPage(req, res, t('openTasks'), taskListPage(tasks, t, locale)));
+    res.send(renderPage(req, res, t('openTasks'), taskListPage(await tasksFor(res, q, TaskState.OPEN), t, locale)));
   });
   return r;
 }
