@@ -117,7 +117,7 @@ describe('generated bodies', () => {
   const incidents = async () => (await sql<{ n: number }>`select count(*)::int as n from incidents`.execute(stack.appDb.db)).rows[0].n;
 
   it('on a task link: never a 5xx, and a refused one records nothing', async () => {
-    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     const incidentId = (await json(r)).incidentId;
     const mail = (await stack.waitForMail((m) => m.subject.includes(incidentId), 5)).find((m) => m.to.includes('kikikanri-kacho@'))!;
     const link = linkIn(mail);

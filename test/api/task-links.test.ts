@@ -50,7 +50,7 @@ describe('task links under attack', () => {
   beforeAll(async () => {
     env = await devServer();
     stack = await startTestStack(env, { taskQueue: `attacks-${Date.now()}` });
-    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     incidentId = (await json(r)).incidentId;
     invitations = await stack.waitForMail((m) => m.subject.includes(incidentId), 5);
   });
@@ -222,7 +222,7 @@ describe('task links under attack', () => {
 
   it('quotes a declared summary in the council’s email on one line, as the declarer’s words, with its links broken', async () => {
     const summary = '至急 https://evil.example/reset で パスワード再設定を';
-    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration({ summary })) });
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration({ summary })) });
     expect(r.status).toBe(201);
     const id = (await json(r)).incidentId;
     const mails = await stack.waitForMail((m) => m.subject.includes(id), 5);

@@ -33,7 +33,7 @@ describe('an answer given while the worker is down', () => {
   });
 
   it('is received, holds against a different answer, and is recorded with its own time when the worker returns', async () => {
-    const declared = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const declared = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     const { incidentId } = await json(declared);
     const [mail] = await stack.waitForMail((m) => m.subject.includes(incidentId) && m.to.includes(CHAIR));
     const link = linkIn(mail);
@@ -73,15 +73,15 @@ describe('an answer given while the worker is down', () => {
     const page = await openTaskPage(link);
     expect(page.html).toContain('受付済み（処理中）');
     expect(page.html).toContain('出席する');
-    const mine = await json(await fetch(`${stack.baseUrl}/api/tasks?assignee=${CHAIR}`));
+    const mine = await json(await stack.fetch(`${stack.baseUrl}/api/tasks?assignee=${CHAIR}`));
     const listed = mine.tasks.find((x: { caseId: string }) => x.caseId === incidentId);
     expect(listed.state).toBe(TaskState.OPEN);
     expect(listed.pendingDecision).toMatchObject({ option: 'attend', optionLabel: '出席する' });
-    expect((await (await fetch(`${stack.baseUrl}/tasks?assignee=${CHAIR}`)).text())).toContain('受付済み（処理中）');
+    expect((await (await stack.fetch(`${stack.baseUrl}/tasks?assignee=${CHAIR}`)).text())).toContain('受付済み（処理中）');
     // So does the incident: the chair is not shown as merely awaited.
-    const incident = await json(await fetch(`${stack.baseUrl}/api/incidents/katsuragi/${incidentId}`));
+    const incident = await json(await stack.fetch(`${stack.baseUrl}/api/incidents/katsuragi/${incidentId}`));
     expect(incident.council.awaited.find((a: { name: string }) => a.name === '中西 弘').pending).toEqual({ answer: 'attend', at: expect.any(String) });
-    const incidentPage = await (await fetch(`${stack.baseUrl}/incidents/katsuragi/${incidentId}`)).text();
+    const incidentPage = await (await stack.fetch(`${stack.baseUrl}/incidents/katsuragi/${incidentId}`)).text();
     expect(incidentPage).toMatch(/中西 弘<\/td><td class="OPEN">受付済み（処理中）/);
 
     const restartedAt = Date.now();

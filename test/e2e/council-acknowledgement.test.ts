@@ -42,7 +42,7 @@ describe('a council member acknowledges from the email, in Chromium', () => {
   });
 
   it('records one answer from the plain-text link and shows it on the timeline', async () => {
-    const declared = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const declared = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     expect(declared.status).toBe(201);
     const { incidentId, organisation } = await json(declared);
 

@@ -16,7 +16,7 @@ async function main() {
   const env = await devServer();
   const stack = await startTestStack(env, { taskQueue: 'record-histories' });
   try {
-    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     const { incidentId, workflowId } = (await r.json()) as { incidentId: string; workflowId: string };
     const mails = await stack.waitForMail((m) => m.subject.includes(incidentId), 5);
     for (const who of ['jumin-fukushi-kacho@', 'fukuchoucho@']) {

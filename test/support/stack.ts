@@ -18,6 +18,7 @@ import { createMailTransport } from '../../src/mail';
 import { checkProfiles, openMigratedDatabase, storeProfiles } from '../../src/runtime';
 import { generateSigningKey, type SigningKey } from '../../src/tokens';
 import { activityDeps, createWorker } from '../../worker';
+import { createTestKey, fetchWith } from './auth';
 import { json } from './http';
 import { freePort } from './ports';
 
@@ -28,6 +29,10 @@ export interface TestStack {
   auditMacKeys: SigningKey[];
   outbox: Outbox;
   baseUrl: string;
+  /** `Authorization` values of API keys in every organisation: a commander's, an admin's, an auditor's. */
+  auth: { commander: string; admin: string; auditor: string };
+  /** `fetch` as the commander's API key (declares and reads incidents of every organisation). */
+  fetch: typeof fetch;
   /** The running worker (a new one after `startWorker`). */
   readonly worker: Worker;
   /** Stops the worker, as a crashed or redeployed worker process: the API and Temporal stay up. */
@@ -112,6 +117,11 @@ export async function startTestStack(
     return msgs.filter((m): m is OutboxMessage => m !== undefined);
   };
 
+  const auth = {
+    commander: await createTestKey(appDb.db, 'commander', '*'),
+    admin: await createTestKey(appDb.db, 'admin', '*'),
+    auditor: await createTestKey(appDb.db, 'auditor', '*'),
+  };
   return {
     config,
     appDb,
@@ -119,6 +129,8 @@ export async function startTestStack(
     auditMacKeys,
     outbox,
     baseUrl: `http://127.0.0.1:${port}`,
+    auth,
+    fetch: fetchWith(auth.commander),
     get worker() {
       if (!worker) throw new Error('the worker is stopped');
       return worker;
@@ -172,10 +184,10 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
  * Waits until the incident, as the API shows it to people, has reached `status`: not the
  * workflow's memory, which moves on a moment before the projection is written.
  */
-export async function waitForIncidentStatus(stack: Pick<TestStack, 'baseUrl'>, organisation: string, incidentId: string, status: string, timeoutMs = 30_000) {
+export async function waitForIncidentStatus(stack: Pick<TestStack, "baseUrl" | "fetch">, organisation: string, incidentId: string, status: string, timeoutMs = 30_000) {
   return eventually(
     async () => {
-      const r = await fetch(`${stack.baseUrl}/api/incidents/${organisation}/${incidentId}`);
+      const r = await stack.fetch(`${stack.baseUrl}/api/incidents/${organisation}/${incidentId}`);
       const view = r.ok ? await json(r) : undefined;
       return view?.status === status ? view : undefined;
     },

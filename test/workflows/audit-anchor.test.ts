@@ -45,7 +45,7 @@ describe('the audit anchor on the dev server', () => {
     await eventually(async () => ((await handle.describe()).runId !== runId ? true : undefined), 60_000, 'continue-as-new');
   };
   const verify = async () => {
-    const r = await fetch(`${stack.baseUrl}/api/audit/verify`);
+    const r = await stack.fetch(`${stack.baseUrl}/api/audit/verify`);
     return { status: r.status, body: await json(r) };
   };
 

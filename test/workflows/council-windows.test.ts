@@ -33,7 +33,7 @@ describe('council windows on the time-skipping server', () => {
   });
 
   it('reminds the chair after 15 minutes and asks the acting chair after 30, who then presides', async () => {
-    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     const created = await json(r);
     expect(r.status).toBe(201);
     const { incidentId } = created;
@@ -74,7 +74,7 @@ describe('council windows on the time-skipping server', () => {
   });
 
   it("walks the chair's whole stand-in chain: after the acting chair's window, the acting chair's own stand-in is asked", async () => {
-    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     const { incidentId } = await json(r);
     expect(r.status).toBe(201);
     const ofThis = (to: string) => (m: { to: string; subject: string; text: string }) => m.to.includes(to) && m.subject.includes(incidentId) && m.text.includes('代わってお願いします');
@@ -96,7 +96,7 @@ describe('council windows on the time-skipping server', () => {
   });
 
   it('a reminder sent after the first link expired carries a link that works', async () => {
-    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     expect(r.status).toBe(201);
     const { incidentId } = await json(r);
     const last = 'kanzaijoho-kakaricho@katsuragi.example.jp';

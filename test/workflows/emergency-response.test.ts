@@ -27,7 +27,7 @@ describe('emergency response on the dev server', () => {
   });
 
   const post = (body: unknown) =>
-    fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('refuses a bad declaration with every field path, and an unknown organisation with 404', async () => {
     const bad = await post({ ...declaration(), kind: 'alien', threatLevel: -1, detectedBy: { name: '', email: 'nope' } });
@@ -94,14 +94,14 @@ describe('emergency response on the dev server', () => {
     expect(found).toEqual([incident.workflowId]);
 
     expect(await verifyAuditChain(stack.appDb.db, { macKeys: stack.auditMacKeys })).toMatchObject({ ok: true, problems: [] });
-    const open = await json(await fetch(`${stack.baseUrl}/api/tasks?organisation=katsuragi`));
+    const open = await json(await stack.fetch(`${stack.baseUrl}/api/tasks?organisation=katsuragi`));
     expect(open.tasks).toHaveLength(3);
     expect(open.tasks.every((t: { state: string }) => t.state === TaskState.OPEN)).toBe(true);
     expect(JSON.stringify(open)).not.toContain('token');
   });
 
   it('declares from the console form, and lists what awaits an answer', async () => {
-    const form = await fetch(`${stack.baseUrl}/incidents/new`);
+    const form = await stack.fetch(`${stack.baseUrl}/incidents/new`);
     const html = await form.text();
     const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0];
     const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)![1];
@@ -119,16 +119,16 @@ describe('emergency response on the dev server', () => {
       awareAt: '2026-11-23T08:35',
     };
     const send = (f: Record<string, string>, withCookie = cookie) =>
-      fetch(`${stack.baseUrl}/incidents`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: withCookie }, body: new URLSearchParams(f).toString() });
+      stack.fetch(`${stack.baseUrl}/incidents`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: withCookie }, body: new URLSearchParams(f).toString() });
 
-    const before = (await json(await fetch(`${stack.baseUrl}/api/incidents`))).incidents.length;
+    const before = (await json(await stack.fetch(`${stack.baseUrl}/api/incidents`))).incidents.length;
     const missing = await send({ ...fields, summary: '', detectedByEmail: 'nope' });
     expect(missing.status).toBe(400);
     const page = await missing.text();
     expect(page).toContain('有効なメールアドレスではありません');
     expect(page).toContain('朝の稼働確認で'); // what was typed is kept
     expect((await send(fields, '')).status).toBe(403); // no CSRF cookie
-    expect((await json(await fetch(`${stack.baseUrl}/api/incidents`))).incidents.length).toBe(before);
+    expect((await json(await stack.fetch(`${stack.baseUrl}/api/incidents`))).incidents.length).toBe(before);
 
     const ok = await send(fields);
     expect(ok.status).toBe(303);
@@ -136,13 +136,13 @@ describe('emergency response on the dev server', () => {
     expect(location).toMatch(/^\/incidents\/katsuragi\/INC-2026-\d{4}$/);
     // A double submit of the same form is the same incident.
     expect((await send(fields)).headers.get('location')).toBe(location);
-    const detail = await (await fetch(`${stack.baseUrl}${location}`)).text();
+    const detail = await (await stack.fetch(`${stack.baseUrl}${location}`)).text();
     expect(detail).toContain('住基サーバの応答なし');
     expect(detail).toContain('2026年11月23日(月) 08:35');
 
     const id = location.split('/').pop()!;
     const tasks = await eventually(async () => {
-      const page = await (await fetch(`${stack.baseUrl}/tasks`)).text();
+      const page = await (await stack.fetch(`${stack.baseUrl}/tasks`)).text();
       return page.includes(id) ? page : undefined;
     }, 30_000, 'the new incident’s tasks');
     expect(tasks).toContain('回答待ちの依頼');

@@ -39,7 +39,7 @@ describe('a relay slower than the mail activity’s timeout', () => {
 
   it('sends each invitation once although every attempt outlives its 3-second timeout', async () => {
     relay.holdDataMs = 7_000;
-    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     expect(r.status).toBe(201);
     const { incidentId } = await json(r);
     const tasks = await eventually(async () => {

@@ -49,10 +49,10 @@ describe('an invitation the relay refuses for longer than the profile allows', (
 
   it('alerts the commander by the webhook, shows the invitations undelivered, and counts the window from the delivery', async () => {
     relay.refusing = true;
-    const r = await fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration()) });
     expect(r.status).toBe(201);
     const { incidentId } = await json(r);
-    const view = async () => json(await fetch(`${stack.baseUrl}/api/incidents/katsuragi/${incidentId}`));
+    const view = async () => json(await stack.fetch(`${stack.baseUrl}/api/incidents/katsuragi/${incidentId}`));
 
     // Every invitation was tried and refused: recorded, not asked.
     const undelivered = await eventually(async () => {
@@ -81,11 +81,11 @@ describe('an invitation the relay refuses for longer than the profile allows', (
     expect(notified[0]).toMatchObject({ channel: 'webhook', ok: true });
     expect(notified.filter((n: { channel: string }) => n.channel === 'email').map((n: { to: string }) => n.to)).toEqual(chairAlert.contacts.map((c: { email: string }) => c.email));
     expect(notified.find((n: { channel: string }) => n.channel === 'email')).toMatchObject({ ok: false, error: expect.stringContaining('451') });
-    const page = await (await fetch(`${stack.baseUrl}/incidents/katsuragi/${incidentId}`)).text();
+    const page = await (await stack.fetch(`${stack.baseUrl}/incidents/katsuragi/${incidentId}`)).text();
     expect(page).toContain('届いていない依頼メール');
     expect(page).toContain('依頼メール未達');
     expect(page).toContain('451');
-    expect(await (await fetch(`${stack.baseUrl}/`)).text()).toContain('中西 弘 への依頼メール');
+    expect(await (await stack.fetch(`${stack.baseUrl}/`)).text()).toContain('中西 弘 への依頼メール');
     const trail = await auditTrail(stack.appDb.db, 'katsuragi', incidentId);
     expect(trail.filter((a) => a.outcome.startsWith('警報:'))).toHaveLength(5);
     expect(trail.some((a) => a.outcome.includes('に依頼'))).toBe(false);
