@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
+import { signInAsEverything } from '../support/auth';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +34,9 @@ const healthy: Check[] = [
   { part: 'smtp', status: 'ok', detail: 'sink' },
 ];
 
+// Pages are tested as someone holding every role; who may see what is test/api/access-matrix.test.ts's.
+let fetch: typeof globalThis.fetch = globalThis.fetch;
+
 describe('the HTTP application', () => {
   let appDb: AppDatabase;
   let sink: SmtpSink;
@@ -51,6 +55,7 @@ describe('the HTTP application', () => {
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     close = () => server.close();
+    fetch = await signInAsEverything(base, appDb.db);
   });
   afterAll(async () => {
     close();
@@ -361,7 +366,7 @@ describe('the HTTP application', () => {
 
     it('shows the console form again, with field errors, when its fields are not text', async () => {
       const form = await fetch(`${base}/incidents/new`);
-      const cookie = form.headers.get('set-cookie')!.split(';')[0];
+      const cookie = form.headers.get('set-cookie')?.split(';')[0] ?? '';
       const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1];
       const before = await rows();
       const r = await postJson('/incidents', { csrf, summary: { toString: 1 }, observed: [[['深い']]], threatLevel: '0x3' }, { cookie });

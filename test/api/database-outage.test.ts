@@ -21,6 +21,13 @@ const logLines: string[] = [];
 const logger = new DefaultLogger('WARN', (entry) => logLines.push(`${entry.message} ${JSON.stringify(entry.meta ?? {})}`));
 const keys = [generateSigningKey('t1')];
 
+/** As someone signed in: the session is looked up first, in the database that is out of reach. */
+const fetch: typeof globalThis.fetch = (input, init = {}) => {
+  const headers = new Headers(init.headers);
+  headers.set('cookie', `jo_session=${'A'.repeat(43)}`);
+  return globalThis.fetch(input, { ...init, headers });
+};
+
 describe('the HTTP application while PostgreSQL is out of reach', () => {
   let appDb: AppDatabase;
   let base: string;

@@ -2,6 +2,7 @@
 // proxy that can hold every byte (as a server stopped with SIGSTOP does): the declaration answers
 // 503 within its deadline, keeps its number while the start may have happened, and the same
 // declaration sent again ends with one incident and one workflow.
+import { createTestAccount, fetchAsSignedIn, signIn } from '../support/auth';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
@@ -26,6 +27,9 @@ import { devServer } from '../support/temporal';
 jest.setTimeout(120_000);
 
 const logger = new DefaultLogger('WARN');
+
+// As a commander of every organisation, signed in through the pages.
+let fetch: typeof globalThis.fetch = globalThis.fetch;
 
 describe('declaring an incident when Temporal stalls', () => {
   let env: TestWorkflowEnvironment;
@@ -53,6 +57,9 @@ describe('declaring an incident when Temporal stalls', () => {
     await Promise.all([server, refusingServer].map((s) => new Promise((r) => s.once('listening', r))));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     refusingBase = `http://127.0.0.1:${(refusingServer.address() as AddressInfo).port}`;
+    // Both apps share the database, so one session serves both.
+    const commander = await createTestAccount(appDb.db, { email: 'commander@example.jp', grants: [{ organisation: '*', role: 'commander' }] });
+    fetch = fetchAsSignedIn(await signIn(base, commander));
   });
   afterAll(async () => {
     server?.close();
@@ -111,7 +118,7 @@ describe('declaring an incident when Temporal stalls', () => {
 
   it('shows the console form again, filled in under the same declaration id, with a Japanese 503 page', async () => {
     const form = await fetch(`${base}/incidents/new`);
-    const cookie = form.headers.get('set-cookie')!.split(';')[0];
+    const cookie = form.headers.get('set-cookie')?.split(';')[0] ?? '';
     const page = await form.text();
     const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(page)![1];
     const declarationId = field('declarationId');

@@ -101,3 +101,19 @@ export async function signIn(baseUrl: string, account: Pick<TestAccount, 'email'
   }
   return jar;
 }
+
+/** `fetch` as the signed-in person of `jar`: their session cookie goes with any cookie the test sets itself. */
+export function fetchAsSignedIn(jar: CookieJar): typeof fetch {
+  return (input, init = {}) => {
+    const headers = new Headers(init.headers);
+    const own = headers.get('cookie');
+    headers.set('cookie', own ? `${own}; ${jar.header()}` : jar.header());
+    return fetch(input, { ...init, headers });
+  };
+}
+
+/** Signs in a person holding every role in every organisation (an admin, so with TOTP): for tests of pages, not of access. */
+export async function signInAsEverything(baseUrl: string, db: Kysely<Database>, email = 'all-roles@example.jp'): Promise<typeof fetch> {
+  const account = await createTestAccount(db, { email, grants: (['admin', 'commander', 'auditor', 'operator'] as const).map((role) => ({ organisation: '*', role })), totp: true });
+  return fetchAsSignedIn(await signIn(baseUrl, account));
+}
