@@ -7,10 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { verifyAuditChain } from '../../src/db/audit';
 import { listTasks } from '../../src/db/tasks';
 import { TaskState } from '../../src/domain/tasks';
+import { createTestAccount } from '../support/auth';
+import { launchChromium } from '../support/chromium';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
 import { devServer } from '../support/temporal';
@@ -19,7 +21,6 @@ import { linkIn, startTestStack, type TestStack } from '../support/stack';
 jest.setTimeout(180_000);
 
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('a council member acknowledges from the email, in Chromium', () => {
   let env: TestWorkflowEnvironment;
@@ -30,10 +31,7 @@ describe('a council member acknowledges from the email, in Chromium', () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     env = await devServer();
     stack = await startTestStack(env, { taskQueue: `e2e-${Date.now()}` });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -100,7 +98,14 @@ describe('a council member acknowledges from the email, in Chromium', () => {
     desk.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
     });
+    // The console is for people who signed in: a Katsuragi auditor reads the timeline.
+    const auditor = await createTestAccount(stack.appDb.db, { email: 'kansa@katsuragi.example.jp', grants: [{ organisation: 'katsuragi', role: 'auditor' }] });
     await desk.goto(`${stack.baseUrl}/incidents/${organisation}/${incidentId}`);
+    await desk.waitForURL((u) => u.pathname === '/login');
+    await desk.locator('#login').fill(auditor.email);
+    await desk.locator('#password').fill(auditor.password);
+    await desk.getByRole('button', { name: 'サインイン' }).click();
+    await desk.waitForURL((u) => u.pathname === `/incidents/${organisation}/${incidentId}`);
     // The Content-Security-Policy lets the page's own stylesheet apply, and the browser refused nothing.
     expect(await desk.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(246, 247, 249)');
     expect(refused).toEqual([]);
