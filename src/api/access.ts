@@ -161,11 +161,13 @@ const formBinding = (res: Response) => `form.${principalOf(res)?.sessionIdHash ?
 
 /** The hidden field for a console form, setting the CSRF cookie on first use. */
 export function formCsrf(req: Request, res: Response, keys: readonly SigningKey[]): string {
-  let value = cookie(req, CSRF_COOKIE);
+  // One value per response: a page with two forms (its own and the sign-out) sets the cookie once.
+  let value = (res.locals.csrfCookie as string | undefined) ?? cookie(req, CSRF_COOKIE);
   if (!value || !/^[A-Za-z0-9_-]{24}$/.test(value)) {
     value = newCsrfCookie();
     res.cookie(CSRF_COOKIE, value, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure });
   }
+  res.locals.csrfCookie = value;
   return csrfField(value, formBinding(res), keys[0]);
 }
 

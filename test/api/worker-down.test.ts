@@ -73,11 +73,11 @@ describe('an answer given while the worker is down', () => {
     const page = await openTaskPage(link);
     expect(page.html).toContain('受付済み（処理中）');
     expect(page.html).toContain('出席する');
-    const mine = await json(await stack.fetch(`${stack.baseUrl}/api/tasks?assignee=${CHAIR}`));
+    const mine = await json(await stack.fetch(`${stack.baseUrl}/api/tasks?organisation=katsuragi&assignee=${CHAIR}`));
     const listed = mine.tasks.find((x: { caseId: string }) => x.caseId === incidentId);
     expect(listed.state).toBe(TaskState.OPEN);
     expect(listed.pendingDecision).toMatchObject({ option: 'attend', optionLabel: '出席する' });
-    expect((await (await stack.fetch(`${stack.baseUrl}/tasks?assignee=${CHAIR}`)).text())).toContain('受付済み（処理中）');
+    expect((await (await stack.fetch(`${stack.baseUrl}/tasks?organisation=katsuragi&assignee=${CHAIR}`)).text())).toContain('受付済み（処理中）');
     // So does the incident: the chair is not shown as merely awaited.
     const incident = await json(await stack.fetch(`${stack.baseUrl}/api/incidents/katsuragi/${incidentId}`));
     expect(incident.council.awaited.find((a: { name: string }) => a.name === '中西 弘').pending).toEqual({ answer: 'attend', at: expect.any(String) });

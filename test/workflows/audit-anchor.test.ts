@@ -1,6 +1,7 @@
 // The auditAnchor workflow on the real dev server: it records the audit chain's head in its
 // history, carries the newest anchor across continue-as-new, and GET /api/audit/verify (what
 // `jukinet-ops audit verify` asks of a running stack) checks the table against it.
+import { fetchWith } from '../support/auth';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
 import { appendAudit } from '../../src/db/audit';
@@ -45,7 +46,7 @@ describe('the audit anchor on the dev server', () => {
     await eventually(async () => ((await handle.describe()).runId !== runId ? true : undefined), 60_000, 'continue-as-new');
   };
   const verify = async () => {
-    const r = await stack.fetch(`${stack.baseUrl}/api/audit/verify`);
+    const r = await fetchWith(stack.auth.auditor)(`${stack.baseUrl}/api/audit/verify`);
     return { status: r.status, body: await json(r) };
   };
 

@@ -142,7 +142,7 @@ describe('emergency response on the dev server', () => {
 
     const id = location.split('/').pop()!;
     const tasks = await eventually(async () => {
-      const page = await (await stack.fetch(`${stack.baseUrl}/tasks`)).text();
+      const page = await (await stack.fetch(`${stack.baseUrl}/tasks?organisation=katsuragi`)).text();
       return page.includes(id) ? page : undefined;
     }, 30_000, 'the new incident’s tasks');
     expect(tasks).toContain('回答待ちの依頼');
