@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db';
 import { devServerExecutable } from '../../src/temporal/tools';
+import { setUpFirstAdmin } from '../support/auth';
 import { runCliAsync } from '../support/cli';
 import { freePort } from '../support/ports';
 import { groupAlive, processesMentioning, startCli, until } from '../support/processes';
@@ -68,9 +69,20 @@ describe('npm start (the embedded stack)', () => {
     const health = await fetch(healthUrl);
     expect(health.status).toBe(200);
     expect((await json(health)).status).toBe('ok');
-    const home = await (await fetch(consoleUrl)).text();
+    // A fresh data folder: no account and no default password, only a one-time link for the first administrator.
+    const setupLink = /(http:\/\/\S+\/setup\/[A-Za-z0-9_-]{43})/.exec(out)?.[1];
+    expect(setupLink).toBeDefined();
+    expect((await fetch(consoleUrl, { redirect: 'manual' })).headers.get('location')).toBe('/login?next=%2F');
+    const admin = await setUpFirstAdmin(setupLink!);
+    expect((await fetch(setupLink!)).status).toBe(404); // used once
+    const home = await (await admin.fetch(consoleUrl)).text();
     expect(home).toContain('かつらぎ町');
-    expect((await fetch(outboxUrl)).status).toBe(200);
+    expect((await admin.fetch(outboxUrl)).status).toBe(200);
+    // The admin gives the command line its keys: a commander's to declare, an auditor's to verify.
+    const keyFor = async (role: string) =>
+      (await json(await admin.fetch(`http://127.0.0.1:${env.PORT}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `cli ${role}`, organisation: '*', role }) }))).key as string;
+    const asCommander = { ...env, JUKINET_OPS_API_KEY: await keyFor('commander') };
+    const asAuditor = { ...env, JUKINET_OPS_API_KEY: await keyFor('auditor') };
     const ui = await fetch(uiUrl);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/<html/i);
@@ -78,15 +90,15 @@ describe('npm start (the embedded stack)', () => {
     // The incident commander declares from the command line (a client of the API).
     const declared = await runCliAsync(
       ['incident', 'declare', '--kind', 'failure', '--threat-level', '2', '--summary', '住基サーバ停止', '--observed', 'CS 端末から接続できない', '--detected-by-name', '佐藤 花子', '--detected-by-email', 'sato@katsuragi.example.jp'],
-      env,
+      asCommander,
     );
     expect(declared.stderr).toBe('');
     expect(declared.stdout).toMatch(/^Declared: INC-\d{4}-0001 \(DECLARED\)/);
-    const badDeclare = await runCliAsync(['incident', 'declare', '--kind', 'alien'], env);
+    const badDeclare = await runCliAsync(['incident', 'declare', '--kind', 'alien'], asCommander);
     expect(badDeclare.status).toBe(2);
     expect(badDeclare.stderr).toContain('kind:');
     // The audit chain, checked through the running stack (PGlite serves one process).
-    const verified = await runCliAsync(['audit', 'verify'], env);
+    const verified = await runCliAsync(['audit', 'verify'], asAuditor);
     expect(verified.stdout).toContain('Audit log intact');
     expect(verified.status).toBe(0);
 
@@ -130,7 +142,9 @@ describe('npm start (the embedded stack)', () => {
     expect((await client2.workflow.getHandle(keepId).describe()).status.name).toBe('RUNNING');
     expect((await client2.workflow.getHandle(report.systemCheckWorkflowId).describe()).status.name).toBe('COMPLETED');
     await client2.connection.close();
-    const orgs = await json(await fetch(`http://127.0.0.1:${env.PORT}/api/organisations`));
+    // Sessions live in the database: the admin is still signed in after the restart, and no new setup link is printed.
+    expect(again.output()).not.toContain('/setup/');
+    const orgs = await json(await admin.fetch(`http://127.0.0.1:${env.PORT}/api/organisations`));
     expect(orgs.organisations).toHaveLength(5);
 
     // SIGTERM to the main process alone (as a service manager sends it) stops the child server too.

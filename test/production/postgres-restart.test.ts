@@ -2,6 +2,7 @@
 // topology: the worker and the API as separate processes on a throw-away cluster of their own.
 // Both must live through it, health come back, the reminder timers fire and send on time, and no
 // request in between answer 500 (503 "temporarily unavailable" is the truthful answer).
+import { createTestKey } from '../support/auth';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,6 +34,14 @@ function arrivedAt(m: OutboxMessage): number {
   if (!t) throw new Error(`outbox id without a time: ${m.id}`);
   return Date.parse(`${t[1]}T${t[2]}:${t[3]}:${t[4]}.${t[5]}Z`);
 }
+
+/** The commander's API key, once the database is up; every request of this file carries it. */
+let authorization: string | undefined;
+const fetch: typeof globalThis.fetch = (input, init = {}) => {
+  const headers = new Headers(init.headers);
+  if (authorization) headers.set('authorization', authorization);
+  return globalThis.fetch(input, { ...init, headers });
+};
 
 describe('a PostgreSQL restart under the separate worker and API processes', () => {
   let cluster: TestCluster;
@@ -83,6 +92,7 @@ describe('a PostgreSQL restart under the separate worker and API processes', () 
     });
     expect({ healthy, worker: worker.output(), api: api.output() }).toMatchObject({ healthy: true });
     appDb = await openDatabase({ engine: 'postgres', url: cluster.url });
+    authorization = await createTestKey(appDb.db, 'commander', '*');
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 // The production topology: the worker and the API as separate processes, sharing PostgreSQL
 // (DATABASE_URL), a Temporal server (TEMPORAL_ADDRESS) and an SMTP relay (SMTP_URL).
+import { createTestKey, fetchWith } from '../support/auth';
 import { json } from '../support/http';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -80,7 +81,7 @@ describe('worker and API as separate processes', () => {
       expect(JSON.parse(doctor.stdout).checks.find((c: { part: string }) => c.part === 'database').detail).toMatch(/^postgres.*\(from the worker\)$/);
 
       expect(worker.output()).toContain('Workflows from the prebuilt bundle');
-      const orgs = await json(await fetch(`${base}/api/organisations`));
+      const orgs = await json(await fetchWith(await createTestKey(appDb.db, 'auditor', '*'))(`${base}/api/organisations`));
       expect(orgs.organisations).toHaveLength(5);
 
       // audit verify, directly on PostgreSQL, checks the MACs and the anchors the worker keeps in Temporal.

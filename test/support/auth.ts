@@ -117,3 +117,23 @@ export async function signInAsEverything(baseUrl: string, db: Kysely<Database>, 
   const account = await createTestAccount(db, { email, grants: (['admin', 'commander', 'auditor', 'operator'] as const).map((role) => ({ organisation: '*', role })), totp: true });
   return fetchAsSignedIn(await signIn(baseUrl, account));
 }
+
+/**
+ * What the first administrator does with the link `npm start` prints: sets a password, enrols
+ * TOTP (required for admins), and is signed in. Returns their fetch and credentials.
+ */
+export async function setUpFirstAdmin(setupLink: string, email = 'admin@katsuragi.example.jp'): Promise<{ fetch: typeof fetch; jar: CookieJar; account: TestAccount }> {
+  const base = new URL(setupLink).origin;
+  const jar = new CookieJar();
+  const page = await jar.fetch(setupLink);
+  if (page.status !== 200) throw new Error(`setup link answered ${page.status}`);
+  const set = await jar.fetch(setupLink, form({ csrf: csrfOf(await page.text()), email, name: '管理者 一郎', password: TEST_PASSWORD, confirm: TEST_PASSWORD }));
+  if (set.headers.get('location') !== '/account/totp') throw new Error(`setup answered ${set.status} → ${set.headers.get('location')}: ${(await set.text()).slice(0, 300)}`);
+  const start = await jar.fetch(`${base}/account/totp`);
+  const shown = await (await jar.fetch(`${base}/account/totp/secret`, form({ csrf: csrfOf(await start.text()), next: '/' }))).text();
+  const secret = /data-secret="([A-Z2-7]+)"/.exec(shown)?.[1];
+  if (!secret) throw new Error('no TOTP secret on the enrolment page');
+  const done = await jar.fetch(`${base}/account/totp`, form({ csrf: csrfOf(shown), code: totpCode(secret, Date.now()), next: '/' }));
+  if (done.status !== 200) throw new Error(`TOTP enrolment answered ${done.status}`);
+  return { fetch: fetchAsSignedIn(jar), jar, account: { id: '', email, password: TEST_PASSWORD, totpSecret: secret } };
+}
