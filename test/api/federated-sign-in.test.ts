@@ -46,6 +46,7 @@ let appDb: AppDatabase;
 let directory: TestDirectory;
 let provider: TestOidcProvider;
 let close: () => Promise<void>;
+let dataDir: string;
 
 beforeAll(async () => {
   // The provider must know the callback before the app exists, so the port is chosen first.
@@ -57,7 +58,7 @@ beforeAll(async () => {
   secrets.add(provider.clientSecret);
   secrets.add(directory.adminPassword);
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-fed-'));
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-fed-'));
   const config = loadConfig(
     { DATA_DIR: dataDir, PROFILES_DIR: path.join(__dirname, '..', '..', 'profiles'), PUBLIC_URL: base, LOCKOUT_THRESHOLD: '3' },
     '/nonexistent/.env',
@@ -107,6 +108,7 @@ afterAll(async () => {
   await appDb?.close();
   await directory?.stop();
   await provider?.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** Posts the sign-in form as a browser does: the page first (CSRF cookie and field), then the form. */
