@@ -65,7 +65,7 @@ export interface LdapIdentity {
 
 export type LdapResult =
   | { ok: true; identity: LdapIdentity }
-  | { ok: false; reason: 'bad_credentials' | 'no_account' | 'no_email' | 'unavailable'; detail?: string };
+  | { ok: false; reason: 'bad_credentials' | 'no_account' | 'no_email' | 'unavailable'; detail?: string; email?: string };
 
 const ENV: Record<string, keyof LdapConfig> = {
   LDAP_URL: 'url',
@@ -203,14 +203,16 @@ export async function ldapAuthenticate(config: LdapConfig, login: string, passwo
     if (found.searchEntries.length !== 1) return { ok: false, reason: 'no_account' };
     const entry = found.searchEntries[0] as unknown as Record<string, EntryValue> & { dn: string };
 
+    const email = attribute(entry, config.emailAttribute)[0]?.trim().toLowerCase();
     try {
       await person.bind(entry.dn, password);
     } catch (e) {
-      if (isRefusal(e)) return { ok: false, reason: 'bad_credentials' };
+      // The directory's email of the person refused: someone who typed their uid has their failures
+      // counted against the same account as when they type their email (the lockout).
+      if (isRefusal(e)) return { ok: false, reason: 'bad_credentials', ...(email !== undefined && EMAIL.test(email) ? { email } : {}) };
       return { ok: false, reason: 'unavailable', detail: `bind: ${describe(e)}` };
     }
 
-    const email = attribute(entry, config.emailAttribute)[0]?.trim().toLowerCase();
     if (email === undefined || !EMAIL.test(email)) return { ok: false, reason: 'no_email' };
     const displayName =
       attribute(entry, config.nameAttribute)[0] ?? attribute(entry, 'displayName')[0] ?? attribute(entry, 'cn')[0] ?? email;

@@ -129,9 +129,17 @@ export async function signInWithPassword(deps: SignInDeps, login: string, passwo
     return { ok: false, reason: 'locked' };
   }
   const r = await ldapAuthenticate(deps.ldap, login, password);
+  if (!r.ok && r.reason === 'unavailable') return { ok: false, reason: 'unavailable' };
+  // Typed as a uid, the login finds no account by email: the directory's email of the person finds
+  // it, so the lockout counts and holds whichever of the two the person types.
+  const email = r.ok ? r.identity.email : r.email;
+  const known = local ?? (email !== undefined ? await findAccountByEmail(deps.db, email) : undefined);
+  if (known && isLocked(known, now)) {
+    await auditAccess(deps, 'signInFailed', known.email, { source: 'ldap', why: 'locked' });
+    return { ok: false, reason: 'locked' };
+  }
   if (!r.ok) {
-    if (r.reason === 'unavailable') return { ok: false, reason: 'unavailable' };
-    if (local) return failed(deps, local, await grantsOf(deps.db, local.id), 'ldap');
+    if (known) return failed(deps, known, await grantsOf(deps.db, known.id), 'ldap');
     await auditAccess(deps, 'signInFailed', 'unknown', { source: 'ldap', why: r.reason });
     return { ok: false, reason: 'bad_credentials' };
   }

@@ -197,8 +197,8 @@ describe('ldapAuthenticate against a real slapd', () => {
   });
 
   it('refuses a wrong password', async () => {
-    expect(await ldapAuthenticate(config, 'tanaka', 'wrong password')).toEqual({ ok: false, reason: 'bad_credentials' });
-    expect(await ldapAuthenticate(config, 'tanaka', PEOPLE.suzuki.password)).toEqual({ ok: false, reason: 'bad_credentials' });
+    expect(await ldapAuthenticate(config, 'tanaka', 'wrong password')).toEqual({ ok: false, reason: 'bad_credentials', email: PEOPLE.tanaka.mail });
+    expect(await ldapAuthenticate(config, 'tanaka', PEOPLE.suzuki.password)).toEqual({ ok: false, reason: 'bad_credentials', email: PEOPLE.tanaka.mail });
   });
 
   it('refuses an empty password before binding (the directory would accept it as unauthenticated)', async () => {
