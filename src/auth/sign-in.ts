@@ -164,8 +164,11 @@ export async function federatedAccount(
     account = await createAccount(deps.db, { email: identity.email, displayName: identity.displayName, source }, deps.now());
     await auditAccess(deps, 'accountCreated', account.email, { source });
   }
-  if (account.disabled_at) {
-    await auditAccess(deps, 'signInFailed', account.email, { source, why: 'disabled' });
+  // An account has one source: a directory or provider that vouches for the same email does not
+  // take over a local account (its roles, its second factor), nor one of the other source.
+  const refusal = account.source !== source ? `account of source ${account.source}` : account.disabled_at ? 'disabled' : isLocked(account, deps.now()) ? 'locked' : undefined;
+  if (refusal) {
+    await auditAccess(deps, 'signInFailed', account.email, { source, why: refusal });
     return undefined;
   }
   await replaceGrants(deps.db, account.id, identity.grants, source);

@@ -13,10 +13,10 @@ import { type LdapConfig, ldapConfigSchema } from '../../src/auth/ldap';
 import { type OidcConfig, oidcConfigSchema } from '../../src/auth/oidc';
 import { loadConfig } from '../../src/config';
 import type { AppDatabase } from '../../src/db';
-import { findAccountByEmail } from '../../src/db/accounts';
+import { findAccountByEmail, grantsOf } from '../../src/db/accounts';
 import { checkProfiles, openMigratedDatabase, storeProfiles } from '../../src/runtime';
 import { generateSigningKey } from '../../src/tokens';
-import { CookieJar, csrfOf, form } from '../support/auth';
+import { CookieJar, createTestAccount, csrfOf, form } from '../support/auth';
 import { json } from '../support/http';
 import { loginAtProvider, startOidcProvider, type TestOidcProvider } from '../support/oidc';
 import { freePort } from '../support/ports';
@@ -33,6 +33,7 @@ const OIDC_ACCOUNTS = {
   kato: { email: 'Kato.Mika@katsuragi.example.jp', email_verified: true, name: '加藤 美香', groups: ['katsuragi-commanders'] },
   ota: { email: 'ota@katsuragi.example.jp', email_verified: true, name: '太田 修', groups: ['katsuragi-auditors', 'unmapped-group'] },
   mori: { email: 'mori@katsuragi.example.jp', email_verified: true, name: '森 誠', groups: ['katsuragi-commanders'] },
+  ueda: { email: 'ueda@katsuragi.example.jp', email_verified: true, name: '上田 聡', groups: ['katsuragi-commanders'] },
 };
 
 /** Every secret the test sees pass by: none may reach the audit log or a log line. */
@@ -256,6 +257,18 @@ describe('OpenID Connect sign-in through the pages', () => {
     expect(jar.cookies.has('jo_session')).toBe(false);
     expect((await jar.fetch(`${base}/api/whoami`)).status).toBe(401);
     expect(await findAccountByEmail(appDb.db, 'mori@katsuragi.example.jp')).toBeUndefined();
+  });
+
+  it('does not let the provider take over a local account with the same email (its roles, its second factor)', async () => {
+    const local = await createTestAccount(appDb.db, { email: 'ueda@katsuragi.example.jp', grants: [{ organisation: '*', role: 'admin' }], totp: true });
+    const jar = new CookieJar();
+    const cb = await loginAtProvider(await begin(jar), 'ueda', { redirectUri });
+    keepCallback(cb);
+    const res = await jar.fetch(cb.href);
+    expect(res.status).toBe(401);
+    expect(jar.cookies.has('jo_session')).toBe(false);
+    expect(await findAccountByEmail(appDb.db, local.email)).toMatchObject({ source: 'local' });
+    expect(await grantsOf(appDb.db, local.id)).toEqual([{ organisation: '*', role: 'admin' }]);
   });
 
   it('refuses a replayed callback, from the same browser and from one that kept the pending cookie', async () => {
