@@ -21,6 +21,8 @@ export interface Principal {
   grants: Grant[];
   /** Cookie sessions only: forms are bound to it (CSRF). */
   sessionIdHash?: string;
+  /** A local account without a second factor yet (it may set one up: /account/totp). */
+  withoutSecondFactor?: boolean;
 }
 
 export const principalOf = (res: Response): Principal | undefined => res.locals.principal as Principal | undefined;
@@ -34,6 +36,9 @@ export function principal(res: Response): Principal {
 
 /** A session not yet signed in fully (TOTP awaited or to be set up): only the sign-in pages use it. */
 export const partialSessionOf = (res: Response): ActiveSession | undefined => res.locals.partialSession as ActiveSession | undefined;
+
+/** The session of someone signed in fully (a cookie session, not an API key). */
+export const fullSessionOf = (res: Response): ActiveSession | undefined => res.locals.fullSession as ActiveSession | undefined;
 
 export interface AuthSettings {
   limits: SessionLimits;
@@ -64,6 +69,7 @@ export function authenticate(db: Kysely<Database>, settings: AuthSettings): Requ
         const s = await findSession(db, sid, settings.limits, now);
         if (s && now.getTime() - s.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(db, s.idHash, now);
         if (s?.stage === 'full') {
+          res.locals.fullSession = s;
           res.locals.principal = {
             kind: 'account',
             id: s.account.id,
@@ -71,6 +77,7 @@ export function authenticate(db: Kysely<Database>, settings: AuthSettings): Requ
             email: s.account.email,
             grants: await grantsOf(db, s.account.id),
             sessionIdHash: s.idHash,
+            ...(s.account.source === 'local' && !s.account.totp_enabled_at ? { withoutSecondFactor: true } : {}),
           } satisfies Principal;
         } else if (s) res.locals.partialSession = s;
       }

@@ -82,6 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
             logoutCsrf: formCsrf(req, res, signingKeys),
             showOutbox: Boolean(outbox) && p.grants.some((g) => g.role === 'admin' && g.organisation === '*'),
             showAdmin: p.grants.some((g) => g.role === 'admin'),
+            offerSecondFactor: p.withoutSecondFactor === true,
             ...(uiUrl ? { temporalUiUrl: uiUrl } : {}),
           }
         : undefined;
@@ -148,6 +149,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ health }));
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
+  // Task links are credentials in a URL: guessing them is slowed per address. Generous, since a
+  // whole council may answer from one office's address within minutes.
+  const taskLinkLimiter = createRateLimiter({ limit: 120, windowMs: 5 * 60_000, now: () => now().getTime() });
+  app.use('/t', (req, res, next) => {
+    const d = taskLinkLimiter.hit(`ip:${req.ip ?? 'unknown'}`);
+    if (d.allowed) return next();
+    res.setHeader('Retry-After', String(d.retryAfterSeconds));
+    next(new HttpError(429, 'rate_limited', locals(res).t('rateLimited')));
+  });
   app.use(
     taskLinksRouter({
       db,

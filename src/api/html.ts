@@ -90,6 +90,8 @@ export interface PageOptions {
     logoutCsrf: string;
     showOutbox: boolean;
     showAdmin: boolean;
+    /** A link to set up TOTP, for a local account without it. */
+    offerSecondFactor?: boolean;
     temporalUiUrl?: string;
   };
 }
@@ -116,6 +118,7 @@ export function page(o: PageOptions, body: Html): string {
     <a href="/organisations">${o.t('navOrganisations')}</a>
     ${o.nav.showAdmin ? html`<a href="/admin/accounts">${o.t('navAccounts')}</a> <a href="/admin/keys">${o.t('navApiKeys')}</a>` : ''}
     ${o.nav.showOutbox ? html`<a href="/outbox">${o.t('navOutbox')}</a>` : ''}
+    ${o.nav.offerSecondFactor ? html`<a href="/account/totp">${o.t('navSecondFactor')}</a>` : ''}
     ${o.nav.temporalUiUrl ? html`<a href="${o.nav.temporalUiUrl}">${o.t('navTemporal')}</a>` : ''}
   </nav>
   <form method="post" action="/logout" class="signout"><input type="hidden" name="csrf" value="${o.nav.logoutCsrf}"><span class="user">${o.nav.user}</span> <button type="submit">${o.t('signOut')}</button></form>`

@@ -10,6 +10,7 @@ import {
   createSetupLink,
   findAccountByEmail,
   revokeApiKey,
+  revokeGrant,
   setAccountDisabled,
   unlockAccount,
 } from '../db/accounts';
@@ -64,6 +65,12 @@ export async function grantRoles(deps: AdminDeps, account: AccountRow, grants: G
   const added = await addGrants(deps.db, account.id, grants, by);
   for (const g of added) await auditAccess(deps, 'roleGranted', by, { account: account.email, grant: formatGrant(g) }, g.organisation);
   return added;
+}
+
+export async function revokeRole(deps: AdminDeps, account: AccountRow, grant: Grant, by: string): Promise<boolean> {
+  const done = await revokeGrant(deps.db, account.id, grant);
+  if (done) await auditAccess(deps, 'roleRevoked', by, { account: account.email, grant: formatGrant(grant) }, grant.organisation);
+  return done;
 }
 
 /** A password reset link; the current password keeps working until the link is used. */

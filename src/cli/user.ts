@@ -2,7 +2,7 @@
 // the server's own database (PostgreSQL, or the embedded PGlite while the stack is stopped), and
 // `jukinet-ops login | logout` — the command line's API key.
 import { parseArgs } from 'node:util';
-import { AccountError, type AdminDeps, inviteAccount, issueResetLink, setDisabled, setupUrl, unlock } from '../auth/accounts';
+import { AccountError, type AdminDeps, grantRoles, inviteAccount, issueResetLink, revokeRole, setDisabled, setupUrl, unlock } from '../auth/accounts';
 import { type Config, publicUrl } from '../config';
 import { findAccountByEmail, listAccounts } from '../db/accounts';
 import { formatGrant, type Grant, parseGrant } from '../domain/access';
@@ -12,6 +12,8 @@ import { readSecret, removeCredentials, writeCredentials } from './credentials';
 
 export const USER_USAGE = `Usage: jukinet-ops user <subcommand>
   add --email EMAIL --name NAME --role ROLE@ORG [--role …]   a new account; prints its one-time setup link
+  grant --email EMAIL --role ROLE@ORG [--role …]            more roles (a person may hold roles in several organisations)
+  revoke --email EMAIL --role ROLE@ORG [--role …]           removes roles
   reset --email EMAIL                                       a one-time password reset link
   disable --email EMAIL | enable --email EMAIL              disabling ends the account's sessions
   unlock --email EMAIL                                      after too many failed sign-ins
@@ -29,7 +31,7 @@ export async function userCommand(args: string[], config: Config, out: Out, err:
     err(`${(e as Error).message}\n\n${USER_USAGE}`);
     return 2;
   }
-  if (!sub || !['add', 'reset', 'disable', 'enable', 'unlock', 'list'].includes(sub)) {
+  if (!sub || !['add', 'grant', 'revoke', 'reset', 'disable', 'enable', 'unlock', 'list'].includes(sub)) {
     err(USER_USAGE);
     return 2;
   }
@@ -38,21 +40,21 @@ export async function userCommand(args: string[], config: Config, out: Out, err:
     return 2;
   }
   const grants: Grant[] = [];
-  if (sub === 'add') {
-    if (!values.name) {
+  if (sub === 'add' || sub === 'grant' || sub === 'revoke') {
+    if (sub === 'add' && !values.name) {
       err(`user add: --name is required\n\n${USER_USAGE}`);
       return 2;
     }
     for (const text of values.role ?? []) {
       const g = parseGrant(text);
       if (!g) {
-        err(`user add: --role ${text}: write ROLE@ORG, e.g. commander@katsuragi (roles: admin, commander, member, operator, auditor)`);
+        err(`user ${sub}: --role ${text}: write ROLE@ORG, e.g. commander@katsuragi (roles: admin, commander, member, operator, auditor)`);
         return 2;
       }
       grants.push(g);
     }
     if (grants.length === 0) {
-      err('user add: give at least one --role ROLE@ORG');
+      err(`user ${sub}: give at least one --role ROLE@ORG`);
       return 2;
     }
   }
@@ -86,7 +88,14 @@ export async function userCommand(args: string[], config: Config, out: Out, err:
       err(`user ${sub}: no account for ${values.email}`);
       return 1;
     }
-    if (sub === 'reset') {
+    if (sub === 'grant') {
+      const added = await grantRoles(deps, account, grants, by);
+      out(added.length > 0 ? `Granted ${added.map(formatGrant).join(', ')} to ${account.email}.` : `${account.email} already holds ${grants.map(formatGrant).join(', ')}.`);
+    } else if (sub === 'revoke') {
+      const removed: Grant[] = [];
+      for (const g of grants) if (await revokeRole(deps, account, g, by)) removed.push(g);
+      out(removed.length > 0 ? `Removed ${removed.map(formatGrant).join(', ')} from ${account.email}.` : `${account.email} held none of ${grants.map(formatGrant).join(', ')}.`);
+    } else if (sub === 'reset') {
       const token = await issueResetLink(deps, account, by);
       out(`One-time password reset link for ${account.email} (valid 24 hours):`);
       out(`  ${setupUrl(publicUrl(config), token)}`);

@@ -9,7 +9,7 @@ import type { Database } from '../../db/schema';
 import { ACCESS_ROLES, EVERY_ORGANISATION, organisationsWith, rolesIn } from '../../domain/access';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { z } from '../../domain/zod';
-import { AccountError, type AdminDeps, inviteAccount, issueApiKey, issueResetLink, revokeKey, setDisabled, setupUrl, unlock } from '../../auth/accounts';
+import { AccountError, type AdminDeps, grantRoles, inviteAccount, issueApiKey, issueResetLink, revokeKey, revokeRole, setDisabled, setupUrl, unlock } from '../../auth/accounts';
 import type { SigningKey } from '../../tokens';
 import type { RenderPage } from '../app';
 import { allow, checkFormCsrf, formCsrf, type Principal, principal, requireRole } from '../access';
@@ -96,6 +96,24 @@ export function adminRouter(deps: AdminRouteDeps): Router {
       if (!theirs.some((g) => scope.includes(g.organisation))) throw notFound('no such account');
     }
     return account;
+  }
+
+  const grantForm = z.object({ role: z.enum(ACCESS_ROLES), organisation: organisationKey });
+
+  for (const action of ['grant', 'revoke'] as const) {
+    r.post(`/admin/accounts/:id/${action}`, allow.roles(['admin']), validate({ params: accountParams }), async (req, res) => {
+      const f = textFields(req.body);
+      checkFormCsrf(req, res, f.csrf, signingKeys);
+      const account = await administeredAccount(res, valid<{ params: typeof accountParams }>(res).params.id);
+      const parsed = grantForm.safeParse(f);
+      if (!parsed.success) return showAccounts(req, res, { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' / ') }, 400);
+      // Only roles in an organisation this admin administers; `*` only by an installation admin.
+      requireRole(res, ['admin'], parsed.data.organisation);
+      const by = principal(res).email ?? principal(res).name;
+      if (action === 'grant') await grantRoles(admin, account, [parsed.data], by);
+      else await revokeRole(admin, account, parsed.data, by);
+      res.redirect(303, '/admin/accounts');
+    });
   }
 
   for (const action of ['disable', 'enable', 'unlock', 'reset'] as const) {

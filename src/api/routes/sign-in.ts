@@ -28,7 +28,7 @@ import { auditAccess, federatedAccount, secondFactorRequired, signInWithPassword
 import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, otpauthUri, totpQrSvg, verifyTotp } from '../../auth/totp';
 import type { SigningKey } from '../../tokens';
 import type { RenderPage } from '../app';
-import { allow, checkFormCsrf, formCsrf, partialSessionOf, principalOf, SESSION_COOKIE } from '../access';
+import { allow, checkFormCsrf, formCsrf, fullSessionOf, partialSessionOf, principalOf, SESSION_COOKIE } from '../access';
 import { cookie, HttpError, locals, textFields } from '../http';
 import { enrolSecretPage, enrolStartPage, linkInvalidPage, recoveryCodesPage, secondFactorPage, setupPage, signInPage } from '../views/sign-in';
 
@@ -142,6 +142,9 @@ export function signInRouter(deps: SignInRouteDeps): Router {
   const enrolling = (res: Response) => {
     const partial = partialSessionOf(res);
     if (partial?.stage === 'enrol') return { account: partial.account, idHash: partial.idHash, pendingSecret: partial.totpPendingSecret };
+    // Where the organisation leaves it optional, a local account may add a second factor itself.
+    const full = fullSessionOf(res);
+    if (full && full.account.source === 'local' && !full.account.totp_enabled_at) return { account: full.account, idHash: full.idHash, pendingSecret: full.totpPendingSecret };
     return undefined;
   };
 

@@ -41,7 +41,11 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 <tbody>${o.accounts.map(
     (a) => html`<tr data-account="${a.email}">
 <td>${a.email}</td><td>${a.display_name}</td>
-<td>${a.grants.map(formatGrant).join(', ') || '—'}</td>
+<td>${a.grants.map(
+      (g) =>
+        html`<form method="post" action="/admin/accounts/${a.id}/revoke" class="inline grant"><input type="hidden" name="csrf" value="${o.csrf}"><input type="hidden" name="role" value="${g.role}"><input type="hidden" name="organisation" value="${g.organisation}"><code>${formatGrant(g)}</code> <button type="submit" title="${t('roleRevoke')}">×</button></form> `,
+    ) || '—'}
+<form method="post" action="/admin/accounts/${a.id}/grant" class="inline"><input type="hidden" name="csrf" value="${o.csrf}"><select name="role" aria-label="${t('accessRole')}">${roleOptions(t)}</select><select name="organisation" aria-label="${t('organisation')}">${orgOptions(o.organisations)}</select><button type="submit">${t('roleGrant')}</button></form></td>
 <td>${accountState(a, o.now, t)}${a.totp_enabled_at ? html` · TOTP` : ''} (${a.source})</td>
 <td>${when(a.last_sign_in_at, locale)}</td>
 <td>${a.disabled_at ? action(a, 'enable', t('accountEnable')) : action(a, 'disable', t('accountDisable'))}
