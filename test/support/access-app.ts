@@ -81,8 +81,8 @@ export async function startAccessApp(o: { env?: Record<string, string>; outbox?:
 }
 
 /** An incident row as a declaration leaves it, without starting its workflow (GET routes need no Temporal). */
-export async function seedIncident(db: Kysely<Database>, organisation: string, declarationId: string): Promise<IncidentRow> {
-  const d = declareIncidentSchema.parse(declaration({ organisation, declarationId }));
+export async function seedIncident(db: Kysely<Database>, organisation: string, declarationId: string, over: Record<string, unknown> = {}): Promise<IncidentRow> {
+  const d = declareIncidentSchema.parse(declaration({ organisation, declarationId, ...over }));
   return insertIncident(db, { ...d, declarationId }, 'api', (id) => `emergency-${organisation}-${id}`);
 }
 
