@@ -51,6 +51,8 @@ describe('endpoint × role × organisation', () => {
   const keys = {} as Record<Signed, string>;
   /** Accounts and keys the admin routes act on, one in each organisation. */
   const target = {} as Record<'k' | 'n', { account: string; key: string }>;
+  /** A J-LIS auditor who is also a member in Katsuragi: Katsuragi's admin sees the account but may not act on it. */
+  let shared: string;
   let kDeclarationId: string;
 
   beforeAll(async () => {
@@ -102,6 +104,7 @@ describe('endpoint × role × organisation', () => {
       const { row } = await createApiKey(a.db, { name: `target ${org}`, organisation: org, role: 'member', createdBy: 'test', expiresAt: new Date(Date.now() + 86_400_000) }, a.now());
       target[t] = { account: account.id, key: row.id };
     }
+    shared = (await createTestAccount(a.db, { email: 'shared@j-lis.example.jp', grants: [{ role: 'member', organisation: K }, { role: 'auditor', organisation: '*' }] })).id;
   });
   afterAll(() => a?.close());
 
@@ -266,6 +269,10 @@ describe('endpoint × role × organisation', () => {
         expect: expectOf(action === 'reset' ? [401, 200, 200, 403, 403, 403, 403, 403, 403] : [401, 303, 303, 403, 403, 403, 403, 403, 403]) },
       { name: `POST /admin/accounts/:id/${action} (a Niigata account)`, method: 'POST', kind: 'form', path: () => `/admin/accounts/${target.n.account}/${action}`,
         expect: expectOf(action === 'reset' ? [401, 200, 404, 403, 403, 403, 403, 403, 403] : [401, 303, 404, 403, 403, 403, 403, 403, 403]) },
+      // Resetting the password (or disabling) someone who also holds roles elsewhere would hand
+      // Katsuragi's admin those roles: only an admin of every organisation the account is in may.
+      { name: `POST /admin/accounts/:id/${action} (an account also in every organisation)`, method: 'POST', kind: 'form', path: () => `/admin/accounts/${shared}/${action}`,
+        expect: expectOf(action === 'reset' ? [401, 200, 403, 403, 403, 403, 403, 403, 403] : [401, 303, 403, 403, 403, 403, 403, 403, 403]) },
     ]),
 
     // --- administration: API keys ---
