@@ -413,6 +413,25 @@ describe('sessions, sign-in and forms', () => {
       ],
     ];
 
+    it('an API write carried by the session cookie must be JSON: a form from another page of the site is refused', async () => {
+      const admin = await sessionJar(a, (await installationAdmin(a)).id);
+      const cookie = admin.jar.header();
+      const { createApiKey } = await import('../../src/db/accounts');
+      const { row } = await createApiKey(a.db, { name: 'kept', organisation: 'katsuragi', role: 'detector', createdBy: 'test', expiresAt: new Date(Date.now() + 86_400_000) }, a.now());
+      const attempts: Array<[string, RequestInit]> = [
+        ['/api/keys', { headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=forged&organisation=*&role=admin' }],
+        ['/api/keys', { headers: { cookie, 'content-type': 'text/plain' }, body: '{"name":"forged","organisation":"*","role":"admin"}' }],
+        ['/api/keys', { headers: { cookie, 'content-type': 'multipart/form-data; boundary=x' }, body: '--x--' }],
+        [`/api/keys/${row.id}/revoke`, { headers: { cookie } }],
+      ];
+      for (const [path, init] of attempts) expect([path, (await fetch(`${a.base}${path}`, { method: 'POST', ...init })).status]).toEqual([path, 403]);
+      expect(await a.db.selectFrom('api_keys').select('id').where('name', '=', 'forged').execute()).toEqual([]);
+      expect((await a.db.selectFrom('api_keys').select('revoked_at').where('id', '=', row.id).executeTakeFirstOrThrow()).revoked_at).toBeNull();
+      // JSON, which only a script of our own origin could send, goes through.
+      const ok = await fetch(`${a.base}/api/keys/${row.id}/revoke`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+      expect(ok.status).toBe(204);
+    });
+
     describe.each(cases)('%s', (_name, prepare) => {
       it('without the field → 403', async () => {
         const p = await prepare();
