@@ -69,6 +69,12 @@ export function authenticate(db: Kysely<Database>, settings: AuthSettings): Requ
         const s = await findSession(db, sid, settings.limits, now);
         if (s && now.getTime() - s.lastSeenAt.getTime() > TOUCH_EVERY_MS) await touchSession(db, s.idHash, now);
         if (s?.stage === 'full') {
+          // SameSite=Lax still sends the cookie with a form posted from another page of the same
+          // site, and the API parses urlencoded bodies: an API write by cookie must be JSON, which
+          // a form cannot send and another origin cannot without a preflight we never answer.
+          if (req.path.startsWith('/api/') && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !req.is('application/json')) {
+            throw new HttpError(403, 'csrf', locals(res).t('csrfBody'));
+          }
           res.locals.fullSession = s;
           res.locals.principal = {
             kind: 'account',

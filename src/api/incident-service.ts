@@ -56,6 +56,13 @@ export async function declareIncident(deps: IncidentServiceDeps, d: DeclareIncid
   const { db } = deps;
   if (d.declarationId) {
     const existing = await getIncidentByDeclaration(db, d.declarationId);
+    // The caller was authorised for d.organisation only: another organisation's incident under the
+    // same declaration id is neither returned nor restarted, nor is its organisation named.
+    if (existing && existing.organisation !== d.organisation) {
+      throw new HttpError(409, 'declaration_conflict', 'declarationId: already used by another declaration; send a new one', [
+        { path: 'body.declarationId', message: 'この申告 ID は別の申告で使われています' },
+      ]);
+    }
     // A declaration whose start went unanswered: this retry completes it.
     if (existing?.status === IncidentStatus.START_UNCERTAIN) return { incident: await startEmergency(deps, existing), created: true };
     if (existing) return { incident: existing, created: false };

@@ -86,7 +86,12 @@ export function adminRouter(deps: AdminRouteDeps): Router {
     }
   });
 
-  /** The account, if this admin administers one of its organisations (else 404: it is not theirs to see). */
+  /**
+   * The account, if this admin administers every organisation it holds a role in: 404 when none
+   * (it is not theirs to see), 403 when only some. Resetting the password of, or re-enabling,
+   * someone who also holds roles elsewhere (a J-LIS auditor of every organisation who is a member
+   * here) would otherwise hand one organisation's admin those other roles.
+   */
   async function administeredAccount(res: Response, id: string) {
     const account = await getAccount(db, id);
     const scope = administered(principal(res));
@@ -94,6 +99,7 @@ export function adminRouter(deps: AdminRouteDeps): Router {
     if (scope !== EVERY_ORGANISATION) {
       const theirs = (await listAccounts(db)).find((a) => a.id === id)?.grants ?? [];
       if (!theirs.some((g) => scope.includes(g.organisation))) throw notFound('no such account');
+      if (!theirs.every((g) => scope.includes(g.organisation))) throw new HttpError(403, 'forbidden', locals(res).t('forbidden'));
     }
     return account;
   }
