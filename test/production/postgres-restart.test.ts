@@ -153,7 +153,9 @@ describe('a PostgreSQL restart under the separate worker and API processes', () 
     expect(worker.child.exitCode).toBeNull();
     expect(api.child.exitCode).toBeNull();
     // (57P01 on an idle client; "Connection terminated unexpectedly" after a query in flight got the 57P01.)
-    expect(worker.output()).toMatch(/\[WARN\] PostgreSQL connection lost: (terminating connection due to administrator command \{"code":"57P01"\}|Connection terminated unexpectedly)/);
+    // The API is polled all through, so its pool holds clients at the restart. The worker's may
+    // not: pg drops a client idle for 10 s, and on a loaded machine the last invitation can be
+    // that old. The worker's side is shown by the reminders it records after the restart (below).
     expect(api.output()).toMatch(/\[WARN\] PostgreSQL connection lost: (terminating connection due to administrator command \{"code":"57P01"\}|Connection terminated unexpectedly)/);
     expect(`${worker.output()}${api.output()}`).not.toContain("Unhandled 'error' event");
 
