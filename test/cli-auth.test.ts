@@ -3,7 +3,6 @@
 // then work in the console built on the same folder; `login` against a running API, storing the
 // key 0600; `incident declare` sending it. PGlite serves one process: the CLI runs first, then
 // the test opens the database, and closes it before the CLI runs again.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +17,7 @@ import { findAccountByEmail } from '../src/db/accounts';
 import { checkProfiles, openMigratedDatabase, resolveAuditMacKeys, storeProfiles } from '../src/runtime';
 import { generateSigningKey } from '../src/tokens';
 import { CookieJar, createTestKey, csrfOf, form, signIn, TEST_PASSWORD } from './support/auth';
-import { BIN, childEnv, ROOT } from './support/cli';
+import { ROOT, runCliAsync } from './support/cli';
 import { declaration } from './support/declarations';
 import { json } from './support/http';
 
@@ -26,18 +25,7 @@ jest.setTimeout(180_000);
 
 const logger = new DefaultLogger('WARN', () => undefined);
 
-/** The CLI as a child process, with `input` piped to its standard input (then closed). Asynchronous: the API it calls runs in this process. */
-function cli(args: string[], env: Record<string, string>, input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const cli = runCliAsync;
 
 /** A fake Temporal client that records the workflow starts it is asked for (the declaration's last hop). */
 function recordingClient() {
@@ -125,6 +113,16 @@ describe('jukinet-ops user and login on an embedded data folder', () => {
     const line = list.stdout.split('\n').find((l) => l.startsWith(EMAIL));
     expect(line).toMatch(/山田 花子\s+invited\s+local/);
     expect(line).toContain('commander@katsuragi');
+  });
+
+  it('user grant and revoke add and remove a role in another organisation', async () => {
+    const granted = await cli(['user', 'grant', '--email', EMAIL, '--role', 'auditor@tokyo'], env);
+    expect(granted.stdout).toContain(`Granted auditor@tokyo to ${EMAIL}`);
+    expect((await cli(['user', 'list'], env)).stdout.split('\n').find((l) => l.startsWith(EMAIL))).toContain('commander@katsuragi, auditor@tokyo');
+    const revoked = await cli(['user', 'revoke', '--email', EMAIL, '--role', 'auditor@tokyo'], env);
+    expect(revoked.stdout).toContain(`Removed auditor@tokyo from ${EMAIL}`);
+    expect((await cli(['user', 'list'], env)).stdout.split('\n').find((l) => l.startsWith(EMAIL))).not.toContain('auditor@tokyo');
+    expect((await cli(['user', 'grant', '--email', EMAIL, '--role', 'auditor'], env)).status).toBe(2);
   });
 
   it('the setup link works in the console on the same data folder: password set, signed in as commander@katsuragi', async () => {

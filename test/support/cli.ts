@@ -14,7 +14,8 @@ export function runCli(args: string[], env: Record<string, string> = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** The CLI as a child process, `input` piped to its standard input (then closed); asynchronous, so an API it calls may run in the test's process. */
+export function runCliAsync(args: string[], env: Record<string, string> = {}, input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(env) });
     let stdout = '';
@@ -22,5 +23,6 @@ export function runCliAsync(args: string[], env: Record<string, string> = {}): P
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
   });
 }
