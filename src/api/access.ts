@@ -105,8 +105,11 @@ export type Policy =
   | { kind: 'taskLink' }
   | { kind: 'signedIn' }
   | { kind: 'roles'; roles: readonly AccessRole[]; organisation?: OrganisationSource }
-  /** The embedded stack's own pages (the outbox shows every live link): admins of every organisation. */
-  | { kind: 'installationAdmin' };
+  /**
+   * What spans every organisation (the outbox shows every live link; the audit chain holds every
+   * organisation's rows): only for one of `roles` held in every organisation (`*`).
+   */
+  | { kind: 'installation'; roles: readonly AccessRole[] };
 
 export type PolicyHandler = RequestHandler & { policy: Policy };
 
@@ -133,7 +136,7 @@ function policyHandler(policy: Policy): PolicyHandler {
     const p = principalOf(res);
     let decision;
     if (policy.kind === 'signedIn') decision = p ? 'allow' : 'unauthenticated';
-    else if (policy.kind === 'installationAdmin') decision = decideAccess(p?.grants, ['admin'], EVERY_ORGANISATION);
+    else if (policy.kind === 'installation') decision = !p ? 'unauthenticated' : p.grants.some((g) => g.organisation === EVERY_ORGANISATION && policy.roles.includes(g.role)) ? 'allow' : 'forbidden';
     else decision = decideAccess(p?.grants, policy.roles, organisationOf(req, policy.organisation));
     if (decision === 'allow') return next();
     if (decision === 'unauthenticated') {
@@ -152,7 +155,7 @@ export const allow = {
   taskLink: () => policyHandler({ kind: 'taskLink' }),
   signedIn: () => policyHandler({ kind: 'signedIn' }),
   roles: (roles: readonly AccessRole[], organisation?: OrganisationSource) => policyHandler({ kind: 'roles', roles, ...(organisation ? { organisation } : {}) }),
-  installationAdmin: () => policyHandler({ kind: 'installationAdmin' }),
+  installation: (roles: readonly AccessRole[]) => policyHandler({ kind: 'installation', roles }),
 };
 
 /**

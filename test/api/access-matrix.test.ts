@@ -237,15 +237,16 @@ describe('endpoint × role × organisation', () => {
 
     // --- the outbox: every live link, for installation admins only ---
     { name: 'GET /api/outbox', method: 'GET', kind: 'api', path: () => '/api/outbox',
-      expect: expectOf([401, 200, 404, 404, 404, 404, 404, 404, 404]) },
+      expect: expectOf([401, 200, 403, 403, 403, 403, 403, 403, 403]) },
     { name: 'GET /api/outbox/:id', method: 'GET', kind: 'api', path: () => '/api/outbox/20261201T000000Z_0123abcd',
-      expect: expectOf([401, 404, 404, 404, 404, 404, 404, 404, 404]) },
+      expect: expectOf([401, 404, 403, 403, 403, 403, 403, 403, 403]) },
     { name: 'GET /outbox', method: 'GET', kind: 'page', path: () => '/outbox',
-      expect: expectOf([303, 200, 404, 404, 404, 404, 404, 404, 404]) },
+      expect: expectOf([303, 200, 403, 403, 403, 403, 403, 403, 403]) },
 
     // --- the audit log ---
+    // The chain holds every organisation's rows: auditors and admins of every organisation only.
     { name: 'GET /api/audit/verify', method: 'GET', kind: 'api', path: () => '/api/audit/verify',
-      expect: expectOf([401, 200, 200, 403, 403, 403, 200, 403, 403]) },
+      expect: expectOf([401, 200, 403, 403, 403, 403, 403, 403, 403]) },
 
     // --- administration: accounts (console) ---
     { name: 'GET /admin/accounts', method: 'GET', kind: 'page', path: () => '/admin/accounts',

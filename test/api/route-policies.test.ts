@@ -129,6 +129,6 @@ describe('every route declares its policy', () => {
   it('the outbox (every live link) is for installation admins only', () => {
     const outbox = routesOf(a.app).filter((r) => r.path.startsWith('/outbox') || r.path.startsWith('/api/outbox'));
     expect(outbox.length).toBe(4);
-    for (const r of outbox) expect([`${r.method} ${r.path}`, r.policy?.kind]).toEqual([`${r.method} ${r.path}`, 'installationAdmin']);
+    for (const r of outbox) expect([`${r.method} ${r.path}`, r.policy?.kind]).toEqual([`${r.method} ${r.path}`, 'installation']);
   });
 });

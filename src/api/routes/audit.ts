@@ -13,7 +13,7 @@ import type { SigningKey } from '../../tokens';
  */
 export function auditRouter(o: { db: Kysely<Database>; client: Client; auditMacKeys: readonly SigningKey[]; taskQueue: string }): Router {
   const r = Router();
-  r.get('/api/audit/verify', allow.roles(['auditor', 'admin']), async (_req, res) => {
+  r.get('/api/audit/verify', allow.installation(['auditor', 'admin']), async (_req, res) => {
     // The anchors first: a row appended meanwhile then cannot look like a lost tail.
     const anchors = await fetchAuditAnchors(o.client, o.taskQueue);
     const report = await verifyAuditChain(o.db, { macKeys: o.auditMacKeys, anchors });

@@ -31,18 +31,18 @@ export function outboxRouter({ outbox, renderPage }: { outbox?: Outbox; renderPa
       next();
     });
   }
-  r.get('/outbox', allow.installationAdmin(), async (req, res) => {
+  r.get('/outbox', allow.installation(['admin']), async (req, res) => {
     const { t, locale } = locals(res);
     res.send(renderPage(req, res, t('outbox'), outboxPage(await outbox!.list(), t, locale)));
   });
-  r.get('/outbox/:id', allow.installationAdmin(), validate({ params: idParams }), async (req, res) => {
+  r.get('/outbox/:id', allow.installation(['admin']), validate({ params: idParams }), async (req, res) => {
     const { t, locale } = locals(res);
     const m = await outbox!.read(valid<{ params: typeof idParams }>(res).params.id);
     if (!m) throw notFound('no such message');
     res.send(renderPage(req, res, m.subject || t('outbox'), outboxMessagePage(m, t, locale)));
   });
 
-  r.get('/api/outbox', allow.installationAdmin(), validate({ query: listQuery }), async (_req, res) => {
+  r.get('/api/outbox', allow.installation(['admin']), validate({ query: listQuery }), async (_req, res) => {
     const { limit, before } = valid<{ query: typeof listQuery }>(res).query;
     // One more than asked: whether there is a next page.
     const page = await outbox!.list(limit + 1, before);
@@ -50,7 +50,7 @@ export function outboxRouter({ outbox, renderPage }: { outbox?: Outbox; renderPa
     const next = page.length > limit ? `/api/outbox?limit=${limit}&before=${messages[messages.length - 1].id}` : undefined;
     res.json({ messages: messages.map(summaryJson), ...(next ? { next } : {}) });
   });
-  r.get('/api/outbox/:id', allow.installationAdmin(), validate({ params: idParams }), async (_req, res) => {
+  r.get('/api/outbox/:id', allow.installation(['admin']), validate({ params: idParams }), async (_req, res) => {
     const m = await outbox!.read(valid<{ params: typeof idParams }>(res).params.id);
     if (!m) throw notFound('no such message');
     res.json({ ...m, date: m.date.toISOString() });
