@@ -149,14 +149,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ health }));
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
-  // Task links are credentials in a URL: guessing them is slowed per address. Generous, since a
-  // whole council may answer from one office's address within minutes.
-  const taskLinkLimiter = createRateLimiter({ limit: 120, windowMs: 5 * 60_000, now: () => now().getTime() });
+  // Task links are credentials in a URL: guessing them is slowed per address. Only links that do
+  // not work count (a whole office behind one address opens good links all day), 30 in 5 minutes.
+  const taskLinkLimiter = createRateLimiter({ limit: 30, windowMs: 5 * 60_000, now: () => now().getTime() });
   app.use('/t', (req, res, next) => {
-    const d = taskLinkLimiter.hit(`ip:${req.ip ?? 'unknown'}`);
-    if (d.allowed) return next();
-    res.setHeader('Retry-After', String(d.retryAfterSeconds));
-    next(new HttpError(429, 'rate_limited', locals(res).t('rateLimited')));
+    const key = `ip:${req.ip ?? 'unknown'}`;
+    const d = taskLinkLimiter.check(key);
+    if (!d.allowed) {
+      res.setHeader('Retry-After', String(d.retryAfterSeconds));
+      return next(new HttpError(429, 'rate_limited', locals(res).t('rateLimited')));
+    }
+    res.on('finish', () => {
+      if (res.statusCode >= 400 && res.statusCode < 500) taskLinkLimiter.hit(key);
+    });
+    next();
   });
   app.use(
     taskLinksRouter({
