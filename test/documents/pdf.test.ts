@@ -1,4 +1,5 @@
 import { breakLines, contentDisposition, parseFontSetting, PdfFontMissingError, resolveJapaneseFont, SYSTEM_FONT_CANDIDATES } from '../../src/documents/pdf';
+import { checkPdfFont } from '../../src/health';
 
 // Full-width characters are 1 wide, ASCII 0.5: a line of width 5 holds five kanji.
 const measure = (s: string) => Array.from(s).reduce((w, c) => w + (c.charCodeAt(0) < 0x80 ? 0.5 : 1), 0);
@@ -68,5 +69,18 @@ describe('Content-Disposition', () => {
       `attachment; filename="incident-report-first.pdf"; filename*=UTF-8''%E4%BA%8B%E6%95%85%E5%A0%B1%E5%91%8A_%E7%AC%AC1%E5%A0%B1.pdf`,
     );
     expect(contentDisposition('a"b.pdf', 'a"b\\c\u00e9.pdf')).toBe(`attachment; filename="a_b_c_.pdf"; filename*=UTF-8''a%22b.pdf`);
+  });
+});
+
+describe('doctor’s pdfFont check', () => {
+  it('is ok with this machine’s font and names PDF_FONT_PATH when the font is missing', () => {
+    const ok = checkPdfFont(undefined);
+    expect(ok).toMatchObject({ part: 'pdfFont', status: 'ok' });
+    expect(ok.detail).toMatch(/from (system|PDF_FONT_PATH)$/);
+    const missing = checkPdfFont('/nonexistent/font.ttc#X');
+    expect(missing).toMatchObject({ part: 'pdfFont', status: 'fail' });
+    expect(missing.detail).toContain('PDF_FONT_PATH=/nonexistent/font.ttc#X');
+    // a collection with a face it does not have
+    expect(checkPdfFont('/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#NoSuchFace')).toMatchObject({ status: 'fail' });
   });
 });
