@@ -54,6 +54,7 @@ describe('GET /api/incidents/:organisation/:incidentId/report.pdf', () => {
     const bad = await get(`/api/incidents/katsuragi/${incidentId}/report.pdf?kind=third`);
     expect(bad.status).toBe(400);
     expect((await json(bad)).message).toMatch(/query\.kind/);
+    expect((await get(`/api/incidents/katsuragi/${incidentId}/report.pdf?kind=first&target=mayor`)).status).toBe(400);
     expect((await get(`/api/incidents/katsuragi/INC-2026-0999/report.pdf?kind=first`)).status).toBe(404);
   });
 
