@@ -1,4 +1,8 @@
-import { breakLines, contentDisposition, parseFontSetting, PdfFontMissingError, resolveJapaneseFont, SYSTEM_FONT_CANDIDATES } from '../../src/documents/pdf';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type Block, breakLines, contentDisposition, MM, parseFontSetting, PdfFontMissingError, renderPdf, resolveJapaneseFont, SYSTEM_FONT_CANDIDATES } from '../../src/documents/pdf';
 import { checkPdfFont } from '../../src/health';
 
 // Full-width characters are 1 wide, ASCII 0.5: a line of width 5 holds five kanji.
@@ -82,5 +86,40 @@ describe('doctor’s pdfFont check', () => {
     expect(missing.detail).toContain('PDF_FONT_PATH=/nonexistent/font.ttc#X');
     // a collection with a face it does not have
     expect(checkPdfFont('/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#NoSuchFace')).toMatchObject({ status: 'fail' });
+  });
+});
+
+describe('rendering the blocks letters need', () => {
+  it('places a fixed address block, breaks pages where asked and numbers them n / N', async () => {
+    const font = resolveJapaneseFont({ configured: process.env.PDF_FONT_PATH });
+    const person = (name: string): Block[] => [
+      { type: 'fixed', xMm: 25, yMm: 45, widthMm: 90, lines: ['〒186-8501', '東京都国立市富士見台2-47-1', `${name}　様`] },
+      { type: 'spacer', height: 200 },
+      { type: 'title', text: 'お詫びとお知らせ' },
+      { type: 'list', items: ['漏えいした項目：氏名、住所', 'お問い合わせ：市民課'] },
+    ];
+    const pdf = await renderPdf(
+      { documentId: 'letters-0001', title: '通知', generatedAt: new Date('2026-12-03T09:00:00+09:00'), blocks: [...person('国立 一郎'), { type: 'pageBreak' }, ...person('国立 花子')] },
+      font,
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-pdf-'));
+    try {
+      const file = path.join(dir, 'letters.pdf');
+      fs.writeFileSync(file, pdf);
+      const pages = (n: number) => execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-f', String(n), '-l', String(n), file, '-'], { encoding: 'utf8' }).replace(/[ \u3000]+/g, '');
+      expect(pages(1)).toContain('国立一郎様');
+      expect(pages(1)).toContain('・漏えいした項目：氏名、住所');
+      expect(pages(1)).toContain('letters-0001作成令和8年（2026年）12月3日9時00分');
+      expect(pages(1)).toContain('1/2');
+      expect(pages(2)).toContain('国立花子様');
+      expect(pages(2)).toContain('2/2');
+      // the address block sits where a window envelope shows it: the top third of the page
+      const bbox = execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', file, '-'], { encoding: 'utf8' });
+      const yMin = Number(/<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>〒186-8501<\/word>/.exec(bbox)![2]);
+      expect(yMin).toBeGreaterThan(45 * MM - 5);
+      expect(yMin).toBeLessThan(45 * MM + 15);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
