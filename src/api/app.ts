@@ -26,6 +26,7 @@ import { auditRouter } from './routes/audit';
 import { signInRouter } from './routes/sign-in';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
+import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
 import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
@@ -55,6 +56,8 @@ export interface AppDeps {
   ldap?: LdapConfig;
   /** OpenID Connect sign-in, when configured (OIDC_ISSUER…). */
   oidc?: OidcConfig;
+  /** The font generated documents embed; PDF_FONT_PATH or the system's unless a test gives one. */
+  pdfFont?: () => JapaneseFont;
 }
 
 /** What an outage page says was recorded. */
@@ -186,6 +189,8 @@ export function createApp(deps: AppDeps): express.Express {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       demoOrganisation: config.DEMO_ORGANISATION,
       ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}),
+      pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })),
+      ...(deps.now ? { now: deps.now } : {}),
     }),
   );
 
