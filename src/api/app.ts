@@ -23,6 +23,7 @@ import { allow, authenticate, formCsrf, principalOf, visibleTo } from './access'
 import { INCIDENT_READERS } from '../domain/access';
 import { adminRouter } from './routes/admin';
 import { auditRouter } from './routes/audit';
+import { detectionsRouter } from './routes/detections';
 import { signInRouter } from './routes/sign-in';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
@@ -179,6 +180,17 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(tasksRouter({ db, renderPage }));
+  app.use(
+    detectionsRouter({
+      db,
+      client,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      auditMacKey,
+      detectorEmail: /<([^>]+)>/.exec(config.MAIL_FROM)?.[1] ?? config.MAIL_FROM,
+      now,
+      ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}),
+    }),
+  );
   app.use(auditRouter({ db, client, auditMacKeys, taskQueue: config.TEMPORAL_TASK_QUEUE }));
   app.use(
     incidentsRouter({
