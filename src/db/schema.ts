@@ -186,7 +186,23 @@ export interface ApiKeyTable {
   revoked_at: Date | null;
 }
 
+/** A file attached to a task as evidence (e.g. the photo of a physical disconnection), with its SHA-256. */
+export interface AttachmentTable {
+  id: string;
+  organisation: string;
+  case_id: string;
+  task_id: string;
+  filename: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  bytes: Uint8Array;
+  uploaded_by: string;
+  uploaded_at: Generated<Date>;
+}
+
 export interface Database {
+  attachments: AttachmentTable;
   accounts: AccountTable;
   account_grants: AccountGrantTable;
   sessions: SessionTable;
