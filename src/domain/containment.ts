@@ -82,3 +82,8 @@ export const SHA256_PATTERN = /\b[0-9a-f]{64}\b/g;
 export function quotedHashes(note: string): string[] {
   return [...new Set(note.toLowerCase().match(SHA256_PATTERN) ?? [])];
 }
+
+/** Whether a task is one of the two attestations of a change (its page takes evidence files). */
+export function isAttestationTask(task: { step: string; workflow_id: string }): boolean {
+  return (task.step === 'emergency.contain' || task.step === 'emergency.reconnect') && /\/(disconnect|reconnect)\/attest-[12]$/.test(task.workflow_id);
+}
