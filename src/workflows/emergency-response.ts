@@ -87,7 +87,7 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
   );
 
   await moveTo(IncidentStatus.AWAITING_CONTAINMENT_DECISION);
-  await awaitContainmentDecision(input, profile, audit);
+  await awaitContainmentDecision(input, profile, audit, moveTo);
 }
 
 /**
@@ -138,6 +138,7 @@ async function awaitContainmentDecision(
   input: EmergencyResponseInput,
   profile: OrganisationProfile,
   audit: (key: string, step: ProcedureStep, outcome: string, extra?: { actor?: string; detail?: Record<string, unknown> }) => Promise<void>,
+  moveTo: (next: IncidentStatus) => Promise<void>,
 ): Promise<void> {
   if (!patched('containment-decision') || !profile.containment) {
     await condition(() => false);
@@ -184,4 +185,8 @@ async function awaitContainmentDecision(
     workflowId: `${wf}/containment`,
     args: [{ organisation: input.organisation, incidentId: input.incidentId, plan: profile.containment, articles, deciders, ordered: d, orderedAfterAsking: outcome.asked, window: windowMs }],
   });
+  // The child moved the projection step by step; this workflow's query and search attribute catch up.
+  await moveTo(IncidentStatus.RECOVERED);
+  // The next slices (reports, notices, close) continue from here.
+  await condition(() => false);
 }

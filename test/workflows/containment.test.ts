@@ -5,11 +5,13 @@
 // decision of its own, verified the same way.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { parse as parseYaml } from 'yaml';
 import { auditTrail } from '../../src/db/audit';
 import { containmentDeciders } from '../../src/domain/containment';
-import { IncidentStatus } from '../../src/domain/incidents';
+import { emergencyWorkflowId, IncidentStatus } from '../../src/domain/incidents';
 import { type OrganisationProfile, organisationProfileSchema } from '../../src/domain/profile';
 import { json } from '../support/http';
 import { startFakeNetworkOperator, type FakeNetworkOperator } from '../support/network-operator';
@@ -104,5 +106,19 @@ describe('containment by the network operator API (tokyo)', () => {
     expect(row('再接続の判断: 再接続する')).toMatchObject({ step: 'emergency.reconnect', articles: ['tokyo:9.1'] });
     expect(row('再接続を通信事業者に要求')).toBeDefined();
     expect(row('再接続を確認')?.outcome).toContain(`${segment} = connected`);
+
+    // The new histories replay against the workflows (RECORD_HISTORIES=1 keeps them as fixtures for test/workflows/replay.test.ts).
+    const parentId = emergencyWorkflowId('tokyo', incidentId);
+    const recorded: Record<string, string> = { 'emergency-response-contained': parentId, 'containment-operator-api': `${parentId}/containment` };
+    const fixtures = path.join(__dirname, '..', 'fixtures', 'histories');
+    for (const [name, id] of Object.entries(recorded)) {
+      const history = await env.client.workflow.getHandle(id).fetchHistory();
+      await expect(Worker.runReplayHistory({ workflowsPath: require.resolve('../../src/workflows') }, history, id)).resolves.toBeUndefined();
+      if (process.env.RECORD_HISTORIES) {
+        fs.writeFileSync(path.join(fixtures, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
+        const index = JSON.parse(fs.readFileSync(path.join(fixtures, 'workflow-ids.json'), 'utf8')) as Record<string, string>;
+        fs.writeFileSync(path.join(fixtures, 'workflow-ids.json'), `${JSON.stringify({ ...index, [name]: id }, null, 2)}\n`);
+      }
+    }
   });
 });
