@@ -121,4 +121,55 @@ describe('containment by the network operator API (tokyo)', () => {
       }
     }
   });
+
+  it("jlis: a stand-in orders it when the chief does not answer, the chief approves afterwards (事後承認); a read-back that stays wrong asks a person, whose retry is a new request", async () => {
+    const profile = profileOf('jlis');
+    const plan = profile.containment!;
+    expect(plan.approvalAfterwards).toBe(true);
+    const segment = plan.method.mode === 'operatorApi' ? plan.method.segment : '';
+    const [chief, standIn] = containmentDeciders(profile);
+
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(declaration({ organisation: 'jlis', detectedBy: { name: '佐藤 花子', email: 'sato@j-lis.example.jp' } })),
+    });
+    expect(r.status).toBe(201);
+    const { incidentId } = await json(r);
+    const ofThis = (subject: string, to: string) => (m: OutboxMessage) => m.to.includes(to) && m.subject.includes(subject) && m.subject.includes(incidentId);
+    const [chairAsk] = await stack.waitForMail(ofThis('招集', profile.council.chair!.email));
+    await answer(chairAsk, 'attend', '');
+    await stack.waitForMail(ofThis('切離しの判断', chief.email));
+
+    // The chief does not answer within the decision window (1 h): the stand-in is asked and orders it.
+    await env.sleep('61 minutes');
+    const [standInAsk] = await stack.waitForMail(ofThis('切離しの判断', standIn.email));
+    operator.staleReads(1_000);
+    await answer(standInAsk, 'contain', '夜間のため代理で切り離す');
+
+    // The read-back keeps saying connected: after its attempts a person is asked.
+    const unverified = (m: OutboxMessage) => ofThis('切離しを確認できません', chief.email)(m);
+    for (let i = 0; i < 40 && !(await stack.mail()).some(unverified); i++) await env.sleep('2 minutes');
+    const [retryAsk] = await stack.waitForMail(unverified);
+    operator.staleReads(0);
+    await answer(retryAsk, 'retry', '事業者に電話で確認のうえ再要求');
+    await waitForIncidentStatus(stack, 'jlis', incidentId, IncidentStatus.CONTAINED, 60_000);
+    const changes = operator.changes.filter((c) => c.segment === segment);
+    expect(changes.map((c) => c.action)).toEqual(['disconnect', 'disconnect']);
+    expect(changes[1].idempotencyKey).toBe(`${changes[0].idempotencyKey}/2`);
+
+    const [ratify] = await stack.waitForMail(ofThis('切離しの事後承認', chief.email));
+    expect(ratify.text).toContain(standIn.name);
+    await answer(ratify, 'approve', '事後承認する');
+    const [reconnectAsk] = await stack.waitForMail(ofThis('再接続の判断', chief.email));
+    await answer(reconnectAsk, 'reconnect', '安全を確認した');
+    await waitForIncidentStatus(stack, 'jlis', incidentId, IncidentStatus.RECOVERED, 60_000);
+
+    const trail = await auditTrail(stack.appDb.db, 'jlis', incidentId);
+    const row = (start: string) => trail.find((a) => a.outcome.startsWith(start));
+    expect(row('切離しの判断: 切離す')?.actor).toContain(standIn.email);
+    expect(row('切離しを確認できない')).toMatchObject({ step: 'emergency.contain', articles: ['jlis:19', 'jlis:20'] });
+    expect(row('切離しの事後承認: 承認する')).toMatchObject({ actor: expect.stringContaining(chief.email), articles: ['jlis:19', 'jlis:20'] });
+    expect(row('再接続を確認')?.articles).toEqual(['jlis:7']);
+  });
 });

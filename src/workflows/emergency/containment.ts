@@ -167,7 +167,15 @@ export async function containment(input: ContainmentInput): Promise<ContainmentR
               chain: input.deciders.slice(0, 1),
             }),
           ],
-        }).then((h) => h.result())
+        })
+          .then((h) => h.result())
+          // Recorded when it comes; the reconnection does not wait for it.
+          .then((r) =>
+            audit('ratified', 'disconnect', `切離しの事後承認: ${r.decision.optionLabel}`, {
+              actor: `${r.decision.decidedBy.name} <${r.decision.decidedBy.email}>`,
+              detail: { note: r.decision.note, orderedBy: input.ordered.decidedBy },
+            }),
+          )
       : undefined;
 
   await moveTo(IncidentStatus.CONTAINING);
@@ -175,13 +183,6 @@ export async function containment(input: ContainmentInput): Promise<ContainmentR
   await audit('disconnect/verified', 'disconnect', `切離しを確認（${describe(disconnected)}）`, { detail: { verification: disconnected } });
   await moveTo(IncidentStatus.CONTAINED);
 
-  if (ratification) {
-    const r = await ratification;
-    await audit('ratified', 'disconnect', `切離しの事後承認: ${r.decision.optionLabel}`, {
-      actor: `${r.decision.decidedBy.name} <${r.decision.decidedBy.email}>`,
-      detail: { note: r.decision.note, orderedBy: input.ordered.decidedBy },
-    });
-  }
 
   // 再接続: a decision of its own, by the same people; "not yet" asks again later.
   for (let ask_ = 1; ; ask_++) {
@@ -209,6 +210,7 @@ export async function containment(input: ContainmentInput): Promise<ContainmentR
   const reconnected = await carryOut('reconnect');
   await audit('reconnect/verified', 'reconnect', `再接続を確認（${describe(reconnected)}）`, { detail: { verification: reconnected } });
   await moveTo(IncidentStatus.RECOVERED);
+  await ratification;
   return { disconnected, reconnected };
 }
 
