@@ -87,3 +87,8 @@ export function quotedHashes(note: string): string[] {
 export function isAttestationTask(task: { step: string; workflow_id: string }): boolean {
   return (task.step === 'emergency.contain' || task.step === 'emergency.reconnect') && /\/(disconnect|reconnect)\/attest-[12]$/.test(task.workflow_id);
 }
+
+/** Whether an attester's note gives the time they checked (09:12, 9時12分, ９：１２). */
+export function mentionsClockTime(note: string): boolean {
+  return /(^|[^0-9０-９])([01]?[0-9０-９]|2[0-3２３])\s*[:：時]\s*[0-5０-５][0-9０-９]/.test(note.normalize('NFKC'));
+}

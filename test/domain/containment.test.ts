@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { classifyOperatorStatus, containmentDeciders, isAttestationTask, operatorIdempotencyKey, quotedHashes } from '../../src/domain/containment';
+import { classifyOperatorStatus, containmentDeciders, isAttestationTask, mentionsClockTime, operatorIdempotencyKey, quotedHashes } from '../../src/domain/containment';
 import { multipartBoundary, parseMultipart, safeFilename, sniffEvidenceType } from '../../src/domain/evidence';
 import { parseOrganisationProfile } from '../../src/domain/profile';
 
@@ -111,6 +111,11 @@ describe('evidence files', () => {
   it('finds SHA-256 hashes quoted in a note', () => {
     const h = 'a'.repeat(64);
     expect(quotedHashes(`写真 ${h.toUpperCase()} と ${h}`)).toEqual([h]);
+  });
+
+  it('asks an attester for the time they checked', () => {
+    expect(['09:12 確認', '9時12分に現地で確認', '２３：０５ 確認', '確認 21:40'].map(mentionsClockTime)).toEqual([true, true, true, true]);
+    expect(['確認した', '', '2026-11-23 確認', '99:99'].map(mentionsClockTime)).toEqual([false, false, false, false]);
   });
 
   it('knows an attestation task by its workflow', () => {

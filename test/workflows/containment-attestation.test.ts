@@ -1,7 +1,7 @@
 // 切離し by two-person attestation (二者確認), Kunitachi's plan (kunitachi:13): the mayor decides
 // from the task link; the two named people each confirm the physical disconnection from their own
-// link with a photo or a log, which is stored with its SHA-256; an answer without a file is
-// refused. Reconnection is decided by the mayor and attested the same way.
+// link with a photo or a log, which is stored with its SHA-256; an answer without a file, or
+// without the time checked, is refused. Reconnection is decided by the mayor and attested the same way.
 import { createHash } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { auditTrail } from '../../src/db/audit';
@@ -66,6 +66,11 @@ describe('containment by two-person attestation (kunitachi)', () => {
     expect((await upload(link, page, file, filename)).status).toBe(303);
     const shown = await openTaskPage(link);
     expect(shown.html).toContain(sha256(file));
+    if (first) {
+      const noTime = await answer(m, 'confirmed', '確認した');
+      expect(noTime.status).toBe(400);
+      expect(noTime.html).toContain('確認した時刻を備考に書いてください');
+    }
     expect((await answer(m, 'confirmed', '09:12 現地で確認')).status).toBe(303);
   }
 

@@ -12,7 +12,7 @@ import express, { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { insertAttachment, listTaskAttachments } from '../../db/attachments';
 import { getIncident } from '../../db/incidents';
-import { isAttestationTask } from '../../domain/containment';
+import { isAttestationTask, mentionsClockTime } from '../../domain/containment';
 import { EVIDENCE_MAX_BYTES, multipartBoundary, parseMultipart, safeFilename, sniffEvidenceType } from '../../domain/evidence';
 import type { Database } from '../../db/schema';
 import { dropPendingDecision, getTask, getTaskByTokenHash, holdPendingDecision, markDecided, type TaskRow } from '../../db/tasks';
@@ -160,8 +160,9 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
       return showTask(req, res, task, hash, { errors, values, status: 400 });
     }
     // An attestation counts only with its evidence: the file is there before the answer is sent.
-    if (isAttestationTask(task) && !task.pending_decision && (await attachmentsOf(task)).length === 0) {
-      return showTask(req, res, task, hash, { errors: { option: t('evidenceRequired') }, values, status: 400 });
+    if (isAttestationTask(task) && !task.pending_decision) {
+      if ((await attachmentsOf(task)).length === 0) return showTask(req, res, task, hash, { errors: { option: t('evidenceRequired') }, values, status: 400 });
+      if (!mentionsClockTime(parsed.data.note)) return showTask(req, res, task, hash, { errors: { note: t('evidenceTimeRequired') }, values, status: 400 });
     }
     const option = task.options.find((o) => o.value === parsed.data.option)!;
     const answer: PendingDecision = { option: option.value, optionLabel: option.label, note: parsed.data.note, answeredAt: new Date(clock()).toISOString() };
