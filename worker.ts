@@ -39,6 +39,7 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
     publicUrl: publicUrl(config),
     linkTtlMs: parseDuration(config.TASK_LINK_TTL)!,
     ...(config.ALERT_WEBHOOK_URL ? { alertWebhookUrl: config.ALERT_WEBHOOK_URL } : {}),
+    ...(config.NETWORK_OPERATOR_API_KEY ? { networkOperatorApiKey: config.NETWORK_OPERATOR_API_KEY } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // Activities of the emergency response workflow: the organisation's profile, the incident's
 // status in the database, and audit rows for each step.
 import type { Kysely } from 'kysely';
+import { type AttachmentInfo, listTaskAttachments } from '../db/attachments';
 import { type AuditEntry, appendAudit } from '../db/audit';
 import { setIncidentStatus } from '../db/incidents';
 import { getOrganisation } from '../db/organisations';
@@ -21,6 +22,10 @@ export function createIncidentActivities({ db, auditMacKeys }: { db: Kysely<Data
     },
     async setIncidentStatus(o: { organisation: string; caseId: string; status: IncidentStatus }): Promise<void> {
       await setIncidentStatus(db, o.organisation, o.caseId, o.status);
+    },
+    /** The evidence files attached to these tasks (the two attestations of a containment). */
+    async listTaskEvidence(o: { organisation: string; caseId: string; taskIds: string[] }): Promise<AttachmentInfo[]> {
+      return listTaskAttachments(db, o);
     },
     async recordAudit(a: AuditRequest): Promise<void> {
       await appendAudit(db, { ...a, at: new Date() }, auditMacKeys[0]);

@@ -186,6 +186,21 @@ export interface ApiKeyTable {
   revoked_at: Date | null;
 }
 
+/** A file attached to a task as evidence (e.g. the photo of a physical disconnection), with its SHA-256. */
+export interface AttachmentTable {
+  id: string;
+  organisation: string;
+  case_id: string;
+  task_id: string;
+  filename: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  bytes: Uint8Array;
+  uploaded_by: string;
+  uploaded_at: Generated<Date>;
+}
+
 /** One alert of a monitoring system: its incident, and how often it came. */
 export interface DetectionTable {
   organisation: string;
@@ -200,6 +215,7 @@ export interface DetectionTable {
 }
 
 export interface Database {
+  attachments: AttachmentTable;
   detections: DetectionTable;
   accounts: AccountTable;
   account_grants: AccountGrantTable;

@@ -22,6 +22,14 @@ export enum IncidentStatus {
   CONVENING_COUNCIL = 'CONVENING_COUNCIL',
   /** Where the containment step (切離し) of the next slice continues from. */
   AWAITING_CONTAINMENT_DECISION = 'AWAITING_CONTAINMENT_DECISION',
+  /** 切離し中: ordered, not yet verified (the operator's read-back or the two attestations). */
+  CONTAINING = 'CONTAINING',
+  /** 切離し済み: verified cut off; waiting for the reconnection decision. */
+  CONTAINED = 'CONTAINED',
+  /** 再接続中: reconnection ordered, not yet verified. */
+  RECOVERING = 'RECOVERING',
+  /** 再接続済み: verified reconnected. */
+  RECOVERED = 'RECOVERED',
 }
 
 export const INCIDENT_ID_PATTERN = /^INC-(\d{4})-(\d{4,})$/;

@@ -1,7 +1,7 @@
 // 緊急時対応計画 — the emergency response plan, first slice: detect, then convene the security
 // council, then wait for the containment decision (切離し), where the next slice continues.
 // Each step names the articles of the organisation's own regulation that require it.
-import { executeChild, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo, condition } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo, condition } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../activities';
 import { councilCalls, type CouncilCall } from '../domain/council';
@@ -13,6 +13,8 @@ import { humanTask } from './human-task';
 import { incidentStatusKey, incidentStatusQuery } from './messages';
 import { parseDuration } from '../domain/duration';
 import { declarerWords } from '../domain/text';
+import { CONTAIN_OPTIONS, containmentDeciders } from '../domain/containment';
+import { containment } from './emergency/containment';
 
 const { loadProfile, setIncidentStatus, recordAudit } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -85,7 +87,7 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
   );
 
   await moveTo(IncidentStatus.AWAITING_CONTAINMENT_DECISION);
-  await awaitContainmentDecision();
+  await awaitContainmentDecision(input, profile, audit, moveTo);
 }
 
 /**
@@ -128,10 +130,63 @@ function attendanceRequest(input: EmergencyResponseInput, profile: OrganisationP
 }
 
 /**
- * The next slice continues from here: the executive decides on 切離し or stopping the system
- * (katsuragi:4.2, kunitachi:13, tokyo:9.1).
+ * 切離しの判断: whoever the profile names (katsuragi:4.2 町長, kunitachi:13 市長, tokyo:9.1 総括責任者)
+ * decides, with a reason; on 切離す the containment child cuts off, verifies, and later reconnects.
+ * Histories recorded before this step existed waited here for good, and still do on replay.
  */
-async function awaitContainmentDecision(): Promise<void> {
-  const containmentDecided = false as boolean;
-  await condition(() => containmentDecided);
+async function awaitContainmentDecision(
+  input: EmergencyResponseInput,
+  profile: OrganisationProfile,
+  audit: (key: string, step: ProcedureStep, outcome: string, extra?: { actor?: string; detail?: Record<string, unknown> }) => Promise<void>,
+  moveTo: (next: IncidentStatus) => Promise<void>,
+): Promise<void> {
+  if (!patched('containment-decision') || !profile.containment) {
+    await condition(() => false);
+    return;
+  }
+  const wf = workflowInfo().workflowId;
+  const window = profile.responseWindows.decision;
+  const windowMs = {
+    remindAfterMs: parseDuration(window.remindAfter)!,
+    escalateAfterMs: parseDuration(window.escalateAfter)!,
+    ...(profile.contacts.deliveryAlertAfter ? { deliveryAlertAfterMs: parseDuration(profile.contacts.deliveryAlertAfter)! } : {}),
+  };
+  const deciders = containmentDeciders(profile);
+  const articles = { contain: profile.articles['emergency.contain'] ?? [], reconnect: profile.articles['emergency.reconnect'] ?? profile.articles['emergency.recover'] ?? [] };
+  const outcome = await executeChild(humanTask, {
+    workflowId: `${wf}/containment-decision`,
+    args: [
+      {
+        caseId: input.incidentId,
+        organisation: input.organisation,
+        step: 'emergency.contain',
+        articles: articles.contain,
+        kind: 'decide',
+        title: `切離しの判断（${input.incidentId}）`,
+        body:
+          `${input.incidentId}（${declarerWords(input.summary)}）について、住基ネットの切離しを行うかを判断してください。` +
+          '判断の理由を備考に書いてください。',
+        options: CONTAIN_OPTIONS,
+        chain: deciders,
+        ...windowMs,
+      },
+    ],
+  });
+  const d = outcome.decision;
+  await audit('containment-decision', 'emergency.contain', `切離しの判断: ${d.optionLabel}`, {
+    actor: `${d.decidedBy.name} <${d.decidedBy.email}>`,
+    detail: { note: d.note, decidedAt: d.decidedAt, asked: outcome.asked, orderedBy: profile.containment.orderedBy },
+  });
+  if (d.option !== 'contain') {
+    await condition(() => false);
+    return;
+  }
+  await executeChild(containment, {
+    workflowId: `${wf}/containment`,
+    args: [{ organisation: input.organisation, incidentId: input.incidentId, plan: profile.containment, articles, deciders, ordered: d, orderedAfterAsking: outcome.asked, window: windowMs }],
+  });
+  // The child moved the projection step by step; this workflow's query and search attribute catch up.
+  await moveTo(IncidentStatus.RECOVERED);
+  // The next slices (reports, notices, close) continue from here.
+  await condition(() => false);
 }
