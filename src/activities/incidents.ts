@@ -2,7 +2,7 @@
 // status in the database, and audit rows for each step.
 import type { Kysely } from 'kysely';
 import { type AuditEntry, appendAudit } from '../db/audit';
-import { setIncidentStatus } from '../db/incidents';
+import { setIncidentStatus, setIncidentThreatLevel } from '../db/incidents';
 import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import type { IncidentStatus } from '../domain/incidents';
@@ -21,6 +21,9 @@ export function createIncidentActivities({ db, auditMacKeys }: { db: Kysely<Data
     },
     async setIncidentStatus(o: { organisation: string; caseId: string; status: IncidentStatus }): Promise<void> {
       await setIncidentStatus(db, o.organisation, o.caseId, o.status);
+    },
+    async setIncidentThreatLevel(o: { organisation: string; caseId: string; level: number }): Promise<void> {
+      await setIncidentThreatLevel(db, o.organisation, o.caseId, o.level);
     },
     async recordAudit(a: AuditRequest): Promise<void> {
       await appendAudit(db, { ...a, at: new Date() }, auditMacKeys[0]);

@@ -22,6 +22,10 @@ export enum IncidentStatus {
   CONVENING_COUNCIL = 'CONVENING_COUNCIL',
   /** Where the containment step (切離し) of the next slice continues from. */
   AWAITING_CONTAINMENT_DECISION = 'AWAITING_CONTAINMENT_DECISION',
+  /** A level that convenes nobody: the chief assesses and monitors (評価・監視). */
+  MONITORING = 'MONITORING',
+  /** 終結 */
+  CLOSED = 'CLOSED',
 }
 
 export const INCIDENT_ID_PATTERN = /^INC-(\d{4})-(\d{4,})$/;
