@@ -78,7 +78,7 @@ describe('triage by the threat level', () => {
   });
 
   it('on a holiday (勤労感謝の日) the night/holiday contacts are called first, before the council; the top level awaits containment at once (katsuragi:4.2)', async () => {
-    const incidentId = await declare({ threatLevel: 3 }); // awareAt 2026-11-23 08:40 JST
+    const incidentId = await declare({ threatLevel: 3, detectedAt: '2026-11-23T01:10:00+09:00', awareAt: '2026-11-23T08:40:00+09:00' });
     const profile = await profileOf('katsuragi');
     const firstContact = profile.contacts.nightHoliday[0];
     const [call] = await stack.waitForMail((m) => m.to.includes(firstContact.email) && m.subject.includes(incidentId) && m.subject.includes('夜間・休日の第一報'));
