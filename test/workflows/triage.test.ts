@@ -155,4 +155,35 @@ describe('triage by the threat level', () => {
     expect(view.threatLevel).toBe(1);
     expect(view.timeline.some((a: { outcome: string }) => a.outcome.startsWith('脅威度を'))).toBe(false);
   });
+
+  it('the incident page shows a commander the level form: CSRF checked, an off-scale level shown back, a change applied', async () => {
+    const incidentId = await declare({ organisation: 'tokyo', kind: 'failure', threatLevel: 1, detectedBy: { name: '佐藤 花子', email: 'sato@metro.tokyo.example.jp' }, ...WORKING_HOURS });
+    await waitForIncidentStatus(stack, 'tokyo', incidentId, IncidentStatus.MONITORING);
+    const url = `${stack.baseUrl}/incidents/tokyo/${incidentId}`;
+    const page = await stack.fetch(url);
+    const html = await page.text();
+    expect(html).toContain(`action="/incidents/tokyo/${incidentId}/threat-level"`);
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1];
+    const post = (form: Record<string, string>, withCookie = cookie) =>
+      stack.fetch(`${url}/threat-level`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: withCookie }, body: new URLSearchParams(form).toString() });
+
+    expect((await post({ csrf, level: '2', reason: '確認' }, '')).status).toBe(403);
+    const off = await post({ csrf, level: '9', reason: '拡大のおそれ' });
+    expect(off.status).toBe(400);
+    const offPage = await off.text();
+    expect(offPage).toContain('body.level');
+    expect(offPage).toContain('拡大のおそれ'); // the reason typed is kept
+    const ok = await post({ csrf, level: '3', reason: '運用に支障' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe(`/incidents/tokyo/${incidentId}`);
+    const view = await waitForIncidentStatus(stack, 'tokyo', incidentId, IncidentStatus.CONVENING_COUNCIL);
+    expect(view.threatLevel).toBe(3);
+    expect(await (await stack.fetch(url)).text()).toContain('脅威度 L3');
+
+    // An auditor sees the incident but not the form.
+    const asAuditor = await (await fetchWith(stack.auth.auditor)(url)).text();
+    expect(asAuditor).toContain(incidentId);
+    expect(asAuditor).not.toContain('/threat-level"');
+  });
 });
