@@ -27,7 +27,7 @@ import { parseDuration } from '../domain/duration';
 import { declarerWords } from '../domain/text';
 import { assessingCommander, checkLevelChange, firstCalls, type FirstCalls, nextLevelUp, playbook } from '../domain/triage';
 
-const { loadProfile, setIncidentStatus, setIncidentThreatLevel, recordAudit } = proxyActivities<Activities>({
+const { loadProfile, setIncidentStatus, setIncidentThreatLevel, withdrawTask, recordAudit } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
@@ -189,7 +189,8 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
 async function assessByChief(round: number, overtaken: () => boolean, request: HumanTaskRequest): Promise<HumanTaskOutcome | undefined> {
   const scope = new CancellationScope();
   let outcome: HumanTaskOutcome | undefined;
-  const asking = scope.run(() => executeChild(humanTask, { workflowId: `${workflowInfo().workflowId}/assess-${round}`, args: [request] }));
+  const workflowId = `${workflowInfo().workflowId}/assess-${round}`;
+  const asking = scope.run(() => executeChild(humanTask, { workflowId, args: [request] }));
   asking.then(
     (o) => void (outcome = o),
     () => undefined,
@@ -197,6 +198,7 @@ async function assessByChief(round: number, overtaken: () => boolean, request: H
   await condition(() => outcome !== undefined || overtaken());
   if (outcome) return outcome;
   scope.cancel();
+  await withdrawTask({ workflowId });
   return undefined;
 }
 

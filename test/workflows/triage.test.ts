@@ -122,9 +122,17 @@ describe('triage by the threat level', () => {
     expect(raised.outcome).toContain('本人確認情報の漏えいのおそれ');
     expect(raised.articles).toEqual(expect.arrayContaining((await profileOf('kunitachi')).articles['emergency.conveneCouncil']!));
     expect(view.timeline.some((a: { outcome: string }) => a.outcome.startsWith('脅威度を L1 から L2'))).toBe(true);
-    // The chief's question is withdrawn: its workflow was cancelled.
-    const assess = (await listTasks(stack.appDb.db, { organisation: 'kunitachi', caseId: incidentId })).find((t) => t.step === 'emergency.close')!;
-    expect(assess.state).toBe(TaskState.OPEN);
+    // The chief's question is withdrawn: its workflow cancelled, its link saying so.
+    const assess = await eventually(
+      async () => (await listTasks(stack.appDb.db, { organisation: 'kunitachi', caseId: incidentId })).find((t) => t.step === 'emergency.close' && t.state === TaskState.WITHDRAWN),
+      30_000,
+      'the assessment task to be withdrawn',
+    );
+    const chief = await chiefOf('kunitachi');
+    const [ask] = await stack.waitForMail((m) => m.to.includes(chief.email) && m.subject.includes(incidentId) && m.subject.includes('評価・監視'));
+    const withdrawn = await openTaskPage(linkIn(ask));
+    expect(withdrawn.html).toContain('この依頼は取り下げられました');
+    expect(withdrawn.csrf).toBeUndefined();
     await eventually(
       async () => ((await env.client.workflow.getHandle(assess.workflow_id).describe()).status.name === 'CANCELLED' ? true : undefined),
       30_000,
