@@ -52,6 +52,11 @@ export const configSchema = z
     /** Embedded data: PGlite database, Temporal dev-server SQLite file, outbox of the SMTP sink. */
     DATA_DIR: z.string().min(1).default('./data'),
     PROFILES_DIR: z.string().min(1).default('./profiles'),
+    /**
+     * The Japanese font generated documents embed: a .ttf/.otf, or a .ttc collection as
+     * `path#PostScriptName`. Unset: the system's Noto CJK, IPAex or Takao font.
+     */
+    PDF_FONT_PATH: z.string().min(1).optional(),
     /** The organisation the console opens on in the embedded demo. */
     DEMO_ORGANISATION: z.string().regex(ORGANISATION_KEY_PATTERN).default('katsuragi'),
 

@@ -5,7 +5,7 @@ import type { Database, IncidentTable } from './schema';
 
 export type IncidentRow = Selectable<IncidentTable>;
 
-export type DeclaredVia = 'console' | 'cli' | 'api';
+export type DeclaredVia = 'console' | 'cli' | 'api' | 'detection';
 
 /** Numbers the incident (per organisation and year) and records it, in one transaction. */
 export async function insertIncident(

@@ -233,6 +233,23 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0010_detections': {
+    async up(db: Kysely<any>) {
+      // Alerts of monitoring systems: the same alert (organisation, source, alert id) is one incident.
+      await db.schema
+        .createTable('detections')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('alert_id', 'text', (c) => c.notNull())
+        .addColumn('incident_id', 'text')
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('occurrences', 'integer', (c) => c.notNull())
+        .addColumn('first_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('last_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('detections_pk', ['organisation', 'source', 'alert_id'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -186,7 +186,21 @@ export interface ApiKeyTable {
   revoked_at: Date | null;
 }
 
+/** One alert of a monitoring system: its incident, and how often it came. */
+export interface DetectionTable {
+  organisation: string;
+  source: string;
+  alert_id: string;
+  /** Null until the incident's declaration has gone through (a retry completes it). */
+  incident_id: string | null;
+  key_id: string;
+  occurrences: number;
+  first_at: Date;
+  last_at: Date;
+}
+
 export interface Database {
+  detections: DetectionTable;
   accounts: AccountTable;
   account_grants: AccountGrantTable;
   sessions: SessionTable;

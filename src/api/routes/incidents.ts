@@ -13,14 +13,16 @@ import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { declareIncidentSchema, INCIDENT_ID_PATTERN } from '../../domain/incidents';
-import { formatIssuePath } from '../../domain/profile';
+import { formatIssuePath, REPORT_TARGET_KINDS } from '../../domain/profile';
+import { getOrganisation } from '../../db/organisations';
+import { buildIncidentReport, renderIncidentReport, reportFileNames, reportKindSchema } from '../../documents/incident-report';
+import { contentDisposition, type JapaneseFont, PdfFontMissingError } from '../../documents/pdf';
 import type { SigningKey } from '../../tokens';
 import { INCIDENT_READERS, organisationsWith } from '../../domain/access';
 import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
 import { changeThreatLevel, threatLevelChangeSchema } from '../threat-level';
-import { getOrganisation } from '../../db/organisations';
 import { rolesIn } from '../../domain/access';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
@@ -36,6 +38,10 @@ export interface IncidentRouteDeps {
   startTimeoutMs?: number;
   /** How long a level change may wait for the workflow before answering 503. */
   updateTimeoutMs?: number;
+  /** The font generated reports embed (resolved per request: a font installed later is found). */
+  pdfFont: () => JapaneseFont;
+  /** The clock a report's date and its PDF's CreationDate come from. */
+  now?: () => number;
 }
 
 const refParams = z.object({
@@ -43,6 +49,11 @@ const refParams = z.object({
   incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
 });
 const idParams = z.object({ incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }) });
+const reportQuery = z.object({
+  kind: reportKindSchema.default('first'),
+  /** Address the report to this target only (e.g. the prefecture's 第1報 apart from the executive's). */
+  target: z.enum(REPORT_TARGET_KINDS, { error: `次のいずれかにしてください: ${REPORT_TARGET_KINDS.join(', ')}` }).optional(),
+});
 const listQuery = z.object({ organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }).optional() });
 
 /** The incident as the API returns it: no internal columns. */
@@ -161,6 +172,40 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       throw new HttpError(409, 'ambiguous', `${incidentId} exists in ${found.map((f) => f.organisation).join(', ')}; use /api/incidents/:organisation/${incidentId}`);
     }
     res.json(await viewJson(found[0].organisation, incidentId));
+  });
+
+  /**
+   * The statutory report (事故報告) as a PDF, from what the incident has recorded so far. Generated
+   * on each request; the approved copy that is sent is kept by the report's approval step.
+   */
+  r.get('/api/incidents/:organisation/:incidentId/report.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams, query: reportQuery }), async (_req, res) => {
+    const { params, query } = valid<{ params: typeof refParams; query: typeof reportQuery }>(res);
+    const incident = await getIncident(db, params.organisation, params.incidentId);
+    if (!incident) throw notFound(`incident ${params.organisation}/${params.incidentId} not found`);
+    const [timeline, profile] = await Promise.all([auditTrail(db, params.organisation, params.incidentId), getOrganisation(db, params.organisation)]);
+    if (!profile) throw notFound(`organisation ${params.organisation} not found`);
+    const report = buildIncidentReport({
+      incident,
+      timeline,
+      profile,
+      kind: query.kind,
+      generatedAt: new Date((deps.now ?? Date.now)()),
+      ...(query.target ? { targets: [query.target] } : {}),
+    });
+    let pdf: Buffer;
+    try {
+      pdf = await renderIncidentReport(report, deps.pdfFont());
+    } catch (err) {
+      if (err instanceof PdfFontMissingError) throw new HttpError(503, 'pdf_font_missing', err.message);
+      throw err;
+    }
+    const names = reportFileNames(report);
+    res
+      .status(200)
+      .type('application/pdf')
+      .set('Content-Disposition', contentDisposition(names.filename, names.ascii))
+      .set('Cache-Control', 'no-store')
+      .send(pdf);
   });
 
   // --- console ---

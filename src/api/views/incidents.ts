@@ -1,4 +1,5 @@
 import { formatArticleRefJa } from '../../domain/articles';
+import { REPORT_KIND_LABELS, REPORT_KINDS } from '../../documents/incident-report';
 import { INCIDENT_KIND_LABELS, INCIDENT_KINDS, type IncidentKind } from '../../domain/incidents';
 import type { OrganisationProfile } from '../../domain/profile';
 import type { AuditRow } from '../../db/audit';
@@ -131,6 +132,10 @@ ${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''
           }</td></tr>`,
         )}</tbody></table>`
   }</section>
+<h2>${t('reportsPdf')}</h2>
+<section><p class="hint">${t('reportsPdfHint')}</p><p class="report-links">${REPORT_KINDS.map(
+    (k, n) => html`${n > 0 ? '　' : ''}<a href="/api/incidents/${i.organisation}/${i.incident_id}/report.pdf?kind=${k}" download>${REPORT_KIND_LABELS[k][locale]}</a>`,
+  )}</p></section>
 <h2>${t('timeline')}</h2>
 <section><table><thead><tr><th>${t('date')}</th><th>${t('actor')}</th><th>${t('outcome')}</th><th>${t('articles')}</th></tr></thead><tbody>${o.timeline.map(
     (r) => html`<tr><td>${formatDateTime(r.at, locale)}</td><td>${r.actor === 'system' ? 'jukinet-ops' : r.actor.replace(/ <.*>$/, '')}</td><td>${r.outcome}</td><td>${r.articles.map(
