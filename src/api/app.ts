@@ -201,6 +201,7 @@ export function createApp(deps: AppDeps): express.Express {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       demoOrganisation: config.DEMO_ORGANISATION,
       ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}),
+      ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}),
       pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })),
       ...(deps.now ? { now: deps.now } : {}),
     }),

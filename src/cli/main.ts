@@ -16,7 +16,7 @@ import { embeddedStackRunning, startEmbeddedStack } from '../embedded/stack';
 import { StartupError } from '../startup';
 import { formatProblems, loadProfileFiles } from '../profiles';
 import { runDoctor } from './doctor';
-import { DECLARE_USAGE, incidentDeclare } from './incident';
+import { DECLARE_USAGE, incidentDeclare, incidentRaiseLevel, RAISE_LEVEL_USAGE } from './incident';
 import { apiFetch, LOGIN_HINT } from './credentials';
 import { loginCommand, logoutCommand, USER_USAGE, userCommand } from './user';
 
@@ -30,6 +30,7 @@ Commands:
   config                     print the effective configuration, secrets masked
   profile validate FILE…     validate organisation profiles; every problem with its path
   incident declare …         declare an incident (緊急時対応) through the API; \`incident declare --help\`
+  incident raise-level …     raise or lower an incident's threat level (脅威度) with a reason; \`incident raise-level --help\`
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
   logout                     forget the stored API key
   user add|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
@@ -184,6 +185,13 @@ export async function run(argv: string[]): Promise<number> {
       }
       return profileValidate(rest.slice(1));
     case 'incident':
+      if (rest[0] === 'raise-level') {
+        if (rest.includes('--help')) {
+          out(RAISE_LEVEL_USAGE);
+          return 0;
+        }
+        return incidentRaiseLevel(rest.slice(1), loadConfig(), out, err);
+      }
       if (rest[0] !== 'declare' || rest.includes('--help')) {
         (rest[0] === 'declare' ? out : err)(DECLARE_USAGE);
         return rest[0] === 'declare' ? 0 : 2;

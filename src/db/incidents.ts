@@ -78,6 +78,11 @@ export async function setIncidentStatus(db: Kysely<Database>, organisation: stri
   await db.updateTable('incidents').set({ status }).where('organisation', '=', organisation).where('incident_id', '=', incidentId).execute();
 }
 
+/** The threat level as the workflow last set it (raised or lowered during the incident). */
+export async function setIncidentThreatLevel(db: Kysely<Database>, organisation: string, incidentId: string, level: number): Promise<void> {
+  await db.updateTable('incidents').set({ threat_level: level }).where('organisation', '=', organisation).where('incident_id', '=', incidentId).execute();
+}
+
 /** The workflow's start went unanswered: the number stays until a retry of the declaration starts it. */
 export async function markStartUncertain(db: Kysely<Database>, row: IncidentRow): Promise<void> {
   await db.updateTable('incidents').set({ status: IncidentStatus.START_UNCERTAIN }).where('organisation', '=', row.organisation).where('incident_id', '=', row.incident_id).execute();

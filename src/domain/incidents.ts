@@ -30,6 +30,10 @@ export enum IncidentStatus {
   RECOVERING = 'RECOVERING',
   /** 再接続済み: verified reconnected. */
   RECOVERED = 'RECOVERED',
+  /** A level that convenes nobody: the chief assesses and monitors (評価・監視). */
+  MONITORING = 'MONITORING',
+  /** 終結 */
+  CLOSED = 'CLOSED',
 }
 
 export const INCIDENT_ID_PATTERN = /^INC-(\d{4})-(\d{4,})$/;

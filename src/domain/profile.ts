@@ -127,6 +127,11 @@ export const threatLevelSchema = z.strictObject({
   description: text,
   conveneCouncil: z.boolean(),
   disconnect: z.boolean(),
+  /**
+   * The containment decision (切離し) is awaited at once, alongside the council, when the
+   * regulation lets it be taken straight away (e.g. katsuragi:4.2 「直ちに」). False when unset.
+   */
+  containImmediately: z.boolean().optional(),
 });
 
 /**

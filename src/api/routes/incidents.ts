@@ -22,6 +22,8 @@ import { INCIDENT_READERS, organisationsWith } from '../../domain/access';
 import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
+import { changeThreatLevel, threatLevelChangeSchema } from '../threat-level';
+import { rolesIn } from '../../domain/access';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
 
@@ -34,6 +36,8 @@ export interface IncidentRouteDeps {
   renderPage: RenderPage;
   /** How long starting an incident's workflow may take before the declaration answers 503. */
   startTimeoutMs?: number;
+  /** How long a level change may wait for the workflow before answering 503. */
+  updateTimeoutMs?: number;
   /** The font generated reports embed (resolved per request: a font installed later is found). */
   pdfFont: () => JapaneseFont;
   /** The clock a report's date and its PDF's CreationDate come from. */
@@ -132,6 +136,23 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     const { incident, created } = await declareIncident({ ...service, beforeWrite: () => recordingStarted(res) }, body, 'api');
     res.status(created ? 201 : 200).location(`/api/incidents/${incident.organisation}/${incident.incident_id}`).json(incidentJson(incident));
   });
+
+  // 脅威度の変更: by a commander of the incident's organisation, with a reason.
+  const levelService = { db, client: deps.client, ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}) };
+  const changedBy = (res: Response) => {
+    const p = principal(res);
+    return { name: p.name, email: p.email ?? `${p.kind}:${p.id}` };
+  };
+  r.post(
+    '/api/incidents/:organisation/:incidentId/threat-level',
+    allow.roles(['commander'], 'params'),
+    validate({ params: refParams, body: threatLevelChangeSchema }),
+    async (_req, res) => {
+      const { params, body } = valid<{ params: typeof refParams; body: typeof threatLevelChangeSchema }>(res);
+      const { change, incident } = await changeThreatLevel(levelService, params, body, changedBy(res));
+      res.json({ ...change, incident: incidentJson(incident) });
+    },
+  );
 
   r.get('/api/incidents', allow.roles(INCIDENT_READERS, 'query'), validate({ query: listQuery }), async (_req, res) => {
     const { organisation } = valid<{ query: typeof listQuery }>(res).query;
@@ -257,10 +278,36 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   });
 
   r.get('/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (req, res) => {
-    const { t, locale } = locals(res);
     const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+    await showIncident(req, res, organisation, incidentId);
+  });
+
+  async function showIncident(req: Request, res: Response, organisation: string, incidentId: string, levelForm: { status?: number; error?: string; reason?: string } = {}) {
+    const { t, locale } = locals(res);
     const v = await view(organisation, incidentId);
-    res.send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale })));
+    // Only a commander of the organisation may change the level: the form is shown to them alone.
+    const canChangeLevel = rolesIn(principal(res).grants, organisation).has('commander');
+    const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
+    const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
+    res.status(levelForm.status ?? 200).send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale, ...(form ? { levelForm: form } : {}) })));
+  }
+
+  r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+    const f = textFields(req.body);
+    checkFormCsrf(req, res, f.csrf, deps.signingKeys);
+    const parsed = threatLevelChangeSchema.safeParse({ level: f.level, reason: f.reason });
+    if (!parsed.success) {
+      const error = parsed.error.issues.map((i) => `${formatIssuePath(['body', ...i.path])}: ${i.message}`).join('; ');
+      return showIncident(req, res, organisation, incidentId, { status: 400, error, reason: f.reason ?? '' });
+    }
+    try {
+      await changeThreatLevel(levelService, { organisation, incidentId }, parsed.data, changedBy(res));
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status === 404) throw err;
+      return showIncident(req, res, organisation, incidentId, { status: err.status, error: err.message, reason: parsed.data.reason });
+    }
+    res.redirect(303, `/incidents/${organisation}/${incidentId}`);
   });
   return r;
 }

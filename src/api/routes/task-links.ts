@@ -101,6 +101,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     const { t, locale } = locals(res);
     if (task.state === TaskState.DECIDED) return res.send(renderPage(req, res, t('taskDecidedTitle'), taskDecidedPage(task, t, locale)));
     if (task.state === TaskState.MOVED) return res.send(renderPage(req, res, t('taskMovedTitle'), taskMovedPage(task, t, locale)));
+    if (task.state === TaskState.WITHDRAWN) return res.send(renderPage(req, res, t('taskWithdrawnTitle'), messagePage('taskWithdrawnBody', t)));
     if (task.pending_decision) return showPending(req, res, task, hash, task.pending_decision, { status: 200 });
     const csrf = csrfFor(req, res, hash);
     const incident = await getIncident(db, task.organisation, task.case_id);

@@ -91,6 +91,8 @@ export function incidentPage(o: {
   alerts: AlertRow[];
   t: Translate;
   locale: Locale;
+  /** For a commander of the organisation: the form that raises or lowers the level. */
+  levelForm?: { levels: OrganisationProfile['threatLevels']; csrf: string; error?: string; reason?: string };
 }): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
@@ -111,6 +113,7 @@ ${
 <tr><th>${t('detectedAt')}</th><td>${formatDateTime(i.detected_at, locale)}（${i.detected_by.name}）</td></tr>
 <tr><th>${t('awareAt')}</th><td>${formatDateTime(i.aware_at, locale)}</td></tr>
 </tbody></table></section>
+${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''}
 <h2>${t('acknowledgements')}</h2>
 <section>${
     council.length === 0
@@ -139,4 +142,19 @@ ${
       (a, n) => html`${n > 0 ? '、' : ''}<span title="${a}">${formatArticleRefJa(a)}</span>`,
     )}</td></tr>`,
   )}</tbody></table></section>`;
+}
+
+function threatLevelForm(i: IncidentRow, f: NonNullable<Parameters<typeof incidentPage>[0]['levelForm']>, t: Translate): Html {
+  return html`<h2>${t('changeThreatLevel')}</h2>
+<section><form method="post" action="/incidents/${i.organisation}/${i.incident_id}/threat-level">
+<input type="hidden" name="csrf" value="${f.csrf}">
+${f.error ? html`<p class="fail" role="alert">${f.error}</p>` : ''}
+<label for="level">${t('threatLevel')}</label>
+<select id="level" name="level">${f.levels.map(
+    (l) => html`<option value="${l.level}"${l.level === i.threat_level ? html` selected` : ''}>L${l.level} ${l.name}</option>`,
+  )}</select>
+<label for="reason">${t('threatLevelReason')}</label>
+<textarea id="reason" name="reason" required maxlength="1000">${f.reason ?? ''}</textarea>
+<button type="submit">${t('changeThreatLevelButton')}</button>
+</form></section>`;
 }

@@ -112,7 +112,7 @@ export function messagePage(body: MessageKey, t: Translate): Html {
   return html`<section class="notice"><p>${t(body)}</p></section>`;
 }
 
-const STATE_KEYS: Record<string, MessageKey> = { OPEN: 'awaited', DECIDED: 'decidedState', MOVED: 'moved' };
+const STATE_KEYS: Record<string, MessageKey> = { OPEN: 'awaited', DECIDED: 'decidedState', MOVED: 'moved', WITHDRAWN: 'withdrawnState' };
 export const taskStateLabel = (state: string, t: Translate) => t(STATE_KEYS[state] ?? 'awaited');
 
 export function taskListPage(tasks: TaskRow[], t: Translate, locale: Locale): Html {
