@@ -78,7 +78,7 @@ describe('containment by two-person attestation (kunitachi)', () => {
     const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(declaration({ organisation: 'kunitachi', kind: 'leak', detectedBy: { name: '佐藤 花子', email: 'sato@kunitachi.example.jp' } })),
+      body: JSON.stringify(declaration({ organisation: 'kunitachi', kind: 'leak', threatLevel: 3, detectedBy: { name: '佐藤 花子', email: 'sato@kunitachi.example.jp' } })),
     });
     expect(r.status).toBe(201);
     const { incidentId } = await json(r);

@@ -62,7 +62,7 @@ describe('containment by the network operator API (tokyo)', () => {
     const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(declaration({ organisation: 'tokyo', detectedBy: { name: '佐藤 花子', email: 'sato@metro.tokyo.example.jp' } })),
+      body: JSON.stringify(declaration({ organisation: 'tokyo', threatLevel: 3, detectedBy: { name: '佐藤 花子', email: 'sato@metro.tokyo.example.jp' } })),
     });
     expect(r.status).toBe(201);
     const { incidentId } = await json(r);
@@ -132,7 +132,7 @@ describe('containment by the network operator API (tokyo)', () => {
     const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(declaration({ organisation: 'jlis', detectedBy: { name: '佐藤 花子', email: 'sato@j-lis.example.jp' } })),
+      body: JSON.stringify(declaration({ organisation: 'jlis', threatLevel: 3, detectedBy: { name: '佐藤 花子', email: 'sato@j-lis.example.jp' } })),
     });
     expect(r.status).toBe(201);
     const { incidentId } = await json(r);
