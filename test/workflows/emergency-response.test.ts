@@ -94,8 +94,13 @@ describe('emergency response on the dev server', () => {
     expect(found).toEqual([incident.workflowId]);
 
     expect(await verifyAuditChain(stack.appDb.db, { macKeys: stack.auditMacKeys })).toMatchObject({ ok: true, problems: [] });
-    const open = await json(await stack.fetch(`${stack.baseUrl}/api/tasks?organisation=katsuragi`));
-    expect(open.tasks).toHaveLength(3);
+    // Still open: the three members who have not answered, and the containment decision put to the 町長 (katsuragi:4.2).
+    const open = await eventually(async () => {
+      const listed = await json(await stack.fetch(`${stack.baseUrl}/api/tasks?organisation=katsuragi`));
+      return listed.tasks.some((t: { step: string }) => t.step === 'emergency.contain') ? listed : undefined;
+    }, 30_000, 'the containment decision task');
+    expect(open.tasks.filter((t: { step: string }) => t.step === 'emergency.conveneCouncil')).toHaveLength(3);
+    expect(open.tasks.filter((t: { step: string }) => t.step === 'emergency.contain').map((t: { assignee: { position: string }; articles: string[] }) => [t.assignee.position, t.articles])).toEqual([['町長', ['katsuragi:4.2']]]);
     expect(open.tasks.every((t: { state: string }) => t.state === TaskState.OPEN)).toBe(true);
     expect(JSON.stringify(open)).not.toContain('token');
   });
