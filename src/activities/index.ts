@@ -1,10 +1,11 @@
 // Every activity the worker registers, built from its injected dependencies.
 import { createAuditActivities } from './audit';
 import { createIncidentActivities } from './incidents';
+import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & NotifyActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTaskActivities(deps),
     ...createIncidentActivities(deps),
     ...createAuditActivities(deps),
+    ...createNotifyActivities(deps),
   };
 }
 
