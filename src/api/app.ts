@@ -26,6 +26,7 @@ import { auditRouter } from './routes/audit';
 import { signInRouter } from './routes/sign-in';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
+import { notificationsRouter } from './routes/notifications';
 import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
@@ -182,6 +183,8 @@ export function createApp(deps: AppDeps): express.Express {
       ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}),
     }),
   );
+
+  app.use(notificationsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now }));
 
   app.get('/', allow.signedIn(), async (req, res) => {
     const { t, locale } = locals(res);
