@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Transporter } from 'nodemailer';
-import { claimRecipients, markFailed, markSent, refreshAttempt, releaseRecipient, remainingEmails, type RecipientRow } from '../db/notifications';
+import { claimRecipients, markFailed, markSentMany, refreshAttempt, releaseRecipient, remainingEmails, type RecipientRow } from '../db/notifications';
 import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import { composePersonNotice, isPermanentRecipientFailure, noticeMessageId } from '../domain/notifications';
@@ -65,6 +65,50 @@ function cancellation(): AbortSignal | undefined {
   }
 }
 
+/**
+ * The batch's SENT marks, written as they come: each acceptance is queued at once and written by
+ * the statement that starts as soon as the one before it has finished (group commit), so the
+ * window between the relay's acceptance and the mark is one database write, not one per person.
+ */
+class SentMarks {
+  private queue: { personId: number; messageId: string; sentAt: Date }[] = [];
+  private writing: Promise<void> | undefined;
+  private failure: unknown;
+  constructor(private readonly write: (marks: { personId: number; messageId: string; sentAt: Date }[]) => Promise<void>) {}
+
+  add(mark: { personId: number; messageId: string; sentAt: Date }): void {
+    this.queue.push(mark);
+    this.writing ??= this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const marks = this.queue.splice(0);
+      // A mark that cannot be written leaves its person SENDING: taken over when stale and sent
+      // again. Worth a few tries before that.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.write(marks);
+          break;
+        } catch (err) {
+          if (attempt >= 5) {
+            this.failure ??= err;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+    }
+    this.writing = undefined;
+  }
+
+  /** Every queued mark written; throws if one could not be. */
+  async drain(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.failure) throw this.failure;
+  }
+}
+
 export function createNotifyActivities(deps: NotifyActivityDeps) {
   const { db } = deps;
   const concurrency = deps.notifyConcurrency ?? 5;
@@ -98,6 +142,7 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         refreshAttempt(db, attemptId, new Date()).catch(() => undefined);
       }, beatMs);
       const key = (p: RecipientRow) => ({ organisation: r.organisation, incidentId: r.incidentId, personId: p.person_id });
+      const marks = new SentMarks((m) => markSentMany(db, r, m));
       let next = 0;
       const stopped = () => transient !== undefined || signal?.aborted === true;
       const lane = async () => {
@@ -119,7 +164,7 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
           }
           // At once, before anything else: the narrower the gap between the relay's acceptance
           // and this mark, the smaller the window in which a killed worker sends twice.
-          await markSent(db, key(p), { messageId, sentAt: new Date() });
+          marks.add({ personId: p.person_id, messageId, sentAt: new Date() });
           sent++;
           if (sent % 50 === 0) heartbeat({ sent, failed });
         }
@@ -127,10 +172,10 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       try {
         await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
       } finally {
-        clearInterval(beat);
         transport.close();
         // Rows claimed but not started (a refusal or a cancellation stopped the batch) go back at once.
         for (const p of claimed.slice(next)) await releaseRecipient(db, key(p), attemptId);
+        await marks.drain().finally(() => clearInterval(beat));
       }
       heartbeat({ sent, failed });
       if (signal?.aborted) throw new CancelledFailure('notification batch cancelled');

@@ -34,25 +34,19 @@ export async function importRecipients(db: Kysely<Database>, o: { organisation: 
     const started = await scope.select((eb) => eb.fn.countAll<string>().as('n')).where('state', '!=', 'PENDING').executeTakeFirstOrThrow();
     if (Number(started.n) > 0) throw new NotificationsStartedError(Number(started.n));
     await tx.deleteFrom('notification_recipients').where('organisation', '=', o.organisation).where('incident_id', '=', o.incidentId).execute();
+    // One INSERT per 1,000 rows, each column as one array parameter (unnest): ten parameters per
+    // statement instead of ten thousand, which PGlite parses far faster.
     let email = 0;
     for (let i = 0; i < o.persons.length; i += INSERT_BATCH) {
-      const rows = o.persons.slice(i, i + INSERT_BATCH).map((p, j) => {
-        if (p.email) email++;
-        return {
-          organisation: o.organisation,
-          incident_id: o.incidentId,
-          person_id: i + j + 1,
-          import_id: o.importId,
-          line: p.line,
-          name: p.name,
-          postal_code: p.postalCode,
-          address: p.address,
-          email: p.email,
-          channel: p.email ? ('email' as const) : ('letter' as const),
-          state: 'PENDING' as const,
-        };
-      });
-      await tx.insertInto('notification_recipients').values(rows).execute();
+      const chunk = o.persons.slice(i, i + INSERT_BATCH);
+      email += chunk.filter((p) => p.email).length;
+      await sql`
+        INSERT INTO notification_recipients (organisation, incident_id, person_id, import_id, line, name, postal_code, address, email, channel, state)
+        SELECT ${o.organisation}, ${o.incidentId}, v.person_id, ${o.importId}, v.line, v.name, v.postal_code, v.address, v.email,
+               CASE WHEN v.email IS NULL THEN 'letter' ELSE 'email' END, 'PENDING'
+          FROM unnest(${chunk.map((_, j) => i + j + 1)}::int[], ${chunk.map((p) => p.line)}::int[], ${chunk.map((p) => p.name)}::text[],
+                      ${chunk.map((p) => p.postalCode)}::text[], ${chunk.map((p) => p.address)}::text[], ${chunk.map((p) => p.email)}::text[])
+               AS v(person_id, line, name, postal_code, address, email)`.execute(tx);
     }
     return { importId: o.importId, total: o.persons.length, email, letter: o.persons.length - email };
   });
@@ -87,6 +81,19 @@ const row = (db: Kysely<Database>, k: Key) =>
 /** The relay accepted the message: whichever attempt sent it, the person is notified. */
 export async function markSent(db: Kysely<Database>, k: Key, o: { messageId: string; sentAt: Date }): Promise<void> {
   await row(db, k).set({ state: 'SENT', sent_at: o.sentAt, message_id: o.messageId, attempt_id: null, last_error: null }).where('state', '!=', 'SENT').execute();
+}
+
+/**
+ * Several acceptances in one statement: a batch's sender marks whatever the relay accepted while
+ * the previous mark was being written (group commit), so no mark waits for a timer.
+ */
+export async function markSentMany(db: Kysely<Database>, scope: { organisation: string; incidentId: string }, marks: readonly { personId: number; messageId: string; sentAt: Date }[]): Promise<void> {
+  if (marks.length === 0) return;
+  await sql`
+    UPDATE notification_recipients r
+       SET state = 'SENT', sent_at = v.sent_at, message_id = v.message_id, attempt_id = NULL, last_error = NULL
+      FROM unnest(${marks.map((m) => m.personId)}::int[], ${marks.map((m) => m.messageId)}::text[], ${marks.map((m) => m.sentAt.toISOString())}::timestamptz[]) AS v(person_id, message_id, sent_at)
+     WHERE r.organisation = ${scope.organisation} AND r.incident_id = ${scope.incidentId} AND r.person_id = v.person_id AND r.state <> 'SENT'`.execute(db);
 }
 
 /** A refusal that may pass (relay down, 4xx): back to PENDING for a later attempt. Only this attempt's row. */

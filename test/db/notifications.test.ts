@@ -61,3 +61,30 @@ describe.each(ENGINES)('notification recipients on %s', (engine) => {
     expect(await claimRecipients(db, { organisation: org, incidentId: inc, attemptId: 'E', limit: 100, now: at(1000), staleBefore: at(999) })).toEqual([]);
   });
 });
+
+describe.each(ENGINES)('marking many as sent on %s', (engine) => {
+  it('marks a group in one statement and leaves SENT rows as they were', async () => {
+    const { markSentMany } = await import('../../src/db/notifications');
+    const appDb = await freshDatabase(engine);
+    try {
+      await migrateToLatest(appDb.db);
+      const scope = { organisation: 'kunitachi', incidentId: 'INC-2026-0002' };
+      await importRecipients(appDb.db, { ...scope, importId: 'x', persons: persons(5) });
+      const now = new Date('2026-12-01T00:00:00Z');
+      await claimRecipients(appDb.db, { ...scope, attemptId: 'A', limit: 5, now, staleBefore: now });
+      await markSent(appDb.db, { ...scope, personId: 1 }, { messageId: '<first>', sentAt: now });
+      await markSentMany(appDb.db, scope, [1, 2, 3].map((personId) => ({ personId, messageId: `<m${personId}>`, sentAt: new Date('2026-12-01T00:00:05Z') })));
+      const rows = await appDb.db.selectFrom('notification_recipients').select(['person_id', 'state', 'message_id', 'sent_at', 'attempt_id']).where('incident_id', '=', scope.incidentId).orderBy('person_id').execute();
+      expect(rows.map((r) => [r.person_id, r.state, r.message_id, r.attempt_id])).toEqual([
+        [1, 'SENT', '<first>', null],
+        [2, 'SENT', '<m2>', null],
+        [3, 'SENT', '<m3>', null],
+        [4, 'SENDING', null, 'A'],
+        [5, 'SENDING', null, 'A'],
+      ]);
+      expect(new Date(rows[1].sent_at!).toISOString()).toBe('2026-12-01T00:00:05.000Z');
+    } finally {
+      await appDb.close();
+    }
+  });
+});
