@@ -23,6 +23,13 @@ export interface NotifyActivityDeps {
   notifyConcurrency?: number;
   /** The notice's text; a plain notice until the approved template exists. */
   composeNotice?: ComposeNotice;
+  /**
+   * How long acceptances are gathered before their SENT marks are written together (default 0:
+   * written as soon as the previous write ends). Embedded PGlite runs each statement on the event
+   * loop, blocking the SMTP connections meanwhile: gathering for a few tens of milliseconds
+   * writes one statement for many persons, at the cost of a window that many milliseconds wider.
+   */
+  notifyMarkGatherMs?: number;
   /** How often a running batch refreshes its rows' mark (default 5 s). */
   notifyBeatMs?: number;
   /** A SENDING row not refreshed for this long is a dead attempt's and is taken over (default 60 s). */
@@ -74,7 +81,10 @@ class SentMarks {
   private queue: { personId: number; messageId: string; sentAt: Date }[] = [];
   private writing: Promise<void> | undefined;
   private failure: unknown;
-  constructor(private readonly write: (marks: { personId: number; messageId: string; sentAt: Date }[]) => Promise<void>) {}
+  constructor(
+    private readonly write: (marks: { personId: number; messageId: string; sentAt: Date }[]) => Promise<void>,
+    private readonly gatherMs: number,
+  ) {}
 
   add(mark: { personId: number; messageId: string; sentAt: Date }): void {
     this.queue.push(mark);
@@ -83,6 +93,7 @@ class SentMarks {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
+      if (this.gatherMs > 0) await new Promise((r) => setTimeout(r, this.gatherMs));
       const marks = this.queue.splice(0);
       // A mark that cannot be written leaves its person SENDING: taken over when stale and sent
       // again. Worth a few tries before that.
@@ -142,7 +153,7 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         refreshAttempt(db, attemptId, new Date()).catch(() => undefined);
       }, beatMs);
       const key = (p: RecipientRow) => ({ organisation: r.organisation, incidentId: r.incidentId, personId: p.person_id });
-      const marks = new SentMarks((m) => markSentMany(db, r, m));
+      const marks = new SentMarks((m) => markSentMany(db, r, m), deps.notifyMarkGatherMs ?? 0);
       let next = 0;
       const stopped = () => transient !== undefined || signal?.aborted === true;
       const lane = async () => {

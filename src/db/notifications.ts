@@ -93,7 +93,9 @@ export async function markSentMany(db: Kysely<Database>, scope: { organisation: 
     UPDATE notification_recipients r
        SET state = 'SENT', sent_at = v.sent_at, message_id = v.message_id, attempt_id = NULL, last_error = NULL
       FROM unnest(${marks.map((m) => m.personId)}::int[], ${marks.map((m) => m.messageId)}::text[], ${marks.map((m) => m.sentAt.toISOString())}::timestamptz[]) AS v(person_id, message_id, sent_at)
-     WHERE r.organisation = ${scope.organisation} AND r.incident_id = ${scope.incidentId} AND r.person_id = v.person_id AND r.state <> 'SENT'`.execute(db);
+     WHERE r.organisation = ${scope.organisation} AND r.incident_id = ${scope.incidentId} AND r.person_id = v.person_id AND r.state <> 'SENT'
+       -- Repeated as = ANY so that the primary key finds the rows: a join alone scans the incident.
+       AND r.person_id = ANY(${marks.map((m) => m.personId)}::int[])`.execute(db);
 }
 
 /** A refusal that may pass (relay down, 4xx): back to PENDING for a later attempt. Only this attempt's row. */

@@ -1,0 +1,31 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/db';
+import { migrateToLatest } from '../src/db/migrations';
+import { importRecipients, markSent, markSentMany, claimRecipients } from '../src/db/notifications';
+async function main() {
+  const n = 2000;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbp-'));
+  const appDb = await openDatabase({ engine: 'pglite', dataDir: path.join(dir, 'db') });
+  await migrateToLatest(appDb.db);
+  const persons = Array.from({ length: n }, (_, i) => ({ line: i + 2, name: `p${i}`, postalCode: '186-8501', address: 'x', email: `p${i}@example.jp` }));
+  const scope = { organisation: 'kunitachi', incidentId: 'INC-2026-0001' };
+  await importRecipients(appDb.db, { ...scope, importId: 'i', persons });
+  const now = new Date();
+  await claimRecipients(appDb.db, { ...scope, attemptId: 'A', limit: 2000, now, staleBefore: now });
+  let t = performance.now();
+  for (let i = 1; i <= 500; i++) await markSent(appDb.db, { ...scope, personId: i }, { messageId: 'x', sentAt: now });
+  console.log('single markSent ms/row', (performance.now() - t) / 500);
+  t = performance.now();
+  for (let i = 501; i <= 1000; i += 5) await markSentMany(appDb.db, scope, [0,1,2,3,4].map((k) => ({ personId: i + k, messageId: 'x', sentAt: now })));
+  console.log('many(5) ms/row', (performance.now() - t) / 500);
+  t = performance.now();
+  for (let i = 1; i <= 200; i++) await sql`select 1`.execute(appDb.db);
+  console.log('select 1 ms', (performance.now() - t) / 200);
+  const plan = await sql`explain UPDATE notification_recipients r SET state = 'SENT' FROM unnest(${[1,2]}::int[]) AS v(person_id) WHERE r.organisation = 'kunitachi' AND r.incident_id = 'INC-2026-0001' AND r.person_id = v.person_id AND r.state <> 'SENT'`.execute(appDb.db);
+  console.log(plan.rows);
+  await appDb.close();
+}
+main();
