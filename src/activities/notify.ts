@@ -17,7 +17,7 @@ export type ComposeNotice = (o: { organisation: string; organisationName: string
 export interface NotifyActivityDeps {
   db: Kysely<Database>;
   mailFrom: string;
-  /** A pooled transport for one batch; closed at the batch's end. */
+  /** The pooled transport, made at the first batch and shared by every batch of this worker. */
   createNotifyTransport: () => Transporter;
   /** How many messages are in flight at once (the pool's connections). */
   notifyConcurrency?: number;
@@ -48,7 +48,7 @@ export interface NotificationBatchResult {
   sent: number;
   /** Refused for good: now on the letters list. */
   failed: number;
-  /** Emails still to send after this batch (this and other attempts). */
+  /** Emails still to send after this batch (this and other attempts); after a full batch, not counted (positive). */
   remaining: number;
   /** Nothing could be claimed although emails remain: another (perhaps dead) attempt holds them; try again after this long. */
   waitMs: number;
@@ -126,6 +126,7 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
   const beatMs = deps.notifyBeatMs ?? 5_000;
   const staleAfterMs = deps.notifyStaleAfterMs ?? 60_000;
   const compose = deps.composeNotice ?? defaultCompose;
+  let pooled: Transporter | undefined;
 
   return {
     /**
@@ -142,7 +143,8 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         return { claimed: 0, sent: 0, failed: 0, remaining, waitMs: remaining > 0 ? Math.ceil(staleAfterMs / 2) : 0 };
       }
       const organisationName = (await getOrganisation(db, r.organisation))?.organisation.name ?? r.organisation;
-      const transport = deps.createNotifyTransport();
+      pooled ??= deps.createNotifyTransport();
+      const transport = pooled;
       const signal = cancellation();
       let sent = 0;
       let failed = 0;
@@ -183,7 +185,6 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       try {
         await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
       } finally {
-        transport.close();
         // Rows claimed but not started (a refusal or a cancellation stopped the batch) go back at once.
         for (const p of claimed.slice(next)) await releaseRecipient(db, key(p), attemptId);
         await marks.drain().finally(() => clearInterval(beat));
@@ -193,7 +194,8 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       if (transient !== undefined) {
         throw ApplicationFailure.retryable(`relay refused (${sent} sent in this batch): ${describeSmtpError(transient)}`, 'SmtpTransient');
       }
-      const remaining = await remainingEmails(db, r.organisation, r.incidentId);
+      // A full batch means more may wait: the count (a scan of the incident's rows) is for the last ones.
+      const remaining = claimed.length < r.batchSize ? await remainingEmails(db, r.organisation, r.incidentId) : claimed.length;
       return { claimed: claimed.length, sent, failed, remaining, waitMs: 0 };
     },
   };

@@ -37,6 +37,7 @@ export interface NotifyPersonsResult {
 }
 
 const STEP = 'emergency.notifyPersons';
+const PARALLEL_BATCHES = 2;
 
 export async function notifyPersons(input: NotifyPersonsInput): Promise<NotifyPersonsResult> {
   const { organisation, incidentId, noticeId } = input;
@@ -59,18 +60,36 @@ export async function notifyPersons(input: NotifyPersonsInput): Promise<NotifyPe
   };
   if (totals.runs === 1) await audit('started', 'sending', { noticeId, batchSize });
 
-  for (let i = 0; i < batchesPerRun; i++) {
-    const r = await sendNotificationBatch({ organisation, incidentId, noticeId, batchSize });
-    totals.sent += r.sent;
-    totals.failed += r.failed;
-    totals.batches++;
-    if (r.remaining === 0) {
-      await audit('done', 'notified', { noticeId, ...totals });
-      return totals;
+  // Two batches at a time: while one claims its persons and reports back through the server, the
+  // other keeps the shared SMTP connections busy. The database decides who is in which batch.
+  let done = false;
+  let started = 0;
+  let active = 0;
+  const lane = async () => {
+    active++;
+    try {
+      while (!done && started < batchesPerRun && !workflowInfo().continueAsNewSuggested) {
+        started++;
+        const r = await sendNotificationBatch({ organisation, incidentId, noticeId, batchSize });
+        totals.sent += r.sent;
+        totals.failed += r.failed;
+        totals.batches++;
+        if (r.remaining === 0) done = true;
+        else if (r.claimed === 0) {
+          // The other lane holds the last persons: it finishes them.
+          if (active > 1) return;
+          // Another attempt (a killed worker's) still holds rows: its mark goes stale, then we take them.
+          await sleep(r.waitMs);
+        }
+      }
+    } finally {
+      active--;
     }
-    // Another attempt (a killed worker's) still holds rows: its mark goes stale, then we take them.
-    if (r.claimed === 0) await sleep(r.waitMs);
-    if (workflowInfo().continueAsNewSuggested) break;
+  };
+  await Promise.all(Array.from({ length: PARALLEL_BATCHES }, lane));
+  if (done) {
+    await audit('done', 'notified', { noticeId, ...totals });
+    return totals;
   }
   return continueAsNew<typeof notifyPersons>({ ...input, totals });
 }
