@@ -114,14 +114,14 @@ async function decide(n: number) {
 }
 
 async function main() {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' }, batch: { type: 'string', default: '500' } } });
   const scenario = positionals[0];
   const n = Number(values.n);
   if (!['decide', 'notify'].includes(scenario) || !Number.isInteger(n) || n < 1) {
-    process.stderr.write('usage: npm run bench -- decide|notify [--n N]\n');
+    process.stderr.write('usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY]\n');
     process.exit(2);
   }
-  const result = scenario === 'notify' ? await notifyBench(n) : await decide(n);
+  const result = scenario === 'notify' ? await notifyBench(n, Number(values.batch)) : await decide(n);
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, `${scenario}.json`);
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
