@@ -1,6 +1,8 @@
 # The jukinet-ops image for the api and worker services of docker-compose.yml.
 FROM node:20-bookworm-slim
 WORKDIR /app
+# A Japanese font for the generated reports and letters (PDF_FONT_PATH may name another).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev
 COPY . .

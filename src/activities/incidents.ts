@@ -1,8 +1,10 @@
 // Activities of the emergency response workflow: the organisation's profile, the incident's
 // status in the database, and audit rows for each step.
 import type { Kysely } from 'kysely';
+import { type AttachmentInfo, listTaskAttachments } from '../db/attachments';
 import { type AuditEntry, appendAudit } from '../db/audit';
-import { setIncidentStatus } from '../db/incidents';
+import { setIncidentStatus, setIncidentThreatLevel } from '../db/incidents';
+import { markWithdrawn } from '../db/tasks';
 import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import type { IncidentStatus } from '../domain/incidents';
@@ -21,6 +23,17 @@ export function createIncidentActivities({ db, auditMacKeys }: { db: Kysely<Data
     },
     async setIncidentStatus(o: { organisation: string; caseId: string; status: IncidentStatus }): Promise<void> {
       await setIncidentStatus(db, o.organisation, o.caseId, o.status);
+    },
+    /** The evidence files attached to these tasks (the two attestations of a containment). */
+    async listTaskEvidence(o: { organisation: string; caseId: string; taskIds: string[] }): Promise<AttachmentInfo[]> {
+      return listTaskAttachments(db, o);
+    },
+    async setIncidentThreatLevel(o: { organisation: string; caseId: string; level: number }): Promise<void> {
+      await setIncidentThreatLevel(db, o.organisation, o.caseId, o.level);
+    },
+    /** A question the procedure no longer asks: its open task is shown as withdrawn. */
+    async withdrawTask(o: { workflowId: string }): Promise<void> {
+      await markWithdrawn(db, o.workflowId);
     },
     async recordAudit(a: AuditRequest): Promise<void> {
       await appendAudit(db, { ...a, at: new Date() }, auditMacKeys[0]);

@@ -1,11 +1,12 @@
 // Every activity the worker registers, built from its injected dependencies.
 import { createAuditActivities } from './audit';
+import { type ContainmentActivityDeps, createContainmentActivities } from './containment';
 import { createIncidentActivities } from './incidents';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & NotifyActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTaskActivities(deps),
     ...createIncidentActivities(deps),
     ...createAuditActivities(deps),
+    ...createContainmentActivities(deps),
     ...createNotifyActivities(deps),
   };
 }

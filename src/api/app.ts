@@ -23,9 +23,11 @@ import { allow, authenticate, formCsrf, principalOf, visibleTo } from './access'
 import { INCIDENT_READERS } from '../domain/access';
 import { adminRouter } from './routes/admin';
 import { auditRouter } from './routes/audit';
+import { detectionsRouter } from './routes/detections';
 import { signInRouter } from './routes/sign-in';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
+import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
 import { notificationsRouter } from './routes/notifications';
 import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
@@ -56,6 +58,8 @@ export interface AppDeps {
   ldap?: LdapConfig;
   /** OpenID Connect sign-in, when configured (OIDC_ISSUER…). */
   oidc?: OidcConfig;
+  /** The font generated documents embed; PDF_FONT_PATH or the system's unless a test gives one. */
+  pdfFont?: () => JapaneseFont;
 }
 
 /** What an outage page says was recorded. */
@@ -150,14 +154,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ health }));
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
-  // Task links are credentials in a URL: guessing them is slowed per address. Generous, since a
-  // whole council may answer from one office's address within minutes.
-  const taskLinkLimiter = createRateLimiter({ limit: 120, windowMs: 5 * 60_000, now: () => now().getTime() });
+  // Task links are credentials in a URL: guessing them is slowed per address. Only links that do
+  // not work count (a whole office behind one address opens good links all day), 30 in 5 minutes.
+  const taskLinkLimiter = createRateLimiter({ limit: 30, windowMs: 5 * 60_000, now: () => now().getTime() });
   app.use('/t', (req, res, next) => {
-    const d = taskLinkLimiter.hit(`ip:${req.ip ?? 'unknown'}`);
-    if (d.allowed) return next();
-    res.setHeader('Retry-After', String(d.retryAfterSeconds));
-    next(new HttpError(429, 'rate_limited', locals(res).t('rateLimited')));
+    const key = `ip:${req.ip ?? 'unknown'}`;
+    const d = taskLinkLimiter.check(key);
+    if (!d.allowed) {
+      res.setHeader('Retry-After', String(d.retryAfterSeconds));
+      return next(new HttpError(429, 'rate_limited', locals(res).t('rateLimited')));
+    }
+    res.on('finish', () => {
+      if (res.statusCode >= 400 && res.statusCode < 500) taskLinkLimiter.hit(key);
+    });
+    next();
   });
   app.use(
     taskLinksRouter({
@@ -171,6 +181,17 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(tasksRouter({ db, renderPage }));
+  app.use(
+    detectionsRouter({
+      db,
+      client,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      auditMacKey,
+      detectorEmail: /<([^>]+)>/.exec(config.MAIL_FROM)?.[1] ?? config.MAIL_FROM,
+      now,
+      ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}),
+    }),
+  );
   app.use(auditRouter({ db, client, auditMacKeys, taskQueue: config.TEMPORAL_TASK_QUEUE }));
   app.use(
     incidentsRouter({
@@ -181,6 +202,9 @@ export function createApp(deps: AppDeps): express.Express {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       demoOrganisation: config.DEMO_ORGANISATION,
       ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}),
+      ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}),
+      pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })),
+      ...(deps.now ? { now: deps.now } : {}),
     }),
   );
 

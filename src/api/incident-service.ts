@@ -77,7 +77,16 @@ export async function declareIncident(deps: IncidentServiceDeps, d: DeclareIncid
     throw new HttpError(400, 'validation_failed', `body.threatLevel: ${message}`, [{ path: 'body.threatLevel', message }]);
   }
   deps.beforeWrite?.();
-  const incident = await insertIncident(db, { ...d, declarationId: d.declarationId ?? randomUUID() }, via, (id) => emergencyWorkflowId(d.organisation, id));
+  let incident: IncidentRow;
+  try {
+    incident = await insertIncident(db, { ...d, declarationId: d.declarationId ?? randomUUID() }, via, (id) => emergencyWorkflowId(d.organisation, id));
+  } catch (err) {
+    // The same declaration sent twice at once (a double click, an alert storm): the other one
+    // recorded it first, and its transaction gave our number back. This one is that incident.
+    const raced = d.declarationId && (err as { code?: string }).code === '23505' ? await getIncidentByDeclaration(db, d.declarationId) : undefined;
+    if (raced && raced.organisation === d.organisation) return { incident: raced, created: false };
+    throw err;
+  }
   return { incident: await startEmergency(deps, incident), created: true };
 }
 

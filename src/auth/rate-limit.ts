@@ -22,6 +22,8 @@ export interface RateLimitDecision {
 
 export interface RateLimiter {
   hit(key: string): RateLimitDecision;
+  /** Whether a hit would be allowed now, recording nothing (to count only failures). */
+  check(key: string): RateLimitDecision;
   reset(key: string): void;
   /** Keys currently remembered (for tests and metrics). */
   readonly size: number;
@@ -45,15 +47,25 @@ export function createRateLimiter(o: RateLimiterOptions): RateLimiter {
   // key is the least recently hit one.
   const hits = new Map<string, number[]>();
 
+  const decide = (kept: number[], t: number): RateLimitDecision => {
+    if (kept.length < o.limit) return { allowed: true, retryAfterSeconds: 0 };
+    const retryAfterMs = kept[kept.length - o.limit] + o.windowMs - t;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+  };
+
   return {
+    check(key) {
+      const t = now();
+      return decide((hits.get(key) ?? []).filter((at) => at > t - o.windowMs), t);
+    },
     hit(key) {
       const t = now();
       const kept = (hits.get(key) ?? []).filter((at) => at > t - o.windowMs);
       hits.delete(key);
-      if (kept.length >= o.limit) {
+      const refused = decide(kept, t);
+      if (!refused.allowed) {
         hits.set(key, kept);
-        const retryAfterMs = kept[kept.length - o.limit] + o.windowMs - t;
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+        return refused;
       }
       kept.push(t);
       hits.set(key, kept);

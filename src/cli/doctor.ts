@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import { type Config, isEmbeddedTemporal } from '../config';
 import { type Check, HEALTH_PARTS, overallStatus } from '../domain/health';
-import { checkTemporal } from '../health';
+import { checkPdfFont, checkTemporal } from '../health';
 import type { systemCheck } from '../workflows';
 import { connectClient } from '../temporal/connection';
 
@@ -15,12 +15,19 @@ const FROM_WORKER = ['database', 'smtp', 'mail'] as const;
 type FromWorker = (typeof FROM_WORKER)[number];
 
 export async function collectDoctorChecks(config: Config): Promise<{ checks: Check[]; systemCheckWorkflowId?: string }> {
+  // The font is this host's own: checked whatever Temporal says.
+  const font = checkPdfFont(config.PDF_FONT_PATH);
+  const r = await collectRemoteChecks(config);
+  return { ...r, checks: [...r.checks, font] };
+}
+
+async function collectRemoteChecks(config: Config): Promise<{ checks: Check[]; systemCheckWorkflowId?: string }> {
   let client: Client;
   try {
     client = await connectClient(config, { connectTimeout: '5s' });
   } catch (e) {
     return {
-      checks: HEALTH_PARTS.map((part) =>
+      checks: HEALTH_PARTS.filter((part) => part !== 'pdfFont').map((part) =>
         part === 'temporal'
           ? { part, status: 'fail', detail: (e as Error).message }
           : { part, status: 'skipped', detail: 'Temporal unreachable' },

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type Config, publicUrl } from '../config';
-import { declareIncidentSchema, INCIDENT_KINDS } from '../domain/incidents';
+import { declareIncidentSchema, INCIDENT_ID_PATTERN, INCIDENT_KINDS } from '../domain/incidents';
 import { formatIssuePath } from '../domain/profile';
 import { apiFetch, LOGIN_HINT } from './credentials';
 
@@ -62,5 +62,55 @@ export async function incidentDeclare(args: string[], config: Config, out: (l: s
   }
   out(`${res.status === 201 ? 'Declared' : 'Already declared'}: ${reply.incidentId} (${reply.status})`);
   out(`  ${api}${reply.links?.console ?? ''}`);
+  return 0;
+}
+
+export const RAISE_LEVEL_USAGE = `Usage: jukinet-ops incident raise-level --incident INC-YYYY-NNNN --level N --reason TEXT
+         [--organisation KEY] [--api URL]
+  Raises or lowers the incident's threat level (脅威度) on the organisation's scale, with the reason;
+  a raised level that convenes the council convenes it. --organisation defaults to DEMO_ORGANISATION`;
+
+export async function incidentRaiseLevel(args: string[], config: Config, out: (l: string) => void, err: (l: string) => void): Promise<number> {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: Object.fromEntries(['organisation', 'incident', 'level', 'reason', 'api'].map((k) => [k, { type: 'string' as const }])) }));
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${RAISE_LEVEL_USAGE}`);
+    return 2;
+  }
+  const organisation = values.organisation ?? config.DEMO_ORGANISATION;
+  const missing = (['incident', 'level', 'reason'] as const).filter((k) => !values[k]);
+  if (missing.length > 0 || !INCIDENT_ID_PATTERN.test(values.incident ?? '')) {
+    err(`${missing.length > 0 ? `missing ${missing.map((k) => `--${k}`).join(', ')}` : `--incident: not an incident id (INC-YYYY-NNNN)`}\n\n${RAISE_LEVEL_USAGE}`);
+    return 2;
+  }
+  const api = (values.api ?? publicUrl(config)).replace(/\/$/, '');
+  let res: Response;
+  try {
+    res = await apiFetch(api, `/api/incidents/${encodeURIComponent(organisation)}/${values.incident}/threat-level`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // The level as typed: the API checks it against the organisation's scale and names body.level.
+      body: JSON.stringify({ level: values.level, reason: values.reason }),
+    });
+  } catch (e) {
+    err(`cannot reach the API at ${api}: ${(e as Error).cause ?? (e as Error).message} (is jukinet-ops running? try npm start)`);
+    return 1;
+  }
+  const reply = (await res.json().catch(() => ({}))) as {
+    previous?: number;
+    level?: number;
+    convenesCouncil?: boolean;
+    message?: string;
+    issues?: Array<{ path: string; message: string }>;
+    incident?: { incidentId: string; status: string; links?: { console: string } };
+  };
+  if (!res.ok) {
+    err(`${res.status}: ${reply.message ?? 'request failed'}${res.status === 401 ? `\n  ${LOGIN_HINT}` : ''}`);
+    for (const i of reply.issues ?? []) err(`  ${i.path}: ${i.message}`);
+    return 1;
+  }
+  out(`Threat level of ${values.incident}: L${reply.previous} → L${reply.level}${reply.convenesCouncil ? ' (the council is convened)' : ''}`);
+  out(`  ${api}${reply.incident?.links?.console ?? ''}`);
   return 0;
 }

@@ -52,6 +52,11 @@ export const configSchema = z
     /** Embedded data: PGlite database, Temporal dev-server SQLite file, outbox of the SMTP sink. */
     DATA_DIR: z.string().min(1).default('./data'),
     PROFILES_DIR: z.string().min(1).default('./profiles'),
+    /**
+     * The Japanese font generated documents embed: a .ttf/.otf, or a .ttc collection as
+     * `path#PostScriptName`. Unset: the system's Noto CJK, IPAex or Takao font.
+     */
+    PDF_FONT_PATH: z.string().min(1).optional(),
     /** The organisation the console opens on in the embedded demo. */
     DEMO_ORGANISATION: z.string().regex(ORGANISATION_KEY_PATTERN).default('katsuragi'),
 
@@ -95,6 +100,8 @@ export const configSchema = z
      * `contacts.deliveryAlertAfter`) are POSTed here as JSON, for an office's SMS or chat gateway.
      */
     ALERT_WEBHOOK_URL: url(['https', 'http']).optional(),
+    /** Bearer token for the network operator's API (切離し by API, a profile's `containment.method.mode: operatorApi`). */
+    NETWORK_OPERATOR_API_KEY: z.string().min(8).optional(),
 
     /**
      * Keys that sign the links in task emails: `id:secret[,id:secret…]`, secrets of 32+ bytes in
@@ -171,7 +178,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Variables whose values are never printed. URLs may carry a password, in their userinfo or query. */
-const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS', 'AUDIT_MAC_KEYS', 'LDAP_BIND_PASSWORD', 'OIDC_CLIENT_SECRET']);
+const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS', 'AUDIT_MAC_KEYS', 'LDAP_BIND_PASSWORD', 'OIDC_CLIENT_SECRET', 'NETWORK_OPERATOR_API_KEY']);
 const URL_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'ALERT_WEBHOOK_URL', 'LDAP_URL', 'OIDC_ISSUER', 'OIDC_REDIRECT_URI']);
 /** Query parameters that carry secrets, e.g. libpq's `password` and `sslpassword`, `api_key`, `token`. */
 const SECRET_PARAM = /pass|secret|token|key/i;

@@ -5,7 +5,7 @@ import type { Database, IncidentTable } from './schema';
 
 export type IncidentRow = Selectable<IncidentTable>;
 
-export type DeclaredVia = 'console' | 'cli' | 'api';
+export type DeclaredVia = 'console' | 'cli' | 'api' | 'detection';
 
 /** Numbers the incident (per organisation and year) and records it, in one transaction. */
 export async function insertIncident(
@@ -76,6 +76,11 @@ export function listIncidents(db: Kysely<Database>, organisation?: string): Prom
 
 export async function setIncidentStatus(db: Kysely<Database>, organisation: string, incidentId: string, status: IncidentStatus): Promise<void> {
   await db.updateTable('incidents').set({ status }).where('organisation', '=', organisation).where('incident_id', '=', incidentId).execute();
+}
+
+/** The threat level as the workflow last set it (raised or lowered during the incident). */
+export async function setIncidentThreatLevel(db: Kysely<Database>, organisation: string, incidentId: string, level: number): Promise<void> {
+  await db.updateTable('incidents').set({ threat_level: level }).where('organisation', '=', organisation).where('incident_id', '=', incidentId).execute();
 }
 
 /** The workflow's start went unanswered: the number stays until a retry of the declaration starts it. */

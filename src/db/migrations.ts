@@ -233,6 +233,28 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_containment': {
+    async up(db: Kysely<any>) {
+      // Evidence a person attaches to a task (a photo of the cut cable, the switch's log): kept
+      // with its SHA-256, which the attestation and the audit row quote. Never changed once stored.
+      await db.schema
+        .createTable('attachments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'bytea', (c) => c.notNull())
+        .addColumn('uploaded_by', 'text', (c) => c.notNull())
+        .addColumn('uploaded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('attachments_case').on('attachments').columns(['organisation', 'case_id']).execute();
+      await db.schema.createIndex('attachments_task').on('attachments').column('task_id').execute();
+    },
+  },
   '0009_notifications': {
     async up(db: Kysely<any>) {
       // The persons concerned by an incident (本人通知, kunitachi:14), one row each, and where their
@@ -261,6 +283,23 @@ export const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('notification_recipients_pk', ['organisation', 'incident_id', 'person_id'])
         .execute();
       await db.schema.createIndex('notification_recipients_state').on('notification_recipients').columns(['organisation', 'incident_id', 'channel', 'state', 'person_id']).execute();
+    },
+  },
+  '0010_detections': {
+    async up(db: Kysely<any>) {
+      // Alerts of monitoring systems: the same alert (organisation, source, alert id) is one incident.
+      await db.schema
+        .createTable('detections')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('alert_id', 'text', (c) => c.notNull())
+        .addColumn('incident_id', 'text')
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('occurrences', 'integer', (c) => c.notNull())
+        .addColumn('first_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('last_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('detections_pk', ['organisation', 'source', 'alert_id'])
+        .execute();
     },
   },
 };

@@ -213,7 +213,37 @@ export interface NotificationRecipientTable {
   created_at: Generated<Date>;
 }
 
+/** A file attached to a task as evidence (e.g. the photo of a physical disconnection), with its SHA-256. */
+export interface AttachmentTable {
+  id: string;
+  organisation: string;
+  case_id: string;
+  task_id: string;
+  filename: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  bytes: Uint8Array;
+  uploaded_by: string;
+  uploaded_at: Generated<Date>;
+}
+
+/** One alert of a monitoring system: its incident, and how often it came. */
+export interface DetectionTable {
+  organisation: string;
+  source: string;
+  alert_id: string;
+  /** Null until the incident's declaration has gone through (a retry completes it). */
+  incident_id: string | null;
+  key_id: string;
+  occurrences: number;
+  first_at: Date;
+  last_at: Date;
+}
+
 export interface Database {
+  attachments: AttachmentTable;
+  detections: DetectionTable;
   notification_recipients: NotificationRecipientTable;
   accounts: AccountTable;
   account_grants: AccountGrantTable;

@@ -88,6 +88,11 @@ export async function markMoved(db: Kysely<Database>, taskId: string, to: { task
     .execute();
 }
 
+/** The open tasks of a withdrawn human task (its workflow cancelled): their links then say so. */
+export async function markWithdrawn(db: Kysely<Database>, workflowId: string): Promise<void> {
+  await db.updateTable('tasks').set({ state: TaskState.WITHDRAWN, updated_at: new Date() }).where('workflow_id', '=', workflowId).where('state', '=', TaskState.OPEN).execute();
+}
+
 /** Records the decision on an open task, which clears any pending answer; a second call changes nothing. */
 export async function markDecided(db: Kysely<Database>, taskId: string, decision: TaskDecision): Promise<void> {
   await db

@@ -1,6 +1,7 @@
 // The parts of a running jukinet-ops and their state, as the health endpoint, `doctor` and the
 // systemCheck workflow report them.
-export const HEALTH_PARTS = ['temporal', 'namespace', 'worker', 'database', 'smtp', 'mail'] as const;
+/** `pdfFont`: the Japanese font generated documents embed, as `doctor` finds it on its own host. */
+export const HEALTH_PARTS = ['temporal', 'namespace', 'worker', 'database', 'smtp', 'mail', 'pdfFont'] as const;
 export type HealthPart = (typeof HEALTH_PARTS)[number];
 export type CheckStatus = 'ok' | 'fail' | 'skipped';
 

@@ -22,6 +22,18 @@ export enum IncidentStatus {
   CONVENING_COUNCIL = 'CONVENING_COUNCIL',
   /** Where the containment step (切離し) of the next slice continues from. */
   AWAITING_CONTAINMENT_DECISION = 'AWAITING_CONTAINMENT_DECISION',
+  /** 切離し中: ordered, not yet verified (the operator's read-back or the two attestations). */
+  CONTAINING = 'CONTAINING',
+  /** 切離し済み: verified cut off; waiting for the reconnection decision. */
+  CONTAINED = 'CONTAINED',
+  /** 再接続中: reconnection ordered, not yet verified. */
+  RECOVERING = 'RECOVERING',
+  /** 再接続済み: verified reconnected. */
+  RECOVERED = 'RECOVERED',
+  /** A level that convenes nobody: the chief assesses and monitors (評価・監視). */
+  MONITORING = 'MONITORING',
+  /** 終結 */
+  CLOSED = 'CLOSED',
 }
 
 export const INCIDENT_ID_PATTERN = /^INC-(\d{4})-(\d{4,})$/;
@@ -51,13 +63,13 @@ export const EARLIEST_INSTANT = '2000-01-01T00:00:00+09:00';
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A moment that has happened: an ISO 8601 instant with its offset, from 2000 up to now. */
-const pastInstant = z.iso
+export const pastInstant = z.iso
   .datetime({ offset: true, error: 'ISO 8601 の日時にしてください（例: 2026-11-23T10:15:00+09:00）', abort: true })
   .refine((v) => Date.parse(v) >= Date.parse(EARLIEST_INSTANT), { error: '2000年以降の日時にしてください', abort: true })
   .refine((v) => Date.parse(v) <= Date.now() + CLOCK_SKEW_MS, { error: '未来の日時は指定できません' });
 
 /** An integer as JSON writes it, or as a form or a command line sends it (decimal digits); never `"0x3"`, `[3]` or `true`. */
-const integerInput = z.preprocess((v) => (typeof v === 'string' && /^[0-9]{1,6}$/.test(v) ? Number(v) : v), z.number().int());
+export const integerInput = z.preprocess((v) => (typeof v === 'string' && /^[0-9]{1,6}$/.test(v) ? Number(v) : v), z.number().int());
 
 export const declareIncidentSchema = z
   .strictObject({

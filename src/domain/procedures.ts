@@ -5,6 +5,8 @@ export const PROCEDURE_STEPS = [
   'emergency.instruct',
   'emergency.conveneCouncil',
   'emergency.contain',
+  /** 再接続: the reconnection after containment, decided and verified like the disconnection. */
+  'emergency.reconnect',
   'emergency.report',
   'emergency.notifyPersons',
   'emergency.recover',

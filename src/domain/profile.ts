@@ -127,7 +127,42 @@ export const threatLevelSchema = z.strictObject({
   description: text,
   conveneCouncil: z.boolean(),
   disconnect: z.boolean(),
+  /**
+   * The containment decision (切離し) is awaited at once, alongside the council, when the
+   * regulation lets it be taken straight away (e.g. katsuragi:4.2 「直ちに」). False when unset.
+   */
+  containImmediately: z.boolean().optional(),
 });
+
+/**
+ * How a segment is cut off (切離し) and reconnected: (a) by the network operator's HTTP API, which
+ * is then read back; or (b) by hand, confirmed by two named people each from their own link.
+ */
+export const containmentMethodSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('operatorApi'),
+    /** The network operator's API base URL (POST /segments/:segment/disconnect, GET /segments/:segment). */
+    endpoint: z.url({ protocol: /^https?$/, error: 'http(s) の URL にしてください' }),
+    /** The operator's name of this organisation's Juki-net segment. */
+    segment: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'セグメント名は英数字・「.」「_」「-」で 64 文字までです' }),
+  }),
+  z.strictObject({
+    mode: z.literal('attestation'),
+    /** The two people who confirm the physical disconnection (二者確認). */
+    attesters: z.tuple([contactSchema, contactSchema]),
+  }),
+]);
+export type ContainmentMethod = z.infer<typeof containmentMethodSchema>;
+
+/** 切離し: who orders it (katsuragi:4.2, kunitachi:13, tokyo:9.1) and how it is done and verified. */
+export const containmentSchema = z.strictObject({
+  /** The role whose holder decides (with the stand-ins of that role, in order). */
+  orderedBy: roleKey,
+  /** 事後承認: a stand-in may order it at once, and the role holder approves afterwards. */
+  approvalAfterwards: z.boolean().default(false),
+  method: containmentMethodSchema,
+});
+export type ContainmentPlan = z.infer<typeof containmentSchema>;
 
 export const ORGANISATION_KINDS = ['municipality', 'prefecture', 'jlis'] as const;
 
@@ -150,6 +185,8 @@ export const organisationProfileSchema = z
       decision: responseWindowSchema,
     }),
     threatLevels: z.array(threatLevelSchema).min(1),
+    /** Absent only in profiles recorded before containment existed (old workflow histories). */
+    containment: containmentSchema.optional(),
     articles: z.partialRecord(z.enum(PROCEDURE_STEPS), z.array(articleRef).min(1)),
     /** How this organisation's people sign in to the console. */
     signIn: z
@@ -220,6 +257,14 @@ export const organisationProfileSchema = z
     checkArticles(['council', 'articles'], p.council.articles);
     p.reportTargets.forEach((r, i) => checkArticles(['reportTargets', i, 'articles'], r.articles));
     for (const [step, refs] of Object.entries(p.articles)) checkArticles(['articles', step], refs ?? []);
+
+    if (p.containment) {
+      const { orderedBy, method } = p.containment;
+      if (!p.roles.some((r) => r.role === orderedBy)) issue(['containment', 'orderedBy'], `役割 ${orderedBy} が roles に定められていません`);
+      if (method.mode === 'attestation' && same(method.attesters[0], method.attesters[1])) {
+        issue(['containment', 'method', 'attesters', 1, 'email'], '切離しの確認者は別の二人にしてください');
+      }
+    }
 
     p.threatLevels.forEach((t, i) => {
       if (i > 0 && t.level <= p.threatLevels[i - 1].level) {

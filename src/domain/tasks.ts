@@ -14,6 +14,8 @@ export enum TaskState {
   DECIDED = 'DECIDED',
   /** Escalated: the task now waits on the next person of the chain. */
   MOVED = 'MOVED',
+  /** No longer asked: the procedure went another way (e.g. the level was raised past the chief's assessment). */
+  WITHDRAWN = 'WITHDRAWN',
 }
 
 export interface TaskOption {

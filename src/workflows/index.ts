@@ -1,5 +1,6 @@
 // The only workflowsPath: every workflow the worker runs.
 export { auditAnchor } from './audit-anchor';
+export { containment } from './emergency/containment';
 export { emergencyResponse } from './emergency-response';
 export { notifyPersons } from './emergency/notify';
 export { humanTask } from './human-task';

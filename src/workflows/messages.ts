@@ -19,6 +19,27 @@ export interface DecideInput {
 /** Records a person's answer to a task; the validator refuses a moved, decided or unknown-option answer. */
 export const decideUpdate = defineUpdate<TaskDecision, [DecideInput]>('decide');
 
+export interface ChangeThreatLevelInput {
+  level: number;
+  /** Why (理由): recorded in the audit log with the level. */
+  reason: string;
+  /** Who changes it, as the API's session proved. */
+  by: { name: string; email: string };
+}
+
+export interface ThreatLevelChange {
+  previous: number;
+  level: number;
+  /** Whether the change convened the council (a raised level whose entry says so, not yet convened). */
+  convenesCouncil: boolean;
+}
+
+/** Raises or lowers the incident's threat level; the validator refuses a level off the profile's scale. */
+export const changeThreatLevelUpdate = defineUpdate<ThreatLevelChange, [ChangeThreatLevelInput]>('changeThreatLevel');
+
+/** The incident's current threat level, as the workflow holds it. */
+export const threatLevelQuery = defineQuery<number>('threatLevel');
+
 export const incidentStatusQuery = defineQuery<IncidentStatus>('incidentStatus');
 
 export interface AuditAnchorInput {

@@ -54,6 +54,8 @@ const PUBLIC = [
   // The signed token in the path is the credential.
   'GET /t/:token',
   'POST /t/:token',
+  // An attestation's evidence file (切離しの二者確認), from the same link: its credential is the token.
+  'POST /t/:token/evidence',
 ].sort();
 
 describe('every route declares its policy', () => {
@@ -123,7 +125,7 @@ describe('every route declares its policy', () => {
 
   it('task links are the only routes whose credential is the token', () => {
     const links = routesOf(a.app).filter((r) => r.policy?.kind === 'taskLink').map((r) => `${r.method} ${r.path}`);
-    expect(links.sort()).toEqual(['GET /t/:token', 'POST /t/:token']);
+    expect(links.sort()).toEqual(['GET /t/:token', 'POST /t/:token', 'POST /t/:token/evidence']);
   });
 
   it('the outbox (every live link) is for installation admins only', () => {

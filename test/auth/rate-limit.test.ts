@@ -19,6 +19,17 @@ describe('the rate limiter', () => {
     expect(rl.hit('ip:192.0.2.1')).toEqual({ allowed: false, retryAfterSeconds: 40 });
   });
 
+  it('checks without recording: only the hits a caller records (failures) count', () => {
+    const clock = fakeClock();
+    const rl = createRateLimiter({ limit: 2, windowMs: 60_000, now: clock.now });
+    for (let i = 0; i < 5; i++) expect(rl.check('k')).toEqual({ allowed: true, retryAfterSeconds: 0 });
+    rl.hit('k');
+    rl.hit('k');
+    expect(rl.check('k').allowed).toBe(false);
+    clock.advance(60_001);
+    expect(rl.check('k').allowed).toBe(true);
+  });
+
   it('slides: the window is the last windowMs, not a calendar minute', () => {
     const clock = fakeClock();
     const rl = createRateLimiter({ limit: 2, windowMs: 60_000, now: clock.now });

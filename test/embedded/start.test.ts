@@ -64,6 +64,7 @@ describe('npm start (the embedded stack)', () => {
       'database:ok',
       'smtp:ok',
       'mail:ok',
+      'pdfFont:ok',
     ]);
 
     const health = await fetch(healthUrl);

@@ -1,6 +1,8 @@
 // Records the histories that test/workflows/replay.test.ts replays: run with
 //   npx tsx test/support/record-histories.ts
 // after a deliberate, versioned change to a workflow (and commit the new files beside the old).
+//   npx tsx test/support/record-histories.ts triage
+// records only the triage path (patched 'triage-v1'), beside the histories from before it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
@@ -45,4 +47,39 @@ async function main() {
   }
 }
 
-void main();
+/** A kunitachi L1 incident: the chief is asked, the level is raised to L3 by the Update, the council convened, the chair attends. */
+async function recordTriage() {
+  const env = await devServer();
+  const stack = await startTestStack(env, { taskQueue: 'record-histories-triage' });
+  try {
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(declaration({ organisation: 'kunitachi', threatLevel: 1, detectedBy: { name: '佐藤 花子', email: 'sato@kunitachi.example.jp' } })),
+    });
+    const { incidentId, workflowId } = (await r.json()) as { incidentId: string; workflowId: string };
+    await waitForIncidentStatus(stack, 'kunitachi', incidentId, IncidentStatus.MONITORING);
+    await stack.waitForMail((m) => m.subject.includes(incidentId) && m.subject.includes('評価・監視'));
+    const raised = await stack.fetch(`${stack.baseUrl}/api/incidents/kunitachi/${incidentId}/threat-level`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ level: 3, reason: '本人確認情報の漏えいのおそれ' }),
+    });
+    if (raised.status !== 200) throw new Error(`raise: ${raised.status}`);
+    const [call] = await stack.waitForMail((m) => m.subject.includes(incidentId) && m.subject.includes('招集') && m.to.includes('fukushicho@'));
+    const page = await openTaskPage(linkIn(call));
+    await postTaskForm(linkIn(call), { option: 'attend', note: '', csrf: page.csrf! }, page.cookie);
+    await waitForIncidentStatus(stack, 'kunitachi', incidentId, IncidentStatus.AWAITING_CONTAINMENT_DECISION);
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    fs.writeFileSync(path.join(OUT, 'emergency-response-triage.history.bin'), temporal.api.history.v1.History.encode(history).finish());
+    const indexFile = path.join(OUT, 'workflow-ids.json');
+    const index = { ...JSON.parse(fs.readFileSync(indexFile, 'utf8')), 'emergency-response-triage': workflowId };
+    fs.writeFileSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
+    console.log(`emergency-response-triage: ${history.events?.length} events`);
+  } finally {
+    await stack.close();
+    await env.teardown();
+  }
+}
+
+void (process.argv[2] === 'triage' ? recordTriage() : main());

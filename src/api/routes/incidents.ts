@@ -13,12 +13,17 @@ import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { declareIncidentSchema, INCIDENT_ID_PATTERN } from '../../domain/incidents';
-import { formatIssuePath } from '../../domain/profile';
+import { formatIssuePath, REPORT_TARGET_KINDS } from '../../domain/profile';
+import { getOrganisation } from '../../db/organisations';
+import { buildIncidentReport, renderIncidentReport, reportFileNames, reportKindSchema } from '../../documents/incident-report';
+import { contentDisposition, type JapaneseFont, PdfFontMissingError } from '../../documents/pdf';
 import type { SigningKey } from '../../tokens';
 import { INCIDENT_READERS, organisationsWith } from '../../domain/access';
 import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
+import { changeThreatLevel, threatLevelChangeSchema } from '../threat-level';
+import { rolesIn } from '../../domain/access';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
 
@@ -31,6 +36,12 @@ export interface IncidentRouteDeps {
   renderPage: RenderPage;
   /** How long starting an incident's workflow may take before the declaration answers 503. */
   startTimeoutMs?: number;
+  /** How long a level change may wait for the workflow before answering 503. */
+  updateTimeoutMs?: number;
+  /** The font generated reports embed (resolved per request: a font installed later is found). */
+  pdfFont: () => JapaneseFont;
+  /** The clock a report's date and its PDF's CreationDate come from. */
+  now?: () => number;
 }
 
 const refParams = z.object({
@@ -38,6 +49,11 @@ const refParams = z.object({
   incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
 });
 const idParams = z.object({ incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }) });
+const reportQuery = z.object({
+  kind: reportKindSchema.default('first'),
+  /** Address the report to this target only (e.g. the prefecture's 第1報 apart from the executive's). */
+  target: z.enum(REPORT_TARGET_KINDS, { error: `次のいずれかにしてください: ${REPORT_TARGET_KINDS.join(', ')}` }).optional(),
+});
 const listQuery = z.object({ organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }).optional() });
 
 /** The incident as the API returns it: no internal columns. */
@@ -121,6 +137,23 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.status(created ? 201 : 200).location(`/api/incidents/${incident.organisation}/${incident.incident_id}`).json(incidentJson(incident));
   });
 
+  // 脅威度の変更: by a commander of the incident's organisation, with a reason.
+  const levelService = { db, client: deps.client, ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}) };
+  const changedBy = (res: Response) => {
+    const p = principal(res);
+    return { name: p.name, email: p.email ?? `${p.kind}:${p.id}` };
+  };
+  r.post(
+    '/api/incidents/:organisation/:incidentId/threat-level',
+    allow.roles(['commander'], 'params'),
+    validate({ params: refParams, body: threatLevelChangeSchema }),
+    async (_req, res) => {
+      const { params, body } = valid<{ params: typeof refParams; body: typeof threatLevelChangeSchema }>(res);
+      const { change, incident } = await changeThreatLevel(levelService, params, body, changedBy(res));
+      res.json({ ...change, incident: incidentJson(incident) });
+    },
+  );
+
   r.get('/api/incidents', allow.roles(INCIDENT_READERS, 'query'), validate({ query: listQuery }), async (_req, res) => {
     const { organisation } = valid<{ query: typeof listQuery }>(res).query;
     res.json({ incidents: visibleTo(res, INCIDENT_READERS, await listIncidents(db, organisation)).map(incidentJson) });
@@ -139,6 +172,40 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       throw new HttpError(409, 'ambiguous', `${incidentId} exists in ${found.map((f) => f.organisation).join(', ')}; use /api/incidents/:organisation/${incidentId}`);
     }
     res.json(await viewJson(found[0].organisation, incidentId));
+  });
+
+  /**
+   * The statutory report (事故報告) as a PDF, from what the incident has recorded so far. Generated
+   * on each request; the approved copy that is sent is kept by the report's approval step.
+   */
+  r.get('/api/incidents/:organisation/:incidentId/report.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams, query: reportQuery }), async (_req, res) => {
+    const { params, query } = valid<{ params: typeof refParams; query: typeof reportQuery }>(res);
+    const incident = await getIncident(db, params.organisation, params.incidentId);
+    if (!incident) throw notFound(`incident ${params.organisation}/${params.incidentId} not found`);
+    const [timeline, profile] = await Promise.all([auditTrail(db, params.organisation, params.incidentId), getOrganisation(db, params.organisation)]);
+    if (!profile) throw notFound(`organisation ${params.organisation} not found`);
+    const report = buildIncidentReport({
+      incident,
+      timeline,
+      profile,
+      kind: query.kind,
+      generatedAt: new Date((deps.now ?? Date.now)()),
+      ...(query.target ? { targets: [query.target] } : {}),
+    });
+    let pdf: Buffer;
+    try {
+      pdf = await renderIncidentReport(report, deps.pdfFont());
+    } catch (err) {
+      if (err instanceof PdfFontMissingError) throw new HttpError(503, 'pdf_font_missing', err.message);
+      throw err;
+    }
+    const names = reportFileNames(report);
+    res
+      .status(200)
+      .type('application/pdf')
+      .set('Content-Disposition', contentDisposition(names.filename, names.ascii))
+      .set('Cache-Control', 'no-store')
+      .send(pdf);
   });
 
   // --- console ---
@@ -211,10 +278,36 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   });
 
   r.get('/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (req, res) => {
-    const { t, locale } = locals(res);
     const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+    await showIncident(req, res, organisation, incidentId);
+  });
+
+  async function showIncident(req: Request, res: Response, organisation: string, incidentId: string, levelForm: { status?: number; error?: string; reason?: string } = {}) {
+    const { t, locale } = locals(res);
     const v = await view(organisation, incidentId);
-    res.send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale })));
+    // Only a commander of the organisation may change the level: the form is shown to them alone.
+    const canChangeLevel = rolesIn(principal(res).grants, organisation).has('commander');
+    const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
+    const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
+    res.status(levelForm.status ?? 200).send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale, ...(form ? { levelForm: form } : {}) })));
+  }
+
+  r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+    const f = textFields(req.body);
+    checkFormCsrf(req, res, f.csrf, deps.signingKeys);
+    const parsed = threatLevelChangeSchema.safeParse({ level: f.level, reason: f.reason });
+    if (!parsed.success) {
+      const error = parsed.error.issues.map((i) => `${formatIssuePath(['body', ...i.path])}: ${i.message}`).join('; ');
+      return showIncident(req, res, organisation, incidentId, { status: 400, error, reason: f.reason ?? '' });
+    }
+    try {
+      await changeThreatLevel(levelService, { organisation, incidentId }, parsed.data, changedBy(res));
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status === 404) throw err;
+      return showIncident(req, res, organisation, incidentId, { status: err.status, error: err.message, reason: parsed.data.reason });
+    }
+    res.redirect(303, `/incidents/${organisation}/${incidentId}`);
   });
   return r;
 }

@@ -66,13 +66,20 @@ export function signInRouter(deps: SignInRouteDeps): Router {
     res.cookie(SESSION_COOKIE, id, { ...cookieOptions, maxAge: limits.absoluteMs });
   }
 
+  /**
+   * Refuses (429) an address or account past its limit; only attempts that fail count (answered
+   * 4xx), so an office signing in through one proxy address in the morning is not held up.
+   */
   function limited(req: Request, res: Response, account?: string): void {
-    const checks = [deps.limiters.perAddress.hit(`ip:${req.ip ?? 'unknown'}`), ...(account ? [deps.limiters.perAccount.hit(`account:${account.trim().toLowerCase()}`)] : [])];
-    const refused = checks.find((c) => !c.allowed);
+    const keys: Array<[RateLimiter, string]> = [[deps.limiters.perAddress, `ip:${req.ip ?? 'unknown'}`], ...(account ? [[deps.limiters.perAccount, `account:${account.trim().toLowerCase()}`] as [RateLimiter, string]] : [])];
+    const refused = keys.map(([l, k]) => l.check(k)).find((c) => !c.allowed);
     if (refused) {
       res.setHeader('Retry-After', String(refused.retryAfterSeconds));
       throw new HttpError(429, 'rate_limited', locals(res).t('rateLimited'));
     }
+    res.on('finish', () => {
+      if (res.statusCode >= 400 && res.statusCode < 500) for (const [l, k] of keys) l.hit(k);
+    });
   }
 
   const showSignIn = (req: Request, res: Response, o: { next: string; login?: string; error?: string }, status = 200) => {

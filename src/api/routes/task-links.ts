@@ -7,9 +7,13 @@
 // update id being the same — is refused.
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Logger } from '@temporalio/worker';
-import { type Request, type Response, Router } from 'express';
+import { createHash, randomBytes } from 'node:crypto';
+import express, { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
+import { insertAttachment, listTaskAttachments } from '../../db/attachments';
 import { getIncident } from '../../db/incidents';
+import { isAttestationTask, mentionsClockTime } from '../../domain/containment';
+import { EVIDENCE_MAX_BYTES, multipartBoundary, parseMultipart, safeFilename, sniffEvidenceType } from '../../domain/evidence';
 import type { Database } from '../../db/schema';
 import { dropPendingDecision, getTask, getTaskByTokenHash, holdPendingDecision, markDecided, type TaskRow } from '../../db/tasks';
 import { decisionFormSchema, type PendingDecision, TaskState } from '../../domain/tasks';
@@ -97,9 +101,13 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     const { t, locale } = locals(res);
     if (task.state === TaskState.DECIDED) return res.send(renderPage(req, res, t('taskDecidedTitle'), taskDecidedPage(task, t, locale)));
     if (task.state === TaskState.MOVED) return res.send(renderPage(req, res, t('taskMovedTitle'), taskMovedPage(task, t, locale)));
+    if (task.state === TaskState.WITHDRAWN) return res.send(renderPage(req, res, t('taskWithdrawnTitle'), messagePage('taskWithdrawnBody', t)));
     if (task.pending_decision) return showPending(req, res, task, hash, task.pending_decision, { status: 200 });
     const csrf = csrfFor(req, res, hash);
     const incident = await getIncident(db, task.organisation, task.case_id);
+    const evidence = isAttestationTask(task)
+      ? { files: await attachmentsOf(task), action: `/t/${encodeURIComponent(String(req.params.token))}/evidence` }
+      : undefined;
     res.status(form?.status ?? 200).send(
       renderPage(
         req,
@@ -112,10 +120,13 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
           t,
           locale,
           ...(form ? { errors: form.errors, values: form.values } : {}),
+          ...(evidence ? { evidence } : {}),
         }),
       ),
     );
   }
+
+  const attachmentsOf = (task: TaskRow) => listTaskAttachments(db, { organisation: task.organisation, caseId: task.case_id, taskIds: [task.task_id] });
 
   // GET and HEAD (express answers HEAD with the GET route, without a body): read only.
   r.get('/t/:token', allow.taskLink(), async (req, res) => {
@@ -148,6 +159,11 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
       for (const i of parsed.error?.issues ?? []) errors[i.path[0] as keyof FormErrors] = i.message;
       if (parsed.success) errors.option = '選択肢から選んでください';
       return showTask(req, res, task, hash, { errors, values, status: 400 });
+    }
+    // An attestation counts only with its evidence: the file is there before the answer is sent.
+    if (isAttestationTask(task) && !task.pending_decision) {
+      if ((await attachmentsOf(task)).length === 0) return showTask(req, res, task, hash, { errors: { option: t('evidenceRequired') }, values, status: 400 });
+      if (!mentionsClockTime(parsed.data.note)) return showTask(req, res, task, hash, { errors: { note: t('evidenceTimeRequired') }, values, status: 400 });
     }
     const option = task.options.find((o) => o.value === parsed.data.option)!;
     const answer: PendingDecision = { option: option.value, optionLabel: option.label, note: parsed.data.note, answeredAt: new Date(clock()).toISOString() };
@@ -205,5 +221,48 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     }
     res.redirect(303, self);
   });
+  // An attestation's evidence (a photo or a log): multipart from the task page's second form,
+  // at most 10 MB, its type read from the bytes, kept with its SHA-256. Only while the task is open.
+  r.post(
+    '/t/:token/evidence',
+    allow.taskLink(),
+    express.raw({ type: 'multipart/form-data', limit: EVIDENCE_MAX_BYTES + 64 * 1024 }),
+    async (req, res) => {
+      noStore(res);
+      const found = await resolve(String(req.params.token));
+      if (!found.ok) return fail(req, res, found);
+      const { task, hash } = found;
+      const self = `/t/${encodeURIComponent(String(req.params.token))}`;
+      if (!isAttestationTask(task)) return fail(req, res, { ok: false, status: 404, title: 'evidenceRejectedTitle', body: 'evidenceNotHereBody' });
+      if (task.state !== TaskState.OPEN || task.pending_decision) return res.redirect(303, self);
+      const boundary = multipartBoundary(req.headers['content-type']);
+      const parts = boundary && Buffer.isBuffer(req.body) ? parseMultipart(req.body, boundary) : undefined;
+      if (!parts) return fail(req, res, { ok: false, status: 400, title: 'evidenceRejectedTitle', body: 'evidenceTypeBody' });
+      const csrf = parts.find((p) => p.name === 'csrf' && p.filename === undefined)?.data.toString('utf8');
+      if (!checkCsrf(cookie(req, CSRF_COOKIE), csrf, hash, signingKeys)) {
+        return fail(req, res, { ok: false, status: 403, title: 'csrfTitle', body: 'csrfBody' });
+      }
+      const file = parts.find((p) => p.name === 'file' && p.filename !== undefined);
+      if (!file || file.data.length === 0) return fail(req, res, { ok: false, status: 400, title: 'evidenceRejectedTitle', body: 'evidenceTypeBody' });
+      if (file.data.length > EVIDENCE_MAX_BYTES) return fail(req, res, { ok: false, status: 413, title: 'evidenceRejectedTitle', body: 'evidenceTooLargeBody' });
+      const mediaType = sniffEvidenceType(file.data);
+      if (!mediaType) return fail(req, res, { ok: false, status: 415, title: 'evidenceRejectedTitle', body: 'evidenceTypeBody' });
+      const sha256 = createHash('sha256').update(file.data).digest('hex');
+      await insertAttachment(db, {
+        id: randomBytes(12).toString('hex'),
+        organisation: task.organisation,
+        caseId: task.case_id,
+        taskId: task.task_id,
+        filename: safeFilename(file.filename!),
+        mediaType,
+        size: file.data.length,
+        sha256,
+        bytes: file.data,
+        uploadedBy: `${task.assignee.name} <${task.assignee.email}>`,
+      });
+      logger.info('Evidence attached to a task', { taskId: task.task_id, sha256, size: file.data.length, mediaType });
+      res.redirect(303, self);
+    },
+  );
   return r;
 }

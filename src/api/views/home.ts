@@ -14,6 +14,7 @@ const PART_KEYS: Record<Check['part'], MessageKey> = {
   database: 'partDatabase',
   smtp: 'partSmtp',
   mail: 'partMail',
+  pdfFont: 'partPdfFont',
 };
 const STATUS_KEYS: Record<Check['status'], MessageKey> = { ok: 'statusOk', fail: 'statusFail', skipped: 'statusSkipped' };
 

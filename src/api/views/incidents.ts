@@ -1,4 +1,5 @@
 import { formatArticleRefJa } from '../../domain/articles';
+import { REPORT_KIND_LABELS, REPORT_KINDS } from '../../documents/incident-report';
 import { INCIDENT_KIND_LABELS, INCIDENT_KINDS, type IncidentKind } from '../../domain/incidents';
 import type { OrganisationProfile } from '../../domain/profile';
 import type { AuditRow } from '../../db/audit';
@@ -90,6 +91,8 @@ export function incidentPage(o: {
   alerts: AlertRow[];
   t: Translate;
   locale: Locale;
+  /** For a commander of the organisation: the form that raises or lowers the level. */
+  levelForm?: { levels: OrganisationProfile['threatLevels']; csrf: string; error?: string; reason?: string };
 }): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
@@ -110,6 +113,7 @@ ${
 <tr><th>${t('detectedAt')}</th><td>${formatDateTime(i.detected_at, locale)}（${i.detected_by.name}）</td></tr>
 <tr><th>${t('awareAt')}</th><td>${formatDateTime(i.aware_at, locale)}</td></tr>
 </tbody></table></section>
+${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''}
 <h2>${t('acknowledgements')}</h2>
 <section>${
     council.length === 0
@@ -128,10 +132,29 @@ ${
           }</td></tr>`,
         )}</tbody></table>`
   }</section>
+<h2>${t('reportsPdf')}</h2>
+<section><p class="hint">${t('reportsPdfHint')}</p><p class="report-links">${REPORT_KINDS.map(
+    (k, n) => html`${n > 0 ? '　' : ''}<a href="/api/incidents/${i.organisation}/${i.incident_id}/report.pdf?kind=${k}" download>${REPORT_KIND_LABELS[k][locale]}</a>`,
+  )}</p></section>
 <h2>${t('timeline')}</h2>
 <section><table><thead><tr><th>${t('date')}</th><th>${t('actor')}</th><th>${t('outcome')}</th><th>${t('articles')}</th></tr></thead><tbody>${o.timeline.map(
     (r) => html`<tr><td>${formatDateTime(r.at, locale)}</td><td>${r.actor === 'system' ? 'jukinet-ops' : r.actor.replace(/ <.*>$/, '')}</td><td>${r.outcome}</td><td>${r.articles.map(
       (a, n) => html`${n > 0 ? '、' : ''}<span title="${a}">${formatArticleRefJa(a)}</span>`,
     )}</td></tr>`,
   )}</tbody></table></section>`;
+}
+
+function threatLevelForm(i: IncidentRow, f: NonNullable<Parameters<typeof incidentPage>[0]['levelForm']>, t: Translate): Html {
+  return html`<h2>${t('changeThreatLevel')}</h2>
+<section><form method="post" action="/incidents/${i.organisation}/${i.incident_id}/threat-level">
+<input type="hidden" name="csrf" value="${f.csrf}">
+${f.error ? html`<p class="fail" role="alert">${f.error}</p>` : ''}
+<label for="level">${t('threatLevel')}</label>
+<select id="level" name="level">${f.levels.map(
+    (l) => html`<option value="${l.level}"${l.level === i.threat_level ? html` selected` : ''}>L${l.level} ${l.name}</option>`,
+  )}</select>
+<label for="reason">${t('threatLevelReason')}</label>
+<textarea id="reason" name="reason" required maxlength="1000">${f.reason ?? ''}</textarea>
+<button type="submit">${t('changeThreatLevelButton')}</button>
+</form></section>`;
 }

@@ -29,8 +29,23 @@ export function taskFormPage(o: {
   locale: Locale;
   errors?: FormErrors;
   values?: { option?: string; note?: string };
+  /** An attestation's evidence: the files attached so far, and where to attach more. */
+  evidence?: { files: Array<{ filename: string; mediaType: string; size: number; sha256: string }>; action: string };
 }): Html {
   const { task, t } = o;
+  const evidence = o.evidence
+    ? html`<section class="evidence">
+<h2>${t('evidenceTitle')}</h2>
+<p class="hint">${t('evidenceHint')}</p>
+${o.evidence.files.length === 0 ? html`<p>${t('evidenceNone')}</p>` : html`<ul>${o.evidence.files.map((f) => html`<li>${f.filename}（${f.mediaType}、${String(f.size)} bytes）SHA-256: <code>${f.sha256}</code></li>`)}</ul>`}
+<form method="post" action="${o.evidence.action}" enctype="multipart/form-data">
+  <input type="hidden" name="csrf" value="${o.csrf}">
+  <label for="evidence-file">${t('evidenceFile')}</label>
+  <input id="evidence-file" type="file" name="file" accept="image/png,image/jpeg,application/pdf,text/plain,.log,.txt" required>
+  <button type="submit">${t('evidenceUpload')}</button>
+</form>
+</section>`
+    : '';
   return html`<section>${taskFacts(task, t, o.locale, o.caseSummary)}</section>
 <section>
 <p>${task.body}</p>
@@ -50,7 +65,8 @@ export function taskFormPage(o: {
   <button type="submit">${t('submit')}</button>
 </form>
 <p class="hint">${t('getDoesNotAnswer')}</p>
-</section>`;
+</section>
+${evidence}`;
 }
 
 export function taskDecidedPage(task: TaskRow, t: Translate, locale: Locale): Html {
@@ -96,7 +112,7 @@ export function messagePage(body: MessageKey, t: Translate): Html {
   return html`<section class="notice"><p>${t(body)}</p></section>`;
 }
 
-const STATE_KEYS: Record<string, MessageKey> = { OPEN: 'awaited', DECIDED: 'decidedState', MOVED: 'moved' };
+const STATE_KEYS: Record<string, MessageKey> = { OPEN: 'awaited', DECIDED: 'decidedState', MOVED: 'moved', WITHDRAWN: 'withdrawnState' };
 export const taskStateLabel = (state: string, t: Translate) => t(STATE_KEYS[state] ?? 'awaited');
 
 export function taskListPage(tasks: TaskRow[], t: Translate, locale: Locale): Html {
