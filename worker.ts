@@ -14,6 +14,9 @@ import { installRuntime, onShutdownSignal, openMigratedDatabase, requireSharedPa
 import { ensureAuditAnchor } from './src/temporal/audit-anchor';
 import { connectClient, connectWorker } from './src/temporal/connection';
 
+/** SMTP connections a notification batch keeps open (and messages in flight at once). */
+const NOTIFY_CONNECTIONS = 5;
+
 export const WORKFLOW_BUNDLE_PATH = path.join(__dirname, 'dist', 'workflow-bundle.js');
 
 export interface WorkerDeps {
@@ -38,6 +41,10 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
     auditMacKeys,
     publicUrl: publicUrl(config),
     linkTtlMs: parseDuration(config.TASK_LINK_TTL)!,
+    createNotifyTransport: () => createMailTransport(config, { pool: { maxConnections: NOTIFY_CONNECTIONS } }).transport,
+    notifyConcurrency: NOTIFY_CONNECTIONS,
+    // PGlite blocks the event loop (and the SMTP connections) for each statement: gather marks.
+    notifyMarkGatherMs: appDb.engine === 'pglite' ? 50 : 0,
     ...(config.ALERT_WEBHOOK_URL ? { alertWebhookUrl: config.ALERT_WEBHOOK_URL } : {}),
     ...(config.NETWORK_OPERATOR_API_KEY ? { networkOperatorApiKey: config.NETWORK_OPERATOR_API_KEY } : {}),
   };

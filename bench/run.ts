@@ -2,6 +2,8 @@
 // Scenarios:
 //   decide — N decisions recorded through the task link's POST (page → Update → database),
 //            and in the same run N bare Temporal Updates on a trivial workflow; p50/p99 and ratios.
+//   notify — N persons notified by email through the product and the same N through a plain
+//            pooled nodemailer loop; throughputs, ratio, largest history, duplicates, misses.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +16,7 @@ import { listTasks } from '../src/db/tasks';
 import { humanTask } from '../src/workflows/human-task';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack } from '../test/support/stack';
 import { devServer } from '../test/support/temporal';
+import { notifyBench } from './notify';
 import { pingUpdate, trivial } from './trivial-workflow';
 
 const OUT = path.join(__dirname, '..', 'bench-results');
@@ -111,14 +114,14 @@ async function decide(n: number) {
 }
 
 async function main() {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' }, batch: { type: 'string', default: '500' } } });
   const scenario = positionals[0];
   const n = Number(values.n);
-  if (scenario !== 'decide' || !Number.isInteger(n) || n < 1) {
-    process.stderr.write('usage: npm run bench -- decide [--n N]\n');
+  if (!['decide', 'notify'].includes(scenario) || !Number.isInteger(n) || n < 1) {
+    process.stderr.write('usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY]\n');
     process.exit(2);
   }
-  const result = await decide(n);
+  const result = scenario === 'notify' ? await notifyBench(n, Number(values.batch)) : await decide(n);
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, `${scenario}.json`);
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

@@ -15,11 +15,20 @@ export interface MailTransport {
 /** Connecting and the relay's greeting take at most this long (or SMTP_TIMEOUT if shorter). */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-export function createMailTransport(c: Config): MailTransport {
+/**
+ * `pool`: a few connections kept open and reused, each carrying many messages — for sending to
+ * thousands of persons, where a connection per message would spend most of its time greeting.
+ */
+export function createMailTransport(c: Config, o: { pool?: { maxConnections: number } } = {}): MailTransport {
   // nodemailer would wait up to 10 minutes for a silent relay: far past the mail activities'
   // start-to-close timeout, after which the server retries a send that is still running.
   const socketTimeout = parseDuration(c.SMTP_TIMEOUT)!;
-  const timeouts = { connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, socketTimeout), greetingTimeout: Math.min(CONNECT_TIMEOUT_MS, socketTimeout), socketTimeout };
+  const timeouts = {
+    connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, socketTimeout),
+    greetingTimeout: Math.min(CONNECT_TIMEOUT_MS, socketTimeout),
+    socketTimeout,
+    ...(o.pool ? { pool: true, maxConnections: o.pool.maxConnections, maxMessages: Infinity } : {}),
+  };
   if (c.SMTP_URL) {
     return { transport: nodemailer.createTransport({ url: c.SMTP_URL, ...timeouts }), description: `SMTP relay ${maskUrlPassword(c.SMTP_URL)}` };
   }

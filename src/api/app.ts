@@ -28,6 +28,7 @@ import { signInRouter } from './routes/sign-in';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
 import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
+import { notificationsRouter } from './routes/notifications';
 import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
@@ -206,6 +207,8 @@ export function createApp(deps: AppDeps): express.Express {
       ...(deps.now ? { now: deps.now } : {}),
     }),
   );
+
+  app.use(notificationsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now }));
 
   app.get('/', allow.signedIn(), async (req, res) => {
     const { t, locale } = locals(res);

@@ -17,6 +17,7 @@ import { StartupError } from '../startup';
 import { formatProblems, loadProfileFiles } from '../profiles';
 import { runDoctor } from './doctor';
 import { DECLARE_USAGE, incidentDeclare, incidentRaiseLevel, RAISE_LEVEL_USAGE } from './incident';
+import { incidentNotifyStatus, NOTIFY_STATUS_USAGE } from './notify';
 import { apiFetch, LOGIN_HINT } from './credentials';
 import { loginCommand, logoutCommand, USER_USAGE, userCommand } from './user';
 
@@ -31,6 +32,7 @@ Commands:
   profile validate FILE…     validate organisation profiles; every problem with its path
   incident declare …         declare an incident (緊急時対応) through the API; \`incident declare --help\`
   incident raise-level …     raise or lower an incident's threat level (脅威度) with a reason; \`incident raise-level --help\`
+  incident notify-status ORG ID [--json]   progress of the notices to the persons concerned (本人通知)
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
   logout                     forget the stored API key
   user add|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
@@ -185,6 +187,10 @@ export async function run(argv: string[]): Promise<number> {
       }
       return profileValidate(rest.slice(1));
     case 'incident':
+      if (rest[0] === 'notify-status') {
+        if (rest.includes('--help')) return (out(NOTIFY_STATUS_USAGE), 0);
+        return incidentNotifyStatus(rest.slice(1), loadConfig(), out, err);
+      }
       if (rest[0] === 'raise-level') {
         if (rest.includes('--help')) {
           out(RAISE_LEVEL_USAGE);

@@ -255,6 +255,36 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('attachments_task').on('attachments').column('task_id').execute();
     },
   },
+  '0009_notifications': {
+    async up(db: Kysely<any>) {
+      // The persons concerned by an incident (本人通知, kunitachi:14), one row each, and where their
+      // notice stands. The row is the idempotency record: a row SENT is never sent again; a row
+      // SENDING belongs to the attempt named in attempt_id, which refreshes seen_at while it runs.
+      await db.schema
+        .createTable('notification_recipients')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('incident_id', 'text', (c) => c.notNull())
+        .addColumn('person_id', 'integer', (c) => c.notNull())
+        .addColumn('import_id', 'text', (c) => c.notNull())
+        .addColumn('line', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('postal_code', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempt_id', 'text')
+        .addColumn('seen_at', 'timestamptz')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('sent_at', 'timestamptz')
+        .addColumn('message_id', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('notification_recipients_pk', ['organisation', 'incident_id', 'person_id'])
+        .execute();
+      await db.schema.createIndex('notification_recipients_state').on('notification_recipients').columns(['organisation', 'incident_id', 'channel', 'state', 'person_id']).execute();
+    },
+  },
   '0010_detections': {
     async up(db: Kysely<any>) {
       // Alerts of monitoring systems: the same alert (organisation, source, alert id) is one incident.

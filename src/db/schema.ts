@@ -186,6 +186,33 @@ export interface ApiKeyTable {
   revoked_at: Date | null;
 }
 
+export type NotificationChannel = 'email' | 'letter';
+export type NotificationState = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED';
+
+/** A person concerned by an incident and where their notice stands (本人通知). */
+export interface NotificationRecipientTable {
+  organisation: string;
+  incident_id: string;
+  /** 1, 2, … in the order of the imported file. */
+  person_id: number;
+  import_id: string;
+  /** The person's line in the imported file. */
+  line: number;
+  name: string;
+  postal_code: string;
+  address: string;
+  email: string | null;
+  channel: NotificationChannel;
+  state: NotificationState;
+  attempt_id: string | null;
+  seen_at: Date | null;
+  attempts: Generated<number>;
+  sent_at: Date | null;
+  message_id: string | null;
+  last_error: string | null;
+  created_at: Generated<Date>;
+}
+
 /** A file attached to a task as evidence (e.g. the photo of a physical disconnection), with its SHA-256. */
 export interface AttachmentTable {
   id: string;
@@ -217,6 +244,7 @@ export interface DetectionTable {
 export interface Database {
   attachments: AttachmentTable;
   detections: DetectionTable;
+  notification_recipients: NotificationRecipientTable;
   accounts: AccountTable;
   account_grants: AccountGrantTable;
   sessions: SessionTable;

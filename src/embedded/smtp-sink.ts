@@ -12,7 +12,15 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(opts: { port: number; outboxDir: string; host?: string }): Promise<SmtpSink> {
+export interface SmtpSinkOptions {
+  port: number;
+  outboxDir: string;
+  host?: string;
+  /** Called for each message kept, with its envelope (tests and the benchmark count per recipient). */
+  onMessage?: (envelope: { from: string; to: string[] }) => void;
+}
+
+export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
   fs.mkdirSync(opts.outboxDir, { recursive: true });
   const server = new SMTPServer({
     authOptional: true,
@@ -20,7 +28,7 @@ export async function startSmtpSink(opts: { port: number; outboxDir: string; hos
     size: MAX_MESSAGE_BYTES,
     banner: 'jukinet-ops SMTP sink',
     logger: false,
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
@@ -34,7 +42,11 @@ export async function startSmtpSink(opts: { port: number; outboxDir: string; hos
         fs.promises
           .writeFile(tmp, Buffer.concat(chunks))
           .then(() => fs.promises.rename(tmp, file))
-          .then(() => callback(), callback);
+          .then(() => {
+            const env = session.envelope;
+            opts.onMessage?.({ from: env.mailFrom ? env.mailFrom.address : '', to: env.rcptTo.map((r) => r.address) });
+            callback();
+          }, callback);
       });
     },
   });

@@ -12,6 +12,8 @@ export interface TestRelay extends SmtpSink {
   holdDataMs: number;
   /** While true, every RCPT is answered 451 (try again later). */
   refusing: boolean;
+  /** Addresses answered 550 (no such mailbox) whatever else holds. */
+  nonexistent: Set<string>;
   /** Messages taken, per envelope recipient. */
   accepted: string[];
   /** Messages whose DATA the relay is holding now. */
@@ -20,12 +22,13 @@ export interface TestRelay extends SmtpSink {
 
 export async function startTestRelay(outboxDir: string): Promise<TestRelay> {
   fs.mkdirSync(outboxDir, { recursive: true });
-  const relay = { holdDataMs: 0, refusing: false, accepted: [] as string[], inFlight: 0 } as TestRelay;
+  const relay = { holdDataMs: 0, refusing: false, nonexistent: new Set<string>(), accepted: [] as string[], inFlight: 0 } as TestRelay;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
-    onRcptTo(_address, _session, callback) {
+    onRcptTo(address, _session, callback) {
+      if (relay.nonexistent.has(address.address)) return callback(Object.assign(new Error('5.1.1 no such mailbox'), { responseCode: 550 }));
       if (relay.refusing) return callback(Object.assign(new Error('4.3.0 relay busy, try again later'), { responseCode: 451 }));
       callback();
     },

@@ -1,0 +1,133 @@
+// The notify benchmark: N generated persons notified by email through the product (CSV import over
+// HTTP, the notifyPersons workflow on the dev server, its batch activity over a pooled transport)
+// and, in the same run, the same N emails through a plain pooled nodemailer loop, both into the
+// in-process SMTP sink, which counts every message per envelope recipient.
+import * as os from 'node:os';
+import nodemailer from 'nodemailer';
+import { composePersonNotice } from '../src/domain/notifications';
+import { startSmtpSink } from '../src/embedded/smtp-sink';
+import { json } from '../test/support/http';
+import { startTestStack } from '../test/support/stack';
+import { devServer } from '../test/support/temporal';
+
+/** As the worker's notification transport: five pooled connections. */
+const CONNECTIONS = 5;
+
+const address = (i: number) => `person${i}@example.jp`;
+
+export async function notifyBench(n: number, batchSize = 500) {
+  const env = await devServer();
+  const counts: Record<'product' | 'baseline', Map<string, number>> = { product: new Map(), baseline: new Map() };
+  let phase: 'product' | 'baseline' = 'product';
+  let sinkPort = 0;
+  const stack = await startTestStack(env, {
+    taskQueue: 'bench-notify',
+    smtp: async (dir) => {
+      const sink = await startSmtpSink({
+        port: 0,
+        outboxDir: dir,
+        onMessage: ({ to }) => {
+          for (const a of to) counts[phase].set(a, (counts[phase].get(a) ?? 0) + 1);
+        },
+      });
+      sinkPort = sink.port;
+      return sink;
+    },
+  });
+  try {
+    const declared = await stack.fetch(`${stack.baseUrl}/api/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        organisation: 'kunitachi',
+        kind: 'leak',
+        threatLevel: 1,
+        summary: 'ベンチマーク',
+        observed: 'ベンチマーク用の事案',
+        detectedBy: { name: '国立 花子', email: 'hanako@kunitachi.example.jp' },
+        detectedAt: '2026-11-23T01:10:00+09:00',
+        awareAt: '2026-11-23T08:40:00+09:00',
+      }),
+    });
+    if (declared.status !== 201) throw new Error(`declaration answered ${declared.status}: ${await declared.text()}`);
+    const { incidentId } = await json(declared);
+    const base = `${stack.baseUrl}/api/incidents/kunitachi/${incidentId}`;
+
+    const csv = ['氏名,郵便番号,住所,メールアドレス', ...Array.from({ length: n }, (_, i) => `対象者 ${i + 1},186-8501,東京都国立市富士見台2-47-${i + 1},${address(i + 1)}`)].join('\r\n');
+    process.stderr.write(`notify: importing ${n} persons (${(csv.length / 1e6).toFixed(1)} MB)…\n`);
+    let t = performance.now();
+    const imported = await stack.fetch(`${base}/persons`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
+    if (imported.status !== 201) throw new Error(`import answered ${imported.status}: ${(await imported.text()).slice(0, 500)}`);
+    const importMs = performance.now() - t;
+
+    process.stderr.write(`notify: product sending…\n`);
+    t = performance.now();
+    const started = await stack.fetch(`${base}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noticeId: 'BENCH', batchSize }) });
+    if (started.status !== 202) throw new Error(`start answered ${started.status}`);
+    const { workflowId } = await json(started);
+    const progress = setInterval(() => process.stderr.write(`notify: product ${counts.product.size}/${n}\n`), 5_000);
+    const result = await env.client.workflow.getHandle(workflowId).result();
+    clearInterval(progress);
+    const productMs = performance.now() - t;
+
+    // Every execution of the chain (and any other this run started): its history's length.
+    const histories: { workflowId: string; runId: string; events: number }[] = [];
+    for await (const w of env.client.workflow.list()) {
+      const h = await env.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+      histories.push({ workflowId: w.workflowId, runId: w.runId, events: h.events?.length ?? 0 });
+    }
+
+    process.stderr.write(`notify: baseline sending…\n`);
+    phase = 'baseline';
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sinkPort, secure: false, ignoreTLS: true, pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity });
+    const m = composePersonNotice({ organisationName: '国立市', incidentId, personName: '' });
+    t = performance.now();
+    let next = 1;
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (next <= n) {
+          const i = next++;
+          const text = composePersonNotice({ organisationName: '国立市', incidentId, personName: `対象者 ${i}` }).text;
+          await transport.sendMail({ from: stack.config.MAIL_FROM, to: address(i), subject: m.subject, text });
+        }
+      }),
+    );
+    const baselineMs = performance.now() - t;
+    transport.close();
+
+    const tally = (c: Map<string, number>) => {
+      let duplicates = 0;
+      let misses = 0;
+      for (let i = 1; i <= n; i++) {
+        const k = c.get(address(i)) ?? 0;
+        if (k === 0) misses++;
+        if (k > 1) duplicates += k - 1;
+      }
+      return { duplicates, misses };
+    };
+    const product = { ms: Math.round(productMs), perSecond: +((n / productMs) * 1000).toFixed(1), ...tally(counts.product), runs: result.runs, batches: result.batches };
+    const baseline = { ms: Math.round(baselineMs), perSecond: +((n / baselineMs) * 1000).toFixed(1), ...tally(counts.baseline) };
+    const largest = histories.reduce((a, b) => (b.events > a.events ? b : a), histories[0]);
+    return {
+      scenario: 'notify',
+      machine: { cpus: os.cpus().length, node: process.version, database: stack.appDb.engine },
+      at: new Date().toISOString(),
+      n,
+      batchSize,
+      connections: CONNECTIONS,
+      import: { ms: Math.round(importMs), rowsPerSecond: Math.round((n / importMs) * 1000) },
+      product,
+      baseline,
+      ratio: +(product.perSecond / baseline.perSecond).toFixed(3),
+      largestHistory: { events: largest.events, workflowId: largest.workflowId, runId: largest.runId },
+      executions: histories.length,
+      duplicates: product.duplicates,
+      misses: product.misses,
+      target: { ratio: 0.9, duplicates: 0, misses: 0, maxHistoryEvents: 10_000 },
+      letterPdfs: 'not measured here (letters are another part of issue 10 §6)',
+    };
+  } finally {
+    await stack.close();
+    await env.teardown();
+  }
+}
