@@ -4,7 +4,7 @@
 // in-process SMTP sink, which counts every message per envelope recipient.
 import * as os from 'node:os';
 import nodemailer from 'nodemailer';
-import { composePersonNotice } from '../src/domain/notifications';
+import { composePersonNotice } from '../src/notify/notifications';
 import { startSmtpSink } from '../src/embedded/smtp-sink';
 import { json } from '../test/support/http';
 import { startTestStack } from '../test/support/stack';

@@ -8,7 +8,7 @@ import type { Transporter } from 'nodemailer';
 import { claimRecipients, markFailed, markSentMany, refreshAttempt, releaseRecipient, remainingEmails, type RecipientRow } from '../db/notifications';
 import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
-import { composePersonNotice, isPermanentRecipientFailure, noticeMessageId } from '../domain/notifications';
+import { composePersonNotice, isPermanentRecipientFailure, noticeMessageId } from '../notify/notifications';
 import { describeSmtpError } from '../mail';
 
 /** The email a person receives for a notice. */

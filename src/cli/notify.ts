@@ -2,7 +2,7 @@
 // (本人通知) have gone, from GET /api/incidents/:organisation/:incidentId/notifications.
 import { parseArgs } from 'node:util';
 import { type Config, publicUrl } from '../config';
-import type { NotificationProgress } from '../domain/notifications';
+import type { NotificationProgress } from '../notify/notifications';
 import { apiFetch, LOGIN_HINT } from './credentials';
 
 export const NOTIFY_STATUS_USAGE = 'Usage: jukinet-ops incident notify-status ORGANISATION INCIDENT-ID [--json] [--api URL]';

@@ -2,7 +2,7 @@
 // person's idempotency record: claimed by one sending attempt at a time, marked SENT the moment the
 // relay accepts, and never claimed again once SENT.
 import { type Kysely, sql } from 'kysely';
-import type { PersonRow } from '../domain/persons-csv';
+import type { PersonRow } from '../notify/persons-csv';
 import type { Database, NotificationRecipientTable } from './schema';
 
 /** Rows per INSERT: 1,000 rows × 10 columns stays far below PostgreSQL's 65,535 parameters. */

@@ -1,6 +1,7 @@
 // 切離し (containment) and 再接続 (reconnection): who decides, what they choose among, and how the
 // network operator's answers are read. The workflow (src/workflows/emergency/containment.ts)
 // carries the plan out; these are its pure parts.
+import { roleHolderChain } from './council';
 import type { OrganisationProfile } from './profile';
 import type { Assignee, TaskOption } from './tasks';
 
@@ -41,17 +42,8 @@ export const RETRY_OPTIONS: TaskOption[] = [
 /** The person holding the role that orders containment, then that role's stand-ins in order. */
 export function containmentDeciders(profile: OrganisationProfile): Assignee[] {
   const role = profile.containment?.orderedBy ?? 'executive';
-  const r = profile.roles.find((x) => x.role === role) ?? profile.roles.find((x) => x.role === 'chief')!;
-  const asAssignee = (p: { name: string; title: string; email: string; phone: string; mobile?: string }, position: string, roleKey?: Assignee['role']): Assignee => ({
-    name: p.name,
-    title: p.title,
-    email: p.email,
-    phone: p.phone,
-    ...(p.mobile ? { mobile: p.mobile } : {}),
-    position,
-    ...(roleKey ? { role: roleKey } : {}),
-  });
-  return [asAssignee(r.person, r.position, r.role), ...(r.substitutes ?? []).map((s) => asAssignee(s, s.position ?? r.position, s.role ?? r.role))];
+  const chain = roleHolderChain(profile, role);
+  return chain.length > 0 ? chain : roleHolderChain(profile, 'chief');
 }
 
 /**

@@ -4,6 +4,7 @@
 // chair, whoever the regulation names to act for an absent chair, e.g. katsuragi:3.3 管財情報課長),
 // or, when the seat names none, the stand-ins of the role the same person holds.
 import type { CouncilSeat, OrganisationProfile, Person, StandIn } from './profile';
+import type { RoleKey } from './roles';
 import type { Assignee } from './tasks';
 
 export type CouncilSeatKind = 'chair' | 'member';
@@ -13,7 +14,8 @@ export interface CouncilCall {
   chain: Assignee[];
 }
 
-const asAssignee = (p: Person, position: string, role?: Assignee['role']): Assignee => ({
+/** A person of the profile as a task's assignee, in the position they are asked in. */
+export const asAssignee = (p: Pick<Person, 'name' | 'title' | 'email' | 'phone' | 'mobile'>, position: string, role?: Assignee['role']): Assignee => ({
   name: p.name,
   title: p.title,
   email: p.email,
@@ -57,4 +59,11 @@ export function councilCalls(profile: OrganisationProfile): CouncilCall[] {
   if (chair) calls.push({ seat: 'chair', chain: seatChain(profile, chair, (profile as unknown as EarlierProfile).council.actingChair) });
   for (const m of members) calls.push({ seat: 'member', chain: seatChain(profile, m) });
   return calls;
+}
+
+/** Whoever holds `role` in the profile, then that role's stand-ins in order (empty when no one holds it). */
+export function roleHolderChain(profile: OrganisationProfile, role: RoleKey): Assignee[] {
+  const r = profile.roles.find((x) => x.role === role);
+  if (!r) return [];
+  return [asAssignee(r.person, r.position, r.role), ...(r.substitutes ?? []).map((s) => asAssignee(s, s.position ?? r.position, s.role ?? r.role))];
 }

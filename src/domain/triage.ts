@@ -4,6 +4,7 @@
 // niigata:24, tokyo:4.3, jlis:9); a
 // level that convenes it calls the council; the top level may start containment at once.
 // Outside office hours the first calls go to the night/holiday contacts (夜間・休日連絡先).
+import { asAssignee, roleHolderChain } from './council';
 import { closedReason, isWithinOfficeHours } from './calendar';
 import type { OrganisationProfile } from './profile';
 import type { Assignee } from './tasks';
@@ -41,24 +42,13 @@ export function playbook(profile: OrganisationProfile, level: number): Playbook 
   };
 }
 
-const asAssignee = (p: { name: string; title: string; email: string; phone: string; mobile?: string }, position: string, role?: Assignee['role']): Assignee => ({
-  name: p.name,
-  title: p.title,
-  email: p.email,
-  phone: p.phone,
-  ...(p.mobile ? { mobile: p.mobile } : {}),
-  position,
-  ...(role ? { role } : {}),
-});
 
 /**
  * Who assesses a level that convenes nobody: the chief (DOMAIN.md `chief`, the overall head who
  * convenes and chairs the council), then the chief's stand-ins in order (e.g. katsuragi:3.3).
  */
 export function assessingCommander(profile: OrganisationProfile): Assignee[] {
-  const chief = profile.roles.find((r) => r.role === 'chief');
-  if (!chief) return [];
-  return [asAssignee(chief.person, chief.position, 'chief'), ...chief.substitutes.map((s) => asAssignee(s, s.position ?? chief.position, s.role ?? 'chief'))];
+  return roleHolderChain(profile, 'chief');
 }
 
 export interface FirstCalls {

@@ -3,7 +3,7 @@
 import type { AppDatabase } from '../../src/db';
 import { migrateToLatest } from '../../src/db/migrations';
 import { claimRecipients, importRecipients, markFailed, markSent, notificationCounts, NotificationsStartedError, refreshAttempt, releaseRecipient, remainingEmails } from '../../src/db/notifications';
-import type { PersonRow } from '../../src/domain/persons-csv';
+import type { PersonRow } from '../../src/notify/persons-csv';
 import { ENGINES, freshDatabase } from '../support/databases';
 
 const persons = (n: number): PersonRow[] =>

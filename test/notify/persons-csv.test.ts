@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { decodeCsv, parsePersonsCsv } from '../../src/domain/persons-csv';
+import { decodeCsv, parsePersonsCsv } from '../../src/notify/persons-csv';
 
 const JA = '氏名,郵便番号,住所,メールアドレス\r\n国立 太郎,186-8501,東京都国立市富士見台2-47-1,taro@example.jp\r\n髙橋 花子,1868501,東京都国立市中1-1,\r\n';
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));

@@ -3,7 +3,7 @@
 // BOM, headers in Japanese or English. The whole file is checked before anything is imported, and
 // every bad row is named by its line so the office can fix its export and send it again.
 import { parse } from 'csv-parse/sync';
-import { z } from './zod';
+import { z } from '../domain/zod';
 
 export type CsvEncoding = 'utf-8' | 'shift_jis';
 

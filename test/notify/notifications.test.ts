@@ -1,5 +1,5 @@
 import { formatNotificationProgress } from '../../src/cli/notify';
-import { isPermanentRecipientFailure, noticeMessageId, notificationProgress } from '../../src/domain/notifications';
+import { isPermanentRecipientFailure, noticeMessageId, notificationProgress } from '../../src/notify/notifications';
 
 describe('noticeMessageId', () => {
   it('is the same for a person and notice on every attempt, different for another', () => {
