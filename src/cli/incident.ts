@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { type Config, publicUrl } from '../config';
 import { declareIncidentSchema, INCIDENT_ID_PATTERN, INCIDENT_KINDS } from '../domain/incidents';
 import { formatIssuePath } from '../domain/profile';
-import { apiFetch, LOGIN_HINT } from './credentials';
+import { callApi } from './api-call';
 
 export const DECLARE_USAGE = `Usage: jukinet-ops incident declare --kind KIND --threat-level N --summary TEXT --observed TEXT
          --detected-by-name NAME --detected-by-email EMAIL [--organisation KEY]
@@ -47,20 +47,15 @@ export async function incidentDeclare(args: string[], config: Config, out: (l: s
     return 2;
   }
   const api = (values.api ?? publicUrl(config)).replace(/\/$/, '');
-  let res: Response;
-  try {
-    res = await apiFetch(api, '/api/incidents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(checked.data) });
-  } catch (e) {
-    err(`cannot reach the API at ${api}: ${(e as Error).cause ?? (e as Error).message} (is jukinet-ops running? try npm start)`);
-    return 1;
-  }
-  const reply = (await res.json().catch(() => ({}))) as { incidentId?: string; status?: string; message?: string; issues?: Array<{ path: string; message: string }>; links?: { console: string } };
-  if (!res.ok) {
-    err(`${res.status}: ${reply.message ?? 'request failed'}${res.status === 401 ? `\n  ${LOGIN_HINT}` : ''}`);
-    for (const i of reply.issues ?? []) err(`  ${i.path}: ${i.message}`);
-    return 1;
-  }
-  out(`${res.status === 201 ? 'Declared' : 'Already declared'}: ${reply.incidentId} (${reply.status})`);
+  const r = await callApi<{ incidentId: string; status: string; links?: { console: string } }>(
+    api,
+    '/api/incidents',
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(checked.data) },
+    err,
+  );
+  if (!r.ok) return 1;
+  const reply = r.body;
+  out(`${r.status === 201 ? 'Declared' : 'Already declared'}: ${reply.incidentId} (${reply.status})`);
   out(`  ${api}${reply.links?.console ?? ''}`);
   return 0;
 }
@@ -85,31 +80,15 @@ export async function incidentRaiseLevel(args: string[], config: Config, out: (l
     return 2;
   }
   const api = (values.api ?? publicUrl(config)).replace(/\/$/, '');
-  let res: Response;
-  try {
-    res = await apiFetch(api, `/api/incidents/${encodeURIComponent(organisation)}/${values.incident}/threat-level`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      // The level as typed: the API checks it against the organisation's scale and names body.level.
-      body: JSON.stringify({ level: values.level, reason: values.reason }),
-    });
-  } catch (e) {
-    err(`cannot reach the API at ${api}: ${(e as Error).cause ?? (e as Error).message} (is jukinet-ops running? try npm start)`);
-    return 1;
-  }
-  const reply = (await res.json().catch(() => ({}))) as {
-    previous?: number;
-    level?: number;
-    convenesCouncil?: boolean;
-    message?: string;
-    issues?: Array<{ path: string; message: string }>;
-    incident?: { incidentId: string; status: string; links?: { console: string } };
-  };
-  if (!res.ok) {
-    err(`${res.status}: ${reply.message ?? 'request failed'}${res.status === 401 ? `\n  ${LOGIN_HINT}` : ''}`);
-    for (const i of reply.issues ?? []) err(`  ${i.path}: ${i.message}`);
-    return 1;
-  }
+  const r = await callApi<{ previous: number; level: number; convenesCouncil: boolean; incident?: { links?: { console: string } } }>(
+    api,
+    `/api/incidents/${encodeURIComponent(organisation)}/${values.incident}/threat-level`,
+    // The level as typed: the API checks it against the organisation's scale and names body.level.
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ level: values.level, reason: values.reason }) },
+    err,
+  );
+  if (!r.ok) return 1;
+  const reply = r.body;
   out(`Threat level of ${values.incident}: L${reply.previous} → L${reply.level}${reply.convenesCouncil ? ' (the council is convened)' : ''}`);
   out(`  ${api}${reply.incident?.links?.console ?? ''}`);
   return 0;

@@ -19,6 +19,7 @@ import { runDoctor } from './doctor';
 import { DECLARE_USAGE, incidentDeclare, incidentRaiseLevel, RAISE_LEVEL_USAGE } from './incident';
 import { incidentNotifyStatus, NOTIFY_STATUS_USAGE } from './notify';
 import { apiFetch, LOGIN_HINT } from './credentials';
+import { incidentList, incidentShow, LIST_USAGE, SHOW_USAGE } from './incident-view';
 import { loginCommand, logoutCommand, USER_USAGE, userCommand } from './user';
 
 const USAGE = `Usage: jukinet-ops <command>
@@ -31,6 +32,9 @@ Commands:
   config                     print the effective configuration, secrets masked
   profile validate FILE…     validate organisation profiles; every problem with its path
   incident declare …         declare an incident (緊急時対応) through the API; \`incident declare --help\`
+  incident list | show …     the incidents the key may read; one incident with its timeline
+  incident raise-level …     raise or lower the threat level with a reason
+  incident notify-status …   progress of the notices to the persons concerned (本人通知)
   incident raise-level …     raise or lower an incident's threat level (脅威度) with a reason; \`incident raise-level --help\`
   incident notify-status ORG ID [--json]   progress of the notices to the persons concerned (本人通知)
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
@@ -187,6 +191,10 @@ export async function run(argv: string[]): Promise<number> {
       }
       return profileValidate(rest.slice(1));
     case 'incident':
+      if (rest[0] === 'list' || rest[0] === 'show') {
+        if (rest.includes('--help')) return (out(rest[0] === 'list' ? LIST_USAGE : SHOW_USAGE), 0);
+        return (rest[0] === 'list' ? incidentList : incidentShow)(rest.slice(1), loadConfig(), out, err);
+      }
       if (rest[0] === 'notify-status') {
         if (rest.includes('--help')) return (out(NOTIFY_STATUS_USAGE), 0);
         return incidentNotifyStatus(rest.slice(1), loadConfig(), out, err);

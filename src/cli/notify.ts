@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { type Config, publicUrl } from '../config';
 import type { NotificationProgress } from '../notify/notifications';
-import { apiFetch, LOGIN_HINT } from './credentials';
+import { callApi } from './api-call';
 
 export const NOTIFY_STATUS_USAGE = 'Usage: jukinet-ops incident notify-status ORGANISATION INCIDENT-ID [--json] [--api URL]';
 
@@ -38,18 +38,9 @@ export async function incidentNotifyStatus(args: string[], config: Config, out: 
   }
   const [organisation, incidentId] = positionals;
   const api = (values.api ?? publicUrl(config)).replace(/\/$/, '');
-  let res: Response;
-  try {
-    res = await apiFetch(api, `/api/incidents/${encodeURIComponent(organisation)}/${encodeURIComponent(incidentId)}/notifications`, {});
-  } catch (e) {
-    err(`cannot reach the API at ${api}: ${(e as Error).cause ?? (e as Error).message}`);
-    return 1;
-  }
-  const reply = (await res.json().catch(() => ({}))) as NotificationProgress & { message?: string };
-  if (!res.ok) {
-    err(`${res.status}: ${reply.message ?? 'request failed'}${res.status === 401 ? `\n  ${LOGIN_HINT}` : ''}`);
-    return 1;
-  }
+  const r = await callApi<NotificationProgress>(api, `/api/incidents/${encodeURIComponent(organisation)}/${encodeURIComponent(incidentId)}/notifications`, {}, err);
+  if (!r.ok) return 1;
+  const reply = r.body;
   if (values.json) out(JSON.stringify(reply, null, 2));
   else for (const l of formatNotificationProgress(reply)) out(l);
   return 0;
