@@ -33,13 +33,11 @@ Commands:
   profile validate FILE…     validate organisation profiles; every problem with its path
   incident declare …         declare an incident (緊急時対応) through the API; \`incident declare --help\`
   incident list | show …     the incidents the key may read; one incident with its timeline
-  incident raise-level …     raise or lower the threat level with a reason
-  incident notify-status …   progress of the notices to the persons concerned (本人通知)
   incident raise-level …     raise or lower an incident's threat level (脅威度) with a reason; \`incident raise-level --help\`
   incident notify-status ORG ID [--json]   progress of the notices to the persons concerned (本人通知)
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
   logout                     forget the stored API key
-  user add|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
+  user add|grant|revoke|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
   audit verify               check the audit log's MAC chain and its anchors in Temporal; exits 1 naming each edited, deleted or lost row
   migrate                    apply database migrations and exit
   build-workflows            bundle the workflows for production workers (dist/workflow-bundle.js)
