@@ -7,11 +7,13 @@ import {
   type AccountRow,
   createAccount,
   findAccountByEmail,
+  countFailedSignIn,
   grantsOf,
-  recordFailedSignIn,
+  lockAccount,
   recordSecondFactor,
   recordSignIn,
   replaceGrants,
+  replacePasswordHash,
 } from '../db/accounts';
 import { appendAudit } from '../db/audit';
 import { listProfiles } from '../db/organisations';
@@ -19,7 +21,8 @@ import type { Database } from '../db/schema';
 import { EVERY_ORGANISATION, type Grant } from '../domain/access';
 import type { SigningKey } from '../tokens';
 import { ldapAuthenticate, type LdapConfig } from './ldap';
-import { verifyAgainstDummy, verifyPassword } from './password-hash';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hash';
+import { isLocked, lockedUntilAfter, shouldLock } from './rate-limit';
 import { useRecoveryCode, verifyTotp } from './totp';
 
 export interface SignInDeps {
@@ -92,12 +95,12 @@ async function secondFactorOf(db: Kysely<Database>, account: AccountRow, grants:
 
 /** A failure counts toward the lockout; at the threshold the account locks and the audit log says so. */
 async function failed(deps: SignInDeps, account: AccountRow, grants: readonly Grant[], source: string): Promise<PasswordSignIn> {
-  const locked = await recordFailedSignIn(deps.db, account.id, await lockoutThreshold(deps, grants), deps.lockout.periodMs, deps.now());
+  const failures = await countFailedSignIn(deps.db, account.id);
+  const locked = shouldLock(failures, await lockoutThreshold(deps, grants));
+  if (locked) await lockAccount(deps.db, account.id, lockedUntilAfter(deps.now(), deps.lockout.periodMs));
   await auditAccess(deps, locked ? 'lockedOut' : 'signInFailed', account.email, { source });
   return { ok: false, reason: locked ? 'locked' : 'bad_credentials' };
 }
-
-const isLocked = (a: AccountRow, now: Date) => a.locked_until !== null && a.locked_until.getTime() > now.getTime();
 
 export async function signInWithPassword(deps: SignInDeps, login: string, password: string): Promise<PasswordSignIn> {
   const now = deps.now();
@@ -109,11 +112,13 @@ export async function signInWithPassword(deps: SignInDeps, login: string, passwo
       return { ok: false, reason: 'bad_credentials' };
     }
     const grants = await grantsOf(deps.db, local.id);
-    if (isLocked(local, now)) {
+    if (isLocked(local.locked_until, now)) {
       await auditAccess(deps, 'signInFailed', local.email, { source: 'local', why: 'locked' });
       return { ok: false, reason: 'locked' };
     }
     if (!(await verifyPassword(local.password_hash, password))) return failed(deps, local, grants, 'local');
+    // Parameters raised since the password was set: store a stronger hash now that we have the password.
+    if (needsRehash(local.password_hash)) await replacePasswordHash(deps.db, local.id, await hashPassword(password));
     await recordSignIn(deps.db, local.id, now);
     await auditAccess(deps, 'signIn', local.email, { source: 'local' });
     return { ok: true, account: local, grants, secondFactor: await secondFactorOf(deps.db, local, grants) };
@@ -124,7 +129,7 @@ export async function signInWithPassword(deps: SignInDeps, login: string, passwo
     await auditAccess(deps, 'signInFailed', 'unknown', { source: 'local', why: 'no such account' });
     return { ok: false, reason: 'bad_credentials' };
   }
-  if (local && isLocked(local, now)) {
+  if (local && isLocked(local.locked_until, now)) {
     await auditAccess(deps, 'signInFailed', local.email, { source: 'ldap', why: 'locked' });
     return { ok: false, reason: 'locked' };
   }
@@ -134,7 +139,7 @@ export async function signInWithPassword(deps: SignInDeps, login: string, passwo
   // it, so the lockout counts and holds whichever of the two the person types.
   const email = r.ok ? r.identity.email : r.email;
   const known = local ?? (email !== undefined ? await findAccountByEmail(deps.db, email) : undefined);
-  if (known && isLocked(known, now)) {
+  if (known && isLocked(known.locked_until, now)) {
     await auditAccess(deps, 'signInFailed', known.email, { source: 'ldap', why: 'locked' });
     return { ok: false, reason: 'locked' };
   }
@@ -166,7 +171,7 @@ export async function federatedAccount(
   }
   // An account has one source: a directory or provider that vouches for the same email does not
   // take over a local account (its roles, its second factor), nor one of the other source.
-  const refusal = account.source !== source ? `account of source ${account.source}` : account.disabled_at ? 'disabled' : isLocked(account, deps.now()) ? 'locked' : undefined;
+  const refusal = account.source !== source ? `account of source ${account.source}` : account.disabled_at ? 'disabled' : isLocked(account.locked_until, deps.now()) ? 'locked' : undefined;
   if (refusal) {
     await auditAccess(deps, 'signInFailed', account.email, { source, why: refusal });
     return undefined;
@@ -182,7 +187,7 @@ export type SecondFactorCheck = { ok: true } | { ok: false; reason: 'bad_code' |
 /** A TOTP code, or one of the recovery codes (each good once). Failures count toward the lockout. */
 export async function verifySecondFactor(deps: SignInDeps, account: AccountRow, code: string): Promise<SecondFactorCheck> {
   const now = deps.now();
-  if (isLocked(account, now)) return { ok: false, reason: 'locked' };
+  if (isLocked(account.locked_until, now)) return { ok: false, reason: 'locked' };
   const trimmed = code.replace(/\s/g, '');
   if (/^\d{6}$/.test(trimmed) && account.totp_secret) {
     const r = verifyTotp(account.totp_secret, trimmed, now.getTime(), account.totp_last_step === null ? undefined : Number(account.totp_last_step));

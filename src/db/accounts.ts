@@ -98,17 +98,25 @@ export async function revokeGrant(db: Kysely<Database>, accountId: string, g: Gr
   return Number(r.numDeletedRows) > 0;
 }
 
-/** A failed sign-in: counts it, and locks the account for `lockMs` at the threshold. Returns whether it is now locked. */
-export async function recordFailedSignIn(db: Kysely<Database>, id: string, threshold: number, lockMs: number, now: Date): Promise<boolean> {
+/** Counts a failed sign-in; returns the failures in a row so far. */
+export async function countFailedSignIn(db: Kysely<Database>, id: string): Promise<number> {
   const row = await db
     .updateTable('accounts')
     .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
     .where('id', '=', id)
     .returning('failed_attempts')
     .executeTakeFirst();
-  if (!row || row.failed_attempts < threshold) return false;
-  await db.updateTable('accounts').set({ locked_until: new Date(now.getTime() + lockMs), failed_attempts: 0 }).where('id', '=', id).execute();
-  return true;
+  return row?.failed_attempts ?? 0;
+}
+
+/** Locks the account until `until`; the count starts again after it. */
+export async function lockAccount(db: Kysely<Database>, id: string, until: Date): Promise<void> {
+  await db.updateTable('accounts').set({ locked_until: until, failed_attempts: 0 }).where('id', '=', id).execute();
+}
+
+/** A stronger hash of the same password (parameters raised since it was set): sessions stay. */
+export async function replacePasswordHash(db: Kysely<Database>, id: string, passwordHash: string): Promise<void> {
+  await db.updateTable('accounts').set({ password_hash: passwordHash }).where('id', '=', id).execute();
 }
 
 export async function recordSignIn(db: Kysely<Database>, id: string, now: Date): Promise<void> {
@@ -149,10 +157,6 @@ export async function recordSecondFactor(db: Kysely<Database>, id: string, use: 
     .set('step' in use ? { totp_last_step: use.step } : { recovery_codes: JSON.stringify(use.recoveryCodes) })
     .where('id', '=', id)
     .execute();
-}
-
-export async function resetTotp(db: Kysely<Database>, id: string): Promise<void> {
-  await db.updateTable('accounts').set({ totp_secret: null, totp_enabled_at: null, totp_last_step: null, recovery_codes: null }).where('id', '=', id).execute();
 }
 
 // --- sessions -------------------------------------------------------------------------------
@@ -206,11 +210,12 @@ export async function updateSession(db: Kysely<Database>, idHash: string, set: {
     .execute();
 }
 
+/** The key a session's cookie value is stored under. */
+export const sessionIdHash = sha256;
+
 export async function endSession(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom('sessions').where('id_hash', '=', sha256(id)).execute();
 }
-
-export const sessionIdHash = sha256;
 
 // --- one-time setup links -------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ import { EVERY_ORGANISATION } from '../../domain/access';
 import { checkPassword } from '../../domain/password-policy';
 import { z } from '../../domain/zod';
 import { hashPassword } from '../../auth/password-hash';
-import { beginSignIn, completeSignIn, discoverProvider, type OidcConfig, type ProviderMetadata } from '../../auth/oidc';
+import { beginSignIn, completeSignIn, discoverProvider, type OidcConfig, type ProviderMetadata, SIGN_IN_FAILURE_MESSAGES } from '../../auth/oidc';
 import type { RateLimiter } from '../../auth/rate-limit';
 import { auditAccess, federatedAccount, secondFactorRequired, signInWithPassword, type SignInDeps, verifySecondFactor } from '../../auth/sign-in';
 import { hashRecoveryCode, newRecoveryCodes, newTotpSecret, otpauthUri, totpQrSvg, verifyTotp } from '../../auth/totp';
@@ -290,7 +290,7 @@ export function signInRouter(deps: SignInRouteDeps): Router {
     });
 
     r.get('/login/oidc/callback', allow.public(), async (req, res) => {
-      const { t } = locals(res);
+      const { t, locale } = locals(res);
       limited(req, res);
       const raw = cookie(req, OIDC_COOKIE) ?? '';
       res.clearCookie(OIDC_COOKIE, { ...cookieOptions, path: '/login/oidc' });
@@ -312,7 +312,7 @@ export function signInRouter(deps: SignInRouteDeps): Router {
       );
       if (!result.ok) {
         await auditAccess(signIn, 'signInFailed', 'unknown', { source: 'oidc', why: result.reason });
-        return showSignIn(req, res, { next: '/', error: t('oidcFailed') }, 401);
+        return showSignIn(req, res, { next: '/', error: `${t('oidcFailed')} ${SIGN_IN_FAILURE_MESSAGES[result.reason][locale]}` }, 401);
       }
       const account = await federatedAccount(signIn, 'oidc', result.identity);
       if (!account) return showSignIn(req, res, { next: '/', error: t('signInFailed') }, 401);
