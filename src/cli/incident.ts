@@ -1,6 +1,8 @@
 // `jukinet-ops incident declare …`: the incident commander's command line. It is a client of the
 // API (POST /api/incidents), so it works the same against the embedded stack and production.
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Config, publicUrl } from '../config';
 import { declareIncidentSchema, INCIDENT_ID_PATTERN, INCIDENT_KINDS } from '../domain/incidents';
@@ -91,5 +93,70 @@ export async function incidentRaiseLevel(args: string[], config: Config, out: (l
   const reply = r.body;
   out(`Threat level of ${values.incident}: L${reply.previous} → L${reply.level}${reply.convenesCouncil ? ' (the council is convened)' : ''}`);
   out(`  ${api}${reply.incident?.links?.console ?? ''}`);
+  return 0;
+}
+
+export const DECIDE_USAGE = `Usage: jukinet-ops incident decide ORGANISATION INCIDENT-ID --decision TEXT --reason TEXT
+         [--minutes FILE] [--decided-at ISO] [--presided-by NAME] [--api URL]
+  Records a decision of the security council (会議の決定): what was decided and why, when (default
+  now), who presided (default: whoever accepted the council call as chair), with the minutes
+  (議事録: PDF, PNG, JPEG or UTF-8 text, at most 10 MB), kept with their SHA-256`;
+
+export async function incidentDecide(args: string[], config: Config, out: (l: string) => void, err: (l: string) => void): Promise<number> {
+  let values: Record<string, string | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: Object.fromEntries(['decision', 'reason', 'minutes', 'decided-at', 'presided-by', 'api'].map((k) => [k, { type: 'string' as const }])),
+    }));
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${DECIDE_USAGE}`);
+    return 2;
+  }
+  const [organisation, incidentId, ...extra] = positionals;
+  const missing = (['decision', 'reason'] as const).filter((k) => !values[k]);
+  const problems = [
+    ...(!organisation || !incidentId ? ['ORGANISATION and INCIDENT-ID are required'] : []),
+    ...(extra.length > 0 ? [`unexpected ${extra.join(' ')}`] : []),
+    ...(incidentId && !INCIDENT_ID_PATTERN.test(incidentId) ? ['INCIDENT-ID: not an incident id (INC-YYYY-NNNN)'] : []),
+    ...(missing.length > 0 ? [`missing ${missing.map((k) => `--${k}`).join(', ')}`] : []),
+  ];
+  if (problems.length > 0) {
+    err(`${problems.join('; ')}\n\n${DECIDE_USAGE}`);
+    return 2;
+  }
+  const fields: Record<string, string> = { decision: values.decision!, reason: values.reason! };
+  if (values['decided-at']) fields.decidedAt = values['decided-at'];
+  if (values['presided-by']) fields.presidedBy = values['presided-by'];
+  let init: RequestInit;
+  if (values.minutes) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(values.minutes);
+    } catch (e) {
+      err(`--minutes: cannot read ${values.minutes}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return 2;
+    }
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
+    form.set('minutes', new Blob([new Uint8Array(bytes)]), path.basename(values.minutes));
+    init = { method: 'POST', body: form };
+  } else {
+    init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fields) };
+  }
+  const api = (values.api ?? publicUrl(config)).replace(/\/$/, '');
+  const r = await callApi<{ decisionId: string; council: string; decidedAt: string; presidedBy: string; minutes?: { filename: string; sha256: string } }>(
+    api,
+    `/api/incidents/${encodeURIComponent(organisation)}/${incidentId}/decisions`,
+    init,
+    err,
+  );
+  if (!r.ok) return 1;
+  const d = r.body;
+  out(`Recorded the decision of ${d.council} on ${incidentId} (${d.decisionId}), decided at ${d.decidedAt}${d.presidedBy ? `, presided by ${d.presidedBy}` : ''}`);
+  if (d.minutes) out(`  minutes: ${d.minutes.filename} SHA-256 ${d.minutes.sha256}`);
+  out(`  ${api}/incidents/${organisation}/${incidentId}`);
   return 0;
 }

@@ -16,7 +16,7 @@ import { embeddedStackRunning, startEmbeddedStack } from '../embedded/stack';
 import { StartupError } from '../startup';
 import { formatProblems, loadProfileFiles } from '../profiles';
 import { runDoctor } from './doctor';
-import { DECLARE_USAGE, incidentDeclare, incidentRaiseLevel, RAISE_LEVEL_USAGE } from './incident';
+import { DECIDE_USAGE, DECLARE_USAGE, incidentDecide, incidentDeclare, incidentRaiseLevel, RAISE_LEVEL_USAGE } from './incident';
 import { incidentNotifyStatus, NOTIFY_STATUS_USAGE } from './notify';
 import { apiFetch, LOGIN_HINT } from './credentials';
 import { incidentList, incidentShow, LIST_USAGE, SHOW_USAGE } from './incident-view';
@@ -34,6 +34,7 @@ Commands:
   incident declare …         declare an incident (緊急時対応) through the API; \`incident declare --help\`
   incident list | show …     the incidents the key may read; one incident with its timeline
   incident raise-level …     raise or lower an incident's threat level (脅威度) with a reason; \`incident raise-level --help\`
+  incident decide ORG ID …   record a decision of the security council (会議の決定) with its minutes; \`incident decide --help\`
   incident notify-status ORG ID [--json]   progress of the notices to the persons concerned (本人通知)
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
   logout                     forget the stored API key
@@ -196,6 +197,10 @@ export async function run(argv: string[]): Promise<number> {
       if (rest[0] === 'notify-status') {
         if (rest.includes('--help')) return (out(NOTIFY_STATUS_USAGE), 0);
         return incidentNotifyStatus(rest.slice(1), loadConfig(), out, err);
+      }
+      if (rest[0] === 'decide') {
+        if (rest.includes('--help')) return (out(DECIDE_USAGE), 0);
+        return incidentDecide(rest.slice(1), loadConfig(), out, err);
       }
       if (rest[0] === 'raise-level') {
         if (rest.includes('--help')) {

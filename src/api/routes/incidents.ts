@@ -2,10 +2,11 @@
 // (from the audit log) and who has acknowledged the council call and who is still awaited.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { type Request, type Response, Router } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from '../../domain/zod';
 import { auditTrail } from '../../db/audit';
+import { getAttachment } from '../../db/attachments';
 import { standingAlerts, undeliveredInvitations } from '../../db/delivery';
 import { findIncidentsById, getIncident, type IncidentRow, listIncidents } from '../../db/incidents';
 import { listProfiles } from '../../db/organisations';
@@ -23,6 +24,8 @@ import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access'
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
 import { changeThreatLevel, threatLevelChangeSchema } from '../threat-level';
+import { councilDecisionsIn, DECISION_FORM_MAX_BYTES, parseDecisionBody, readDecisionForm, recordCouncilDecision } from '../council-decisions';
+import { councilDecisionsSection, type DecisionFormState } from '../views/council';
 import { rolesIn } from '../../domain/access';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
@@ -54,6 +57,8 @@ const reportQuery = z.object({
   /** Address the report to this target only (e.g. the prefecture's 第1報 apart from the executive's). */
   target: z.enum(REPORT_TARGET_KINDS, { error: `次のいずれかにしてください: ${REPORT_TARGET_KINDS.join(', ')}` }).optional(),
 });
+/** Who records the council's decisions: a commander, or a member of the organisation (its council's secretariat). */
+export const COUNCIL_RECORDERS = ['commander', 'member'] as const;
 const listQuery = z.object({ organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }).optional() });
 
 /** The incident as the API returns it: no internal columns. */
@@ -153,6 +158,59 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       res.json({ ...change, incident: incidentJson(incident) });
     },
   );
+
+  /**
+   * 会議の決定: what the council decided, why, when, who presided, by a commander or a member of the
+   * organisation. JSON, or multipart/form-data with the minutes (議事録) as the `minutes` file
+   * (an API key: a cookie session writes to the API in JSON only).
+   */
+  r.post(
+    '/api/incidents/:organisation/:incidentId/decisions',
+    allow.roles(COUNCIL_RECORDERS, 'params'),
+    validate({ params: refParams }),
+    express.raw({ type: 'multipart/form-data', limit: DECISION_FORM_MAX_BYTES }),
+    async (req, res) => {
+      const { params } = valid<{ params: typeof refParams }>(res);
+      let fields: unknown = req.body;
+      let minutes;
+      if (req.is('multipart/form-data')) ({ fields, minutes } = readDecisionForm(req.body, req.headers['content-type']));
+      else if (!req.is('application/json')) {
+        throw new HttpError(415, 'unsupported_media_type', 'body: send application/json, or multipart/form-data with the minutes', [
+          { path: 'body', message: 'application/json か multipart/form-data で送ってください' },
+        ]);
+      }
+      const body = parseDecisionBody(fields, locals(res).locale);
+      recordingStarted(res);
+      const { record } = await recordCouncilDecision(levelService, params, body, minutes, changedBy(res));
+      res
+        .status(201)
+        .location(`/api/incidents/${params.organisation}/${params.incidentId}/decisions`)
+        .json({ ...record, ...(record.minutes ? { links: { minutes: `/api/incidents/${params.organisation}/${params.incidentId}/decisions/${record.decisionId}/minutes` } } : {}) });
+    },
+  );
+
+  /** The council's decisions as the audit log holds them (read while no worker runs too). */
+  r.get('/api/incidents/:organisation/:incidentId/decisions', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (_req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+    if (!(await getIncident(db, organisation, incidentId))) throw notFound(`incident ${organisation}/${incidentId} not found`);
+    res.json({ decisions: councilDecisionsIn(await auditTrail(db, organisation, incidentId)) });
+  });
+
+  const decisionParams = refParams.extend({ decisionId: z.string().regex(/^[0-9a-f]{20}$/, { error: 'not a decision id' }) });
+  r.get('/api/incidents/:organisation/:incidentId/decisions/:decisionId/minutes', allow.roles(INCIDENT_READERS, 'params'), validate({ params: decisionParams }), async (_req, res) => {
+    const { organisation, incidentId, decisionId } = valid<{ params: typeof decisionParams }>(res).params;
+    const decision = councilDecisionsIn(await auditTrail(db, organisation, incidentId)).find((d) => d.decisionId === decisionId);
+    const file = decision?.minutes && (await getAttachment(db, { organisation, caseId: incidentId, id: decision.minutes.attachmentId }));
+    if (!file) throw notFound(`no minutes for decision ${decisionId}`);
+    res
+      .status(200)
+      .type(file.mediaType)
+      .set('Content-Disposition', contentDisposition(file.filename, file.filename.replace(/[^\x20-\x7e]/g, '_')))
+      .set('X-Content-Type-Options', 'nosniff')
+      .set('Digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`)
+      .set('Cache-Control', 'no-store')
+      .send(Buffer.from(file.bytes));
+  });
 
   r.get('/api/incidents', allow.roles(INCIDENT_READERS, 'query'), validate({ query: listQuery }), async (_req, res) => {
     const { organisation } = valid<{ query: typeof listQuery }>(res).query;
@@ -282,15 +340,58 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     await showIncident(req, res, organisation, incidentId);
   });
 
-  async function showIncident(req: Request, res: Response, organisation: string, incidentId: string, levelForm: { status?: number; error?: string; reason?: string } = {}) {
+  async function showIncident(
+    req: Request,
+    res: Response,
+    organisation: string,
+    incidentId: string,
+    levelForm: { status?: number; error?: string; reason?: string } = {},
+    decisionForm: Omit<DecisionFormState, 'csrf'> & { status?: number } = {},
+  ) {
     const { t, locale } = locals(res);
     const v = await view(organisation, incidentId);
     // Only a commander of the organisation may change the level: the form is shown to them alone.
-    const canChangeLevel = rolesIn(principal(res).grants, organisation).has('commander');
+    const roles = rolesIn(principal(res).grants, organisation);
+    const canChangeLevel = roles.has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
-    res.status(levelForm.status ?? 200).send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale, ...(form ? { levelForm: form } : {}) })));
+    // The council's decisions are recorded by a commander or a member of the organisation.
+    const { status: decisionStatus, ...decisionState } = decisionForm;
+    const decisions = councilDecisionsSection({
+      incident: v.incident,
+      decisions: councilDecisionsIn(v.timeline),
+      ...(roles.has('commander') || roles.has('member') ? { form: { csrf: formCsrf(req, res, deps.signingKeys), ...decisionState } } : {}),
+      t,
+      locale,
+    });
+    res
+      .status(levelForm.status ?? decisionStatus ?? 200)
+      .send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale, councilDecisions: decisions, ...(form ? { levelForm: form } : {}) })));
   }
+
+  // 会議の決定 from the console: a multipart form (the minutes file beside the fields), bound to the session.
+  r.post(
+    '/incidents/:organisation/:incidentId/decisions',
+    allow.roles(COUNCIL_RECORDERS, 'params'),
+    validate({ params: refParams }),
+    express.raw({ type: 'multipart/form-data', limit: DECISION_FORM_MAX_BYTES }),
+    async (req, res) => {
+      const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+      const form = readDecisionForm(req.body, req.headers['content-type']);
+      checkFormCsrf(req, res, form.fields.csrf, deps.signingKeys);
+      const { csrf: _csrf, ...values } = form.fields;
+      try {
+        const body = parseDecisionBody(values, locals(res).locale);
+        recordingStarted(res);
+        await recordCouncilDecision(levelService, { organisation, incidentId }, body, form.minutes, changedBy(res));
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status === 404 || err.status >= 500) throw err;
+        const error = err.issues.length > 0 ? err.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : err.message;
+        return showIncident(req, res, organisation, incidentId, {}, { status: err.status, error, values });
+      }
+      res.redirect(303, `/incidents/${organisation}/${incidentId}`);
+    },
+  );
 
   r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
     const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;

@@ -93,6 +93,8 @@ export function incidentPage(o: {
   locale: Locale;
   /** For a commander of the organisation: the form that raises or lowers the level. */
   levelForm?: { levels: OrganisationProfile['threatLevels']; csrf: string; error?: string; reason?: string };
+  /** The council's decisions and, for a commander or member, the form that records one. */
+  councilDecisions?: Html;
 }): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
@@ -132,6 +134,7 @@ ${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''
           }</td></tr>`,
         )}</tbody></table>`
   }</section>
+${o.councilDecisions ?? ''}
 <h2>${t('reportsPdf')}</h2>
 <section><p class="hint">${t('reportsPdfHint')}</p><p class="report-links">${REPORT_KINDS.map(
     (k, n) => html`${n > 0 ? '　' : ''}<a href="/api/incidents/${i.organisation}/${i.incident_id}/report.pdf?kind=${k}" download>${REPORT_KIND_LABELS[k][locale]}</a>`,
