@@ -40,7 +40,8 @@ export function readDecisionForm(body: unknown, contentType: string | undefined)
   const parts = boundary && Buffer.isBuffer(body) ? parseMultipart(body, boundary) : undefined;
   if (!parts) throw new HttpError(400, 'validation_failed', 'body: not a multipart/form-data body', [{ path: 'body', message: 'multipart/form-data として読めません' }]);
   const fields: Record<string, string> = {};
-  for (const p of parts) if (p.filename === undefined) fields[p.name] = p.data.toString('utf8');
+  // An empty file input may come as a part with no filename at all (some clients): no minutes, not a field.
+  for (const p of parts) if (p.filename === undefined && !(p.name === 'minutes' && p.data.length === 0)) fields[p.name] = p.data.toString('utf8');
   const file = parts.find((p) => p.name === 'minutes' && p.filename !== undefined);
   // A form whose file input was left empty sends a part with an empty name and no bytes: no minutes.
   return { fields, ...(file && (file.filename !== '' || file.data.length > 0) ? { minutes: { filename: file.filename!, data: file.data } } : {}) };
