@@ -25,6 +25,8 @@ interface IncidentView extends IncidentSummary {
   observed: string;
   council: { acknowledged: Array<{ name: string; position: string; answer: string }>; awaited: Array<{ name: string; position: string; due: string }> };
   timeline: Array<{ at: string; step: string; outcome: string; articles: string[] }>;
+  /** Absent from APIs before the council's decisions were recorded. */
+  councilDecisions?: Array<{ decidedAt: string; decision: string; reason: string; presidedBy: string; minutes?: { filename: string; sha256: string } }>;
 }
 
 const jst = (iso: string) => formatJst(Date.parse(iso), 'ja');
@@ -80,6 +82,10 @@ export async function incidentShow(args: string[], config: Config, out: Out, err
   if (v.council.acknowledged.length + v.council.awaited.length > 0) {
     out(`  council: ${v.council.acknowledged.map((a) => `${a.position} ${a.name}: ${a.answer}`).join(', ') || '—'}`);
     for (const a of v.council.awaited) out(`    awaited: ${a.position} ${a.name} (due ${jst(a.due)})`);
+  }
+  for (const d of v.councilDecisions ?? []) {
+    out(`  decision (会議の決定) ${jst(d.decidedAt)}: ${d.decision.replace(/\n/g, ' ')} — 理由: ${d.reason.replace(/\n/g, ' ')}${d.presidedBy ? ` (議長 ${d.presidedBy})` : ''}`);
+    if (d.minutes) out(`    minutes: ${d.minutes.filename} SHA-256 ${d.minutes.sha256}`);
   }
   out('  timeline:');
   for (const e of v.timeline) out(`    ${jst(e.at)}  ${e.outcome}${e.articles.length > 0 ? `  [${e.articles.join(', ')}]` : ''}`);

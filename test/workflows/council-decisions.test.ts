@@ -170,6 +170,10 @@ describe('the council deliberates', () => {
       '機構に対応状況を報告する',
       '再発防止策を情報政策課が取りまとめる',
     ]);
+    const shown = await runCliAsync(['incident', 'show', 'kunitachi', incidentId, '--api', stack.baseUrl], { JUKINET_OPS_API_KEY: keys.auditor.replace(/^Bearer /, '') });
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain('decision (会議の決定)');
+    expect(shown.stdout).toContain(`minutes: 第1回議事録.pdf SHA-256 ${sha256(PDF)}`);
   });
 
   it('only a commander or a member of the organisation records a decision; every bad input is a 4xx naming its field', async () => {

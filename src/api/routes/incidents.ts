@@ -132,6 +132,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       })),
       alerts: alerts.map((a) => ({ kind: a.kind, taskId: a.task_id, raisedAt: a.raised_at.toISOString(), message: a.message, notified: a.notified })),
       timeline: timeline.map((a) => ({ seq: a.seq, at: a.at.toISOString(), actor: a.actor, step: a.step, outcome: a.outcome, articles: a.articles })),
+      councilDecisions: councilDecisionsIn(timeline),
     };
   }
 
