@@ -71,7 +71,7 @@ describe('the council deliberates', () => {
   };
   const attachmentsOf = (incidentId: string) => stack.appDb.db.selectFrom('attachments').select(['id', 'task_id', 'sha256']).where('case_id', '=', incidentId).where('organisation', '=', 'kunitachi').execute();
 
-  it('refuses a decision before the council is convened (kunitachi L1), leaving no minutes behind', async () => {
+  it('refuses a decision before the council is convened (kunitachi L1), leaving no minutes behind, and after the close', async () => {
     const incidentId = await declare({ ...KUNITACHI, threatLevel: 1 });
     await waitForIncidentStatus(stack, 'kunitachi', incidentId, IncidentStatus.MONITORING);
     const r = await postForm(keys.commander, decisionsUrl('kunitachi', incidentId), { decision: '切り離す', reason: '漏えいのおそれ' }, { bytes: PDF, name: '議事録.pdf' });
@@ -79,6 +79,13 @@ describe('the council deliberates', () => {
     expect(r.status).toBe(409);
     expect(body.message).toContain('the council has not been convened');
     expect(await attachmentsOf(incidentId)).toEqual([]);
+
+    // Closed by the chief: no decision is taken any more.
+    await answer((await stack.waitForMail(ofThis(incidentId, '評価・監視の上、終結してよいか', CHAIR)))[0], 'close', '脅威なし');
+    await waitForIncidentStatus(stack, 'kunitachi', incidentId, IncidentStatus.CLOSED);
+    const closed = await postJson(keys.member, decisionsUrl('kunitachi', incidentId), { decision: '切り離す', reason: '漏えいのおそれ' });
+    expect(closed.status).toBe(409);
+    expect((await json(closed)).message).toContain('終結しています');
   });
 
   it("kunitachi L3: the mayor's instruction to the chief is a task and is recorded (kunitachi:10.1); the council's decision is recorded with its minutes by the API, the CLI and the console", async () => {
