@@ -237,6 +237,24 @@ describe('the council deliberates', () => {
     expect(done.detail).toMatchObject({ ratified: true, reasons: ['beforeCouncilMet'] });
   });
 
+  it('事後承認 of a stand-in: tokyo allows approval afterwards; the chief does not answer, the stand-in decides, and the council is asked to ratify', async () => {
+    const incidentId = await declare({ organisation: 'tokyo', kind: 'failure', threatLevel: 3, detectedBy: { name: '佐藤 花子', email: 'sato@metro.tokyo.example.jp' }, ...WORKING_HOURS });
+    const CHIEF = 'somu-kyokucho@metro.tokyo.example.jp';
+    await answer((await stack.waitForMail(ofThis(incidentId, '招集', CHIEF)))[0], 'attend', '');
+    await stack.waitForMail(ofThis(incidentId, '切離しの判断', CHIEF));
+    // The chief's decision window (2 h) passes: the stand-in is asked, and decides.
+    await env.sleep('125m');
+    const [standIn] = await stack.waitForMail(ofThis(incidentId, '切離しの判断', 'gyosei-bucho@'));
+    await answer(standIn, 'doNotContain', '影響は一部の端末に限られる');
+    const [ratify] = await stack.waitForMail(ofThis(incidentId, '切離しの判断の事後承認', CHIEF));
+    expect(ratify.text).toContain('代理者が判断したため');
+    await answer(ratify, 'notRatified', '切離しを検討すべきだった');
+    const done = await eventually(async () => (await auditTrail(stack.appDb.db, 'tokyo', incidentId)).find((a) => a.id.endsWith('ratify-containment-decision')), 30_000, 'the ratification');
+    expect(done).toMatchObject({ step: 'emergency.contain', outcome: '切離しの判断の事後承認: 承認しない（切離しを検討すべきだった）' });
+    expect(done.articles).toEqual(expect.arrayContaining(['tokyo:9.1', 'tokyo:8.1']));
+    expect(done.detail).toMatchObject({ ratified: false, reasons: ['standIn'] });
+  });
+
   it('a containment decision taken once the council has met is not put to it again (kunitachi)', async () => {
     const incidentId = await declare({ ...KUNITACHI, threatLevel: 3 });
     const [chairCall] = await stack.waitForMail(ofThis(incidentId, '招集', CHAIR));
