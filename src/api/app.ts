@@ -25,6 +25,7 @@ import { adminRouter } from './routes/admin';
 import { auditRouter } from './routes/audit';
 import { detectionsRouter } from './routes/detections';
 import { signInRouter } from './routes/sign-in';
+import { openApiRouter } from './routes/openapi';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
 import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(adminRouter({ admin: { db, auditMacKey, now }, signingKeys, publicUrl: publicUrl(config), renderPage }));
   app.use(healthRouter({ health }));
+  app.use(openApiRouter({ publicUrl: publicUrl(config) }));
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   // Task links are credentials in a URL: guessing them is slowed per address. Only links that do
