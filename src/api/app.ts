@@ -26,6 +26,7 @@ import { auditRouter } from './routes/audit';
 import { detectionsRouter } from './routes/detections';
 import { signInRouter } from './routes/sign-in';
 import { openApiRouter } from './routes/openapi';
+import { scorecardRouter } from './routes/scorecard';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
 import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
@@ -211,6 +212,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   app.use(notificationsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now }));
+  app.use(scorecardRouter({ db, renderPage, now, pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })) }));
 
   app.get('/', allow.signedIn(), async (req, res) => {
     const { t, locale } = locals(res);

@@ -75,6 +75,19 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
     ok: { 200: { description: 'the PDF', media: 'pdf' } },
     refusals: { 503: 'no Japanese font is installed' },
   },
+  'GET /api/incidents/{organisation}/{incidentId}/scorecard': {
+    tag: 'incidents',
+    summary: "A drill's scorecard: each milestone's time from awareness against its target",
+    description: '訓練評価表（招集・切離し・各報告の所要時間と目標。圧縮した訓練は計画上の時間で評価）',
+    ok: { 200: json('milestones with met / missed / pending') },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/scorecard.pdf': {
+    tag: 'incidents',
+    summary: "A drill's scorecard as an A4 PDF",
+    description: '訓練評価表（A4 PDF）',
+    ok: { 200: { description: 'the PDF', media: 'pdf' } },
+    refusals: { 503: 'no Japanese font is installed' },
+  },
   'POST /api/incidents/{organisation}/{incidentId}/persons': {
     tag: 'notifications',
     summary: 'Import the persons concerned as CSV (UTF-8 or Shift_JIS)',

@@ -1,6 +1,6 @@
 import { formatArticleRefJa } from '../../domain/articles';
 import { REPORT_KIND_LABELS, REPORT_KINDS } from '../../documents/incident-report';
-import { INCIDENT_KIND_LABELS, INCIDENT_KINDS, type IncidentKind } from '../../domain/incidents';
+import { INCIDENT_KIND_LABELS, INCIDENT_KINDS, type IncidentKind, isDrill } from '../../domain/incidents';
 import type { OrganisationProfile } from '../../domain/profile';
 import type { AuditRow } from '../../db/audit';
 import type { AlertRow, UndeliveredInvitation } from '../../db/delivery';
@@ -147,6 +147,7 @@ ${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''
           }</td></tr>`,
         )}</tbody></table>`
   }</section>
+${isDrill(i.incident_id) ? html`<section><p><a href="/incidents/${i.organisation}/${i.incident_id}/scorecard">${t('scorecard')}</a></p></section>` : ''}
 <h2>${t('reportsPdf')}</h2>
 <section><p class="hint">${t('reportsPdfHint')}</p><p class="report-links">${REPORT_KINDS.map(
     (k, n) => html`${n > 0 ? '　' : ''}<a href="/api/incidents/${i.organisation}/${i.incident_id}/report.pdf?kind=${k}" download>${REPORT_KIND_LABELS[k][locale]}</a>`,
