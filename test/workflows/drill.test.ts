@@ -54,8 +54,18 @@ describe('drills on the dev server', () => {
     expect(reminders[0].subject.startsWith('【訓練】【再送')).toBe(true);
     expect((await stack.mail()).some((m) => m.subject.includes(real.incidentId) && m.subject.includes('【再送'))).toBe(false);
 
+    // The checklist (issue 10 §10): detection done, the council waiting on the people asked, with their deadline.
+    const view = await json(await stack.fetch(`${stack.baseUrl}/api/incidents/katsuragi/${drill.incidentId}`));
+    expect(view.checklist.map((c: { key: string }) => c.key).slice(0, 2)).toEqual(['detect', 'convene']);
+    expect(view.checklist[0].state).toBe('done');
+    expect(view.checklist[1]).toMatchObject({ state: 'waiting', dueAt: expect.any(String) });
+    expect(view.checklist[1].waitingOn).toEqual(expect.arrayContaining([expect.stringContaining('中西 弘')]));
+    expect(view.openTasks.length).toBeGreaterThanOrEqual(5);
+
     const page = await stack.fetch(`${stack.baseUrl}/incidents/katsuragi/${drill.incidentId}`);
     const body = await page.text();
+    expect(body).toContain('対応計画のチェックリスト');
+    expect(body).toMatch(/あと \d+分|超過/);
     expect(body).toContain('<title>【訓練】');
     expect(body).toContain('これは訓練です');
     const task = await openTaskPage(linkIn(invitations[0]));

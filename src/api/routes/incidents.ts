@@ -12,7 +12,9 @@ import { listProfiles } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
-import { caseSubject, declareIncidentSchema, INCIDENT_ID_PATTERN } from '../../domain/incidents';
+import { caseSubject, declareIncidentSchema, INCIDENT_ID_PATTERN, IncidentStatus } from '../../domain/incidents';
+import { playbookChecklist } from '../../domain/checklist';
+import { TaskState } from '../../domain/tasks';
 import { participantLines } from '../../domain/drill';
 import { formatIssuePath, REPORT_TARGET_KINDS } from '../../domain/profile';
 import { getOrganisation } from '../../db/organisations';
@@ -87,20 +89,34 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   async function view(organisation: string, incidentId: string) {
     const incident = await getIncident(db, organisation, incidentId);
     if (!incident) throw notFound(`incident ${organisation}/${incidentId} not found`);
-    const [tasks, timeline, undelivered, alerts] = await Promise.all([
+    const [tasks, timeline, undelivered, alerts, profile] = await Promise.all([
       listTasks(db, { organisation, caseId: incidentId }),
       auditTrail(db, organisation, incidentId),
       undeliveredInvitations(db, organisation, incidentId),
       standingAlerts(db, { organisation, caseId: incidentId }),
+      getOrganisation(db, organisation),
     ]);
-    return { incident, tasks, timeline, undelivered, alerts };
+    if (!profile) throw notFound(`organisation ${organisation} not found`);
+    const checklist = playbookChecklist({
+      profile,
+      level: incident.threat_level,
+      workflowId: incident.workflow_id,
+      closed: incident.status === IncidentStatus.CLOSED,
+      trail: timeline,
+      openTasks: tasks.filter((x) => x.state === TaskState.OPEN).map((x) => ({ workflowId: x.workflow_id, assignee: x.assignee, dueAt: x.due_at })),
+    });
+    return { incident, tasks, timeline, undelivered, alerts, checklist };
   }
 
   async function viewJson(organisation: string, incidentId: string) {
-    const { incident, tasks, timeline, undelivered, alerts } = await view(organisation, incidentId);
+    const { incident, tasks, timeline, undelivered, alerts, checklist } = await view(organisation, incidentId);
     const council = tasks.filter((x) => x.step === 'emergency.conveneCouncil');
     return {
       ...incidentJson(incident),
+      checklist: checklist.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null, doneAt: c.doneAt?.toISOString() ?? null })),
+      openTasks: tasks
+        .filter((x) => x.state === TaskState.OPEN)
+        .map((x) => ({ taskId: x.task_id, title: x.title, step: x.step, name: x.assignee.name, position: x.assignee.position, due: x.due_at.toISOString(), askedAt: x.asked_at?.toISOString() ?? null })),
       council: {
         acknowledged: council.filter((x) => x.decision).map((x) => ({ name: x.assignee.name, position: x.assignee.position, answer: x.decision!.option, note: x.decision!.note, at: x.decision!.decidedAt })),
         // Asked when the invitation was delivered (null while it is not); due counts from then.
@@ -291,7 +307,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     const canChangeLevel = rolesIn(principal(res).grants, organisation).has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
-    res.status(levelForm.status ?? 200).send(renderPage(req, res, caseSubject(incidentId, `${incidentId} ${v.incident.summary}`), incidentPage({ ...v, t, locale, ...(form ? { levelForm: form } : {}) })));
+    res.status(levelForm.status ?? 200).send(renderPage(req, res, caseSubject(incidentId, `${incidentId} ${v.incident.summary}`), incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, ...(form ? { levelForm: form } : {}) })));
   }
 
   r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {

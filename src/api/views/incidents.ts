@@ -9,6 +9,8 @@ import type { TaskRow } from '../../db/tasks';
 import { html, type Html } from '../html';
 import { formatDateTime, type Locale, type MessageKey, type Translate } from '../i18n';
 import { alertBanner, drillBanner } from './home';
+import { checklistSection, openTasksSection } from './checklist';
+import type { ChecklistItem } from '../../domain/checklist';
 import { taskStateLabel } from './tasks';
 
 export const kindLabel = (k: string, locale: Locale) => INCIDENT_KIND_LABELS[k as IncidentKind]?.[locale] ?? k;
@@ -106,6 +108,9 @@ export function incidentPage(o: {
   alerts: AlertRow[];
   t: Translate;
   locale: Locale;
+  /** The playbook as a checklist, and the moment its countdowns count from. */
+  checklist: readonly ChecklistItem[];
+  now: Date;
   /** For a commander of the organisation: the form that raises or lowers the level. */
   levelForm?: { levels: OrganisationProfile['threatLevels']; csrf: string; error?: string; reason?: string };
 }): Html {
@@ -128,6 +133,8 @@ ${
 <tr><th>${t('detectedAt')}</th><td>${formatDateTime(i.detected_at, locale)}（${i.detected_by.name}）</td></tr>
 <tr><th>${t('awareAt')}</th><td>${formatDateTime(i.aware_at, locale)}</td></tr>
 </tbody></table></section>
+${checklistSection(o.checklist, o.now, t, locale)}
+${openTasksSection(o.tasks, o.now, t, locale)}
 ${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''}
 <h2>${t('acknowledgements')}</h2>
 <section>${
