@@ -12,7 +12,7 @@ import { listProfiles } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
-import { caseSubject, declareIncidentSchema, INCIDENT_ID_PATTERN, IncidentStatus } from '../../domain/incidents';
+import { caseSubject, declareIncidentSchema, IncidentStatus } from '../../domain/incidents';
 import { playbookChecklist } from '../../domain/checklist';
 import { TaskState } from '../../domain/tasks';
 import { participantLines } from '../../domain/drill';
@@ -22,6 +22,7 @@ import { buildIncidentReport, renderIncidentReport, reportFileNames, reportKindS
 import { contentDisposition, type JapaneseFont, PdfFontMissingError } from '../../documents/pdf';
 import type { SigningKey } from '../../tokens';
 import { INCIDENT_READERS, organisationsWith } from '../../domain/access';
+import { incidentIdParam, incidentRefParams } from '../params';
 import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
@@ -47,11 +48,7 @@ export interface IncidentRouteDeps {
   now?: () => number;
 }
 
-const refParams = z.object({
-  organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }),
-  incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
-});
-const idParams = z.object({ incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }) });
+const idParams = z.object({ incidentId: incidentIdParam });
 const reportQuery = z.object({
   kind: reportKindSchema.default('first'),
   /** Address the report to this target only (e.g. the prefecture's 第1報 apart from the executive's). */
@@ -163,9 +160,9 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   r.post(
     '/api/incidents/:organisation/:incidentId/threat-level',
     allow.roles(['commander'], 'params'),
-    validate({ params: refParams, body: threatLevelChangeSchema }),
+    validate({ params: incidentRefParams, body: threatLevelChangeSchema }),
     async (_req, res) => {
-      const { params, body } = valid<{ params: typeof refParams; body: typeof threatLevelChangeSchema }>(res);
+      const { params, body } = valid<{ params: typeof incidentRefParams; body: typeof threatLevelChangeSchema }>(res);
       const { change, incident } = await changeThreatLevel(levelService, params, body, changedBy(res));
       res.json({ ...change, incident: incidentJson(incident) });
     },
@@ -176,8 +173,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.json({ incidents: visibleTo(res, INCIDENT_READERS, await listIncidents(db, organisation)).map(incidentJson) });
   });
 
-  r.get('/api/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (_req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.get('/api/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (_req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     res.json(await viewJson(organisation, incidentId));
   });
 
@@ -195,8 +192,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
    * The statutory report (事故報告) as a PDF, from what the incident has recorded so far. Generated
    * on each request; the approved copy that is sent is kept by the report's approval step.
    */
-  r.get('/api/incidents/:organisation/:incidentId/report.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams, query: reportQuery }), async (_req, res) => {
-    const { params, query } = valid<{ params: typeof refParams; query: typeof reportQuery }>(res);
+  r.get('/api/incidents/:organisation/:incidentId/report.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams, query: reportQuery }), async (_req, res) => {
+    const { params, query } = valid<{ params: typeof incidentRefParams; query: typeof reportQuery }>(res);
     const incident = await getIncident(db, params.organisation, params.incidentId);
     if (!incident) throw notFound(`incident ${params.organisation}/${params.incidentId} not found`);
     const [timeline, profile] = await Promise.all([auditTrail(db, params.organisation, params.incidentId), getOrganisation(db, params.organisation)]);
@@ -295,8 +292,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.redirect(303, `/incidents/${incident.organisation}/${incident.incident_id}`);
   });
 
-  r.get('/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.get('/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     await showIncident(req, res, organisation, incidentId);
   });
 
@@ -310,8 +307,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.status(levelForm.status ?? 200).send(renderPage(req, res, caseSubject(incidentId, `${incidentId} ${v.incident.summary}`), incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, ...(form ? { levelForm: form } : {}) })));
   }
 
-  r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams }), async (req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     const f = textFields(req.body);
     checkFormCsrf(req, res, f.csrf, deps.signingKeys);
     const parsed = threatLevelChangeSchema.safeParse({ level: f.level, reason: f.reason });

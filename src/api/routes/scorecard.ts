@@ -10,18 +10,12 @@ import { INCIDENT_READERS } from '../../domain/access';
 import { type Scorecard, scorecard } from '../../domain/scorecard';
 import { contentDisposition, type JapaneseFont, PdfFontMissingError } from '../../documents/pdf';
 import { renderScorecard } from '../../documents/scorecard';
-import { z } from '../../domain/zod';
-import { INCIDENT_ID_PATTERN } from '../../domain/incidents';
-import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
+import { incidentRefParams } from '../params';
 import { allow } from '../access';
 import type { RenderPage } from '../app';
 import { HttpError, locals, notFound, valid, validate } from '../http';
 import { scorecardPage } from '../views/scorecard';
 
-const refParams = z.object({
-  organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }),
-  incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN or DRL-YYYY-NNNN)' }),
-});
 
 export interface ScorecardRouteDeps {
   db: Kysely<Database>;
@@ -35,7 +29,7 @@ export function scorecardRouter(deps: ScorecardRouteDeps): Router {
   const r = Router();
 
   async function load(res: Response): Promise<{ incident: IncidentRow; card: Scorecard; organisationName: string }> {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     const incident = await getIncident(db, organisation, incidentId);
     if (!incident) throw notFound(`incident ${organisation}/${incidentId} not found`);
     if (!incident.drill) throw new HttpError(404, 'not_a_drill', `${incidentId} is not a drill: only drills (DRL-…) have a scorecard`);
@@ -59,11 +53,11 @@ export function scorecardRouter(deps: ScorecardRouteDeps): Router {
     rows: card.rows.map((row) => ({ ...row, reachedAt: row.reachedAt?.toISOString() ?? null })),
   });
 
-  r.get('/api/incidents/:organisation/:incidentId/scorecard', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (_req, res) => {
+  r.get('/api/incidents/:organisation/:incidentId/scorecard', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (_req, res) => {
     res.json(cardJson((await load(res)).card));
   });
 
-  r.get('/api/incidents/:organisation/:incidentId/scorecard.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (_req, res) => {
+  r.get('/api/incidents/:organisation/:incidentId/scorecard.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (_req, res) => {
     const { incident, card, organisationName } = await load(res);
     let pdf: Buffer;
     try {
@@ -75,7 +69,7 @@ export function scorecardRouter(deps: ScorecardRouteDeps): Router {
     res.type('application/pdf').set('Content-Disposition', contentDisposition(`訓練評価表_${card.incidentId}.pdf`, `drill-scorecard-${card.incidentId}.pdf`)).send(pdf);
   });
 
-  r.get('/incidents/:organisation/:incidentId/scorecard', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (req: Request, res: Response) => {
+  r.get('/incidents/:organisation/:incidentId/scorecard', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (req: Request, res: Response) => {
     const { t, locale } = locals(res);
     const { incident, card } = await load(res);
     res.send(deps.renderPage(req, res, `【訓練】${t('scorecard')} ${card.incidentId}`, scorecardPage({ incident, card, t, locale })));
