@@ -69,7 +69,8 @@ export function statedDeadlines(target: OrganisationProfile['reportTargets'][num
 const WEEKDAY_JA: Record<string, string> = { mon: '月', tue: '火', wed: '水', thu: '木', fri: '金', sat: '土', sun: '日' };
 
 const phones = (p: Pick<Person, 'phone' | 'mobile'>) => `電話 ${p.phone}${p.mobile ? `　携帯 ${p.mobile}` : ''}`;
-const who = (p: Pick<Person, 'name' | 'title' | 'phone' | 'mobile'>) => `${p.name}（${p.title}）　${phones(p)}`;
+// The numbers on a line of their own: a number is never split from its label, and reads at a glance.
+const who = (p: Pick<Person, 'name' | 'title' | 'phone' | 'mobile'>) => `${p.name}（${p.title}）\n${phones(p)}`;
 
 export interface PaperPlanData {
   documentId: string;
@@ -168,7 +169,7 @@ export function buildPaperPlan(profile: OrganisationProfile, generatedAt: Date):
           value:
             c.method.mode === 'operatorApi'
               ? `ネットワーク事業者の API（${c.method.endpoint}、セグメント ${c.method.segment}）。システムが使えないときは事業者に電話で依頼し、切れたことを確認する。`
-              : `現地で物理的に切り離し、二名が確認する（二者確認）: ${c.method.attesters.map((a) => `${a.position} ${who(a)}`).join(' ／ ')}`,
+              : `現地で物理的に切り離し、二名が確認する（二者確認）:\n${c.method.attesters.map((a, i) => `${i + 1}. ${a.position} ${who(a)}`).join('\n')}`,
         },
         { key: '根拠', value: articles(profile.articles['emergency.contain']) },
       ],
