@@ -103,7 +103,7 @@ ${hasIssues ? html`<p class="error" role="alert">${x.invalid}</p>${(o.general ??
 <table class="paper-records"><thead><tr><th>${x.line}</th><th>${x.step}</th><th>${x.occurredAt}</th><th>${x.actor}</th><th>${x.what}</th><th>${x.articles}</th></tr></thead><tbody>
 ${o.lines.map((l, n) => {
   const errs = o.issues.get(n) ?? [];
-  return html`<tr id="line-${n + 1}"><td>${n + 1}${errs.map((m) => html`<p class="error">${m}</p>`)}</td>
+  return html`<tr id="line-${n + 1}"><td>${x.line} ${n + 1}${errs.map((m) => html`<p class="error">${m}</p>`)}</td>
 <td><label for="step_${n}">${x.step}</label><select id="step_${n}" name="step_${n}"><option value="">${x.choose}</option>${EMERGENCY_PLAN_STEPS.map(
     (s, k) => html`<option value="${s}"${l.step === s ? html` selected` : ''}>${k + 1}. ${EMERGENCY_STEP_LABELS[s][o.locale]}</option>`,
   )}</select></td>
