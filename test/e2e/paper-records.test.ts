@@ -34,7 +34,7 @@ describe('the paper-records form on a phone', () => {
     await page.goto(`${a.base}/incidents/kunitachi/${id}`);
     await page.getByRole('link', { name: '紙の記録を入力' }).click();
     expect(page.url()).toBe(`${a.base}/incidents/kunitachi/${id}/paper-records`);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.screenshot({ path: path.join(ARTIFACTS, 'paper-records-form-phone.png'), fullPage: true });
 
     await page.locator('#step_0').selectOption('emergency.contain');
