@@ -1,16 +1,19 @@
 // `jukinet-ops paper-plan ORG --out FILE`: the printed plan for paper mode (紙運用版), built here
 // from the profile file — no API, no database, no network — because the day it is needed may be
 // the day the network is down. The same profile and moment give the same bytes as the API's.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Config } from '../config';
+import { type Config, publicUrl } from '../config';
+import { canonicalJson } from '../db/audit';
 import { ORGANISATION_KEY_PATTERN } from '../domain/articles';
 import type { OrganisationProfile } from '../domain/profile';
 import { formatWarekiDateTime } from '../domain/wareki';
 import { paperPlanFileNames, profileHash, renderPaperPlan, shortHash } from '../documents/paper-plan';
 import { PdfFontMissingError, resolveJapaneseFont } from '../documents/pdf';
 import { formatProblems, loadProfileFile, loadProfileFiles, profileFilesIn } from '../profiles';
+import { callApi } from './api-call';
 
 export const PAPER_PLAN_USAGE = `Usage: jukinet-ops paper-plan ORGANISATION --out FILE [--profile FILE] [--at ISO-8601]
 
@@ -110,5 +113,64 @@ export async function paperPlanCommand(
   out(`${values.out}: ${paperPlanFileNames(found.profile).filename} (${pdf.length} bytes)`);
   out(`  profile: ${found.file}, version SHA-256 ${shortHash(hash)}（プロファイルの版）`);
   out(`  generated: ${formatWarekiDateTime(at.getTime())}（作成日時）`);
+  return 0;
+}
+
+// --- entering what was done on paper ---
+
+export const PAPER_RECORDS_USAGE = `Usage: jukinet-ops incident paper-records ORGANISATION INCIDENT-ID --file FILE.json [--api URL]
+
+  Enters afterwards what was done on paper (紙の記録), at the times it really happened, through the
+  API (a commander's key). FILE holds {"records": [...]} or the list itself; each line:
+    {"step": "emergency.contain", "occurredAt": "2026-12-01T10:15:00+09:00", "actor": "中島 哲也",
+     "what": "LAN ケーブルを抜き切離しを確認", "articles": ["kunitachi:13.2"]}   (articles optional)
+  All or nothing: one wrong line and nothing is recorded. The same file sent again records nothing more.`;
+
+/**
+ * The submission id of a file's lines: a UUID from the SHA-256 of what they say, so sending the
+ * same file again (a retry after a timeout) is recognised by the API and written once.
+ */
+export function submissionIdOf(records: unknown): string {
+  const h = createHash('sha256').update(canonicalJson(records)).digest('hex');
+  // Shaped as a version-5-style UUID (name-based), which the API's uuid check accepts.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export async function incidentPaperRecords(args: string[], config: Config, out: (l: string) => void, err: (l: string) => void): Promise<number> {
+  let values: { file?: string; api?: string };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: { file: { type: 'string' }, api: { type: 'string' } } }));
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${PAPER_RECORDS_USAGE}`);
+    return 2;
+  }
+  if (positionals.length !== 2 || !values.file) {
+    err(PAPER_RECORDS_USAGE);
+    return 2;
+  }
+  const [organisation, incidentId] = positionals;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(values.file, 'utf8').replace(/^\uFEFF/, ''));
+  } catch (e) {
+    err(`paper-records: ${values.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}（JSON として読めません）`);
+    return 1;
+  }
+  const records = Array.isArray(parsed) ? parsed : (parsed as { records?: unknown } | null)?.records;
+  if (!Array.isArray(records)) {
+    err(`paper-records: ${values.file}: a list of lines, or {"records": [...]}, is expected`);
+    return 1;
+  }
+  const api = (values.api ?? publicUrl(config)).replace(/\/$/, '');
+  const r = await callApi<{ records: Array<{ seq: number; step: string; occurredAt: string; actor: string; outcome: string }> }>(
+    api,
+    `/api/incidents/${encodeURIComponent(organisation)}/${encodeURIComponent(incidentId)}/paper-records`,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records, submissionId: submissionIdOf(records) }) },
+    err,
+  );
+  if (!r.ok) return 1;
+  out(r.status === 201 ? `Recorded ${r.body.records.length} line(s) from paper（紙の記録を入力しました）:` : `Already recorded（入力済み）: ${r.body.records.length} line(s)`);
+  for (const x of r.body.records) out(`  #${x.seq} ${formatWarekiDateTime(Date.parse(x.occurredAt))} ${x.step} ${x.actor}: ${x.outcome}`);
   return 0;
 }
