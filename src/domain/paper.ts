@@ -150,11 +150,22 @@ export function occurredAt(row: { at: Date; detail?: Record<string, unknown> }):
 }
 
 /**
- * The case's timeline in the order things happened: by the real time, and rows of the same
- * moment in the order they were recorded. Rows not from paper keep their order among themselves.
+ * The case's timeline in the order things happened: the rows the system recorded keep their order
+ * (the chain's, by seq), and each row entered from paper is placed among them at its real time —
+ * after every system row recorded at or before that moment. Rows from paper of the same moment
+ * keep the order they were entered in.
  */
 export function timelineOrder<T extends { seq: number; at: Date; detail?: Record<string, unknown> }>(rows: readonly T[]): T[] {
-  return [...rows].sort((a, b) => occurredAt(a).getTime() - occurredAt(b).getTime() || a.seq - b.seq);
+  const bySeq = [...rows].sort((a, b) => a.seq - b.seq);
+  const system = bySeq.filter((r) => !paperDetailOf(r));
+  const paper = bySeq.filter((r) => paperDetailOf(r)).sort((a, b) => occurredAt(a).getTime() - occurredAt(b).getTime() || a.seq - b.seq);
+  const out: T[] = [];
+  let p = 0;
+  for (const r of system) {
+    while (p < paper.length && occurredAt(paper[p]).getTime() < r.at.getTime()) out.push(paper[p++]);
+    out.push(r);
+  }
+  return [...out, ...paper.slice(p)];
 }
 
 /** The audit row's outcome for a line from paper: marked, so every reader of the log sees where it came from. */

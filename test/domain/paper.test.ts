@@ -104,3 +104,13 @@ describe('timelineOrder', () => {
     expect(occurredAt(rows[0]).toISOString()).toBe('2026-12-01T01:05:00.000Z');
   });
 });
+
+describe('timelineOrder among rows the system recorded out of time order', () => {
+  it('keeps the system rows in the order of the chain, whatever their times', () => {
+    const row = (seq: number, at: string) => ({ seq, at: new Date(at), detail: {} });
+    const paper = { seq: 9, at: new Date('2026-12-02T00:00:00Z'), detail: { paper: { occurredAt: '2026-12-01T00:00:01.500Z', enteredBy: { name: 'x', email: 'x@example.jp' }, enteredAt: '', submissionId: 's', line: 0 } } };
+    // Two activities appended concurrently: the later seq carries the earlier time by a millisecond.
+    const rows = [row(1, '2026-12-01T00:00:01.000Z'), row(2, '2026-12-01T00:00:02.001Z'), row(3, '2026-12-01T00:00:02.000Z'), paper];
+    expect(timelineOrder(rows).map((r) => r.seq)).toEqual([1, 9, 2, 3]);
+  });
+});
