@@ -12,7 +12,8 @@ import { listProfiles } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
-import { declareIncidentSchema, INCIDENT_ID_PATTERN } from '../../domain/incidents';
+import { caseSubject, declareIncidentSchema, INCIDENT_ID_PATTERN } from '../../domain/incidents';
+import { participantLines } from '../../domain/drill';
 import { formatIssuePath, REPORT_TARGET_KINDS } from '../../domain/profile';
 import { getOrganisation } from '../../db/organisations';
 import { buildIncidentReport, renderIncidentReport, reportFileNames, reportKindSchema } from '../../documents/incident-report';
@@ -272,6 +273,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       detectedAt: jstLocalToIso(f.detectedAt),
       awareAt: jstLocalToIso(f.awareAt),
       declarationId: f.declarationId,
+      ...(f.drill === 'on' ? { drill: { timeScale: f.timeScale || '1', participants: participantLines(f.drillParticipants) } } : {}),
     };
     const parsed = declareIncidentSchema.safeParse(input);
     const declarationId = f.declarationId && z.uuid().safeParse(f.declarationId).success ? f.declarationId : randomUUID();
@@ -303,7 +305,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     const canChangeLevel = rolesIn(principal(res).grants, organisation).has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
-    res.status(levelForm.status ?? 200).send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel })));
+    res.status(levelForm.status ?? 200).send(renderPage(req, res, caseSubject(incidentId, `${incidentId} ${v.incident.summary}`), incidentPage({ ...v, t, locale, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel })));
   }
 
   r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
