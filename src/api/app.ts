@@ -35,6 +35,7 @@ import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
 import { outboxRouter } from './routes/outbox';
+import { paperRouter } from './routes/paper';
 import { homePage } from './views/home';
 
 export interface AppDeps {
@@ -213,6 +214,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(notificationsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now }));
   app.use(scorecardRouter({ db, renderPage, now, pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })) }));
+  app.use(paperRouter({ db, auditMacKey, signingKeys, renderPage, pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })), now }));
 
   app.get('/', allow.signedIn(), async (req, res) => {
     const { t, locale } = locals(res);

@@ -35,6 +35,13 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
   'POST /api/keys/{id}/revoke': { tag: 'keys', summary: 'Revoke an API key', description: 'API キーの失効', ok: { 204: { description: 'revoked', media: 'none' } } },
   'GET /api/organisations': { tag: 'organisations', summary: 'Organisations you hold a role in', description: '役割を持つ団体の一覧', ok: { 200: json('organisations') } },
   'GET /api/organisations/{key}': { tag: 'organisations', summary: "An organisation's profile", description: '団体のプロファイル（規程・役割・連絡先）', ok: { 200: json('the profile') } },
+  'GET /api/organisations/{key}/paper-plan.pdf': {
+    tag: 'organisations',
+    summary: 'The emergency plan for paper mode as an A4 PDF, generated from the current profile',
+    description: '紙運用版の緊急時対応計画（手順と根拠条項、脅威度ごとの対応、切離し、報告先と期限、夜間・休日連絡先、記録用紙）。プロファイルの版（SHA-256）と作成日時（和暦・西暦）入り',
+    ok: { 200: { description: 'the PDF', media: 'pdf' } },
+    refusals: { 503: 'no Japanese font is installed' },
+  },
   'GET /api/outbox': { tag: 'system', summary: 'Mails caught by the embedded SMTP sink (embedded stack only)', description: '送信箱（組込み SMTP）', ok: { 200: json('a page of messages, newest first') } },
   'GET /api/outbox/{id}': { tag: 'system', summary: 'One caught mail', description: '送信箱のメール', ok: { 200: json('the message') } },
   'GET /api/tasks': { tag: 'tasks', summary: 'Your own tasks (by your email)', description: '自分のタスク', ok: { 200: json('tasks') } },
@@ -74,6 +81,12 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
     description: '事故報告（A4 PDF、和暦・西暦）',
     ok: { 200: { description: 'the PDF', media: 'pdf' } },
     refusals: { 503: 'no Japanese font is installed' },
+  },
+  'POST /api/incidents/{organisation}/{incidentId}/paper-records': {
+    tag: 'incidents',
+    summary: 'Enter afterwards, at their real times, the steps done on paper (commander)',
+    description: '紙の記録の入力: 紙で対応した手順を実際の日時で監査記録に追加。一行でも誤りがあれば何も記録しない。同じ submissionId の再送は一度だけ記録',
+    ok: { 201: json('recorded, one audit row a line'), 200: json('already recorded with this submissionId') },
   },
   'GET /api/incidents/{organisation}/{incidentId}/scorecard': {
     tag: 'incidents',

@@ -27,6 +27,7 @@ import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access'
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
 import { changeThreatLevel, threatLevelChangeSchema } from '../threat-level';
+import { occurredAt, paperDetailOf, timelineOrder } from '../../domain/paper';
 import { rolesIn } from '../../domain/access';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
@@ -88,7 +89,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     if (!incident) throw notFound(`incident ${organisation}/${incidentId} not found`);
     const [tasks, timeline, undelivered, alerts, profile] = await Promise.all([
       listTasks(db, { organisation, caseId: incidentId }),
-      auditTrail(db, organisation, incidentId),
+      // In the order things happened: lines entered from paper at their real time.
+      auditTrail(db, organisation, incidentId).then(timelineOrder),
       undeliveredInvitations(db, organisation, incidentId),
       standingAlerts(db, { organisation, caseId: incidentId }),
       getOrganisation(db, organisation),
@@ -140,7 +142,19 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
         lastErrorAt: u.lastErrorAt?.toISOString() ?? null,
       })),
       alerts: alerts.map((a) => ({ kind: a.kind, taskId: a.task_id, raisedAt: a.raised_at.toISOString(), message: a.message, notified: a.notified })),
-      timeline: timeline.map((a) => ({ seq: a.seq, at: a.at.toISOString(), actor: a.actor, step: a.step, outcome: a.outcome, articles: a.articles })),
+      timeline: timeline.map((a) => {
+        const paper = paperDetailOf(a);
+        return {
+          seq: a.seq,
+          at: a.at.toISOString(),
+          occurredAt: occurredAt(a).toISOString(),
+          actor: a.actor,
+          step: a.step,
+          outcome: a.outcome,
+          articles: a.articles,
+          ...(paper ? { paper: { enteredBy: paper.enteredBy, enteredAt: paper.enteredAt } } : {}),
+        };
+      }),
     };
   }
 
@@ -304,7 +318,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     const canChangeLevel = rolesIn(principal(res).grants, organisation).has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
-    res.status(levelForm.status ?? 200).send(renderPage(req, res, caseSubject(incidentId, `${incidentId} ${v.incident.summary}`), incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, ...(form ? { levelForm: form } : {}) })));
+    res.status(levelForm.status ?? 200).send(renderPage(req, res, caseSubject(incidentId, `${incidentId} ${v.incident.summary}`), incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel })));
   }
 
   r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams }), async (req, res) => {

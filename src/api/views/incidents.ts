@@ -11,6 +11,8 @@ import { formatDateTime, type Locale, type MessageKey, type Translate } from '..
 import { alertBanner, drillBanner } from './home';
 import { checklistSection, openTasksSection } from './checklist';
 import type { ChecklistItem } from '../../domain/checklist';
+import { occurredAt, paperDetailOf } from '../../domain/paper';
+import { paperMark, paperRecordsLink } from './paper';
 import { taskStateLabel } from './tasks';
 
 export const kindLabel = (k: string, locale: Locale) => INCIDENT_KIND_LABELS[k as IncidentKind]?.[locale] ?? k;
@@ -113,6 +115,8 @@ export function incidentPage(o: {
   now: Date;
   /** For a commander of the organisation: the form that raises or lowers the level. */
   levelForm?: { levels: OrganisationProfile['threatLevels']; csrf: string; error?: string; reason?: string };
+  /** For a commander of the organisation: the link to enter what was done on paper. */
+  paperRecords?: boolean;
 }): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
@@ -160,8 +164,11 @@ ${isDrill(i.incident_id) ? html`<section><p><a href="/incidents/${i.organisation
     (k, n) => html`${n > 0 ? '　' : ''}<a href="/api/incidents/${i.organisation}/${i.incident_id}/report.pdf?kind=${k}" download>${REPORT_KIND_LABELS[k][locale]}</a>`,
   )}</p></section>
 <h2>${t('timeline')}</h2>
-<section><table><thead><tr><th>${t('date')}</th><th>${t('actor')}</th><th>${t('outcome')}</th><th>${t('articles')}</th></tr></thead><tbody>${o.timeline.map(
-    (r) => html`<tr><td>${formatDateTime(r.at, locale)}</td><td>${r.actor === 'system' ? 'jukinet-ops' : r.actor.replace(/ <.*>$/, '')}</td><td>${r.outcome}</td><td>${r.articles.map(
+<section>${o.paperRecords ? paperRecordsLink(i, locale) : ''}<table><thead><tr><th>${t('date')}</th><th>${t('actor')}</th><th>${t('outcome')}</th><th>${t('articles')}</th></tr></thead><tbody>${o.timeline.map(
+    // At the real time: a row entered from paper shows when it happened, and who entered it when.
+    (r) => html`<tr><td>${formatDateTime(occurredAt(r), locale)}</td><td>${r.actor === 'system' ? 'jukinet-ops' : r.actor.replace(/ <.*>$/, '')}</td><td>${r.outcome}${
+      paperDetailOf(r) ? paperMark(paperDetailOf(r)!, locale) : ''
+    }</td><td>${r.articles.map(
       (a, n) => html`${n > 0 ? '、' : ''}<span title="${a}">${formatArticleRefJa(a)}</span>`,
     )}</td></tr>`,
   )}</tbody></table></section>`;
