@@ -8,23 +8,36 @@ import { type Config, publicUrl } from '../config';
 import { declareIncidentSchema, INCIDENT_ID_PATTERN, INCIDENT_KINDS } from '../domain/incidents';
 import { formatIssuePath } from '../domain/profile';
 import { callApi } from './api-call';
+import { participantLines } from '../domain/drill';
 
 export const DECLARE_USAGE = `Usage: jukinet-ops incident declare --kind KIND --threat-level N --summary TEXT --observed TEXT
          --detected-by-name NAME --detected-by-email EMAIL [--organisation KEY]
          [--detected-at ISO] [--aware-at ISO] [--declaration-id UUID] [--api URL]
-  KIND: ${INCIDENT_KINDS.join(' | ')}   times default to now; --api defaults to PUBLIC_URL`;
+         [--drill [--time-scale N] [--participant "NAME <EMAIL>"]...]
+  KIND: ${INCIDENT_KINDS.join(' | ')}   times default to now; --api defaults to PUBLIC_URL
+  --drill runs the playbook as a drill (訓練): numbered DRL-…, 【訓練】 in every subject, reports only
+  to the participants; --time-scale 60 divides every window and deadline by 60`;
 
 export async function incidentDeclare(args: string[], config: Config, out: (l: string) => void, err: (l: string) => void): Promise<number> {
   let values: Record<string, string | undefined>;
+  let drill: { on: boolean; participants: string[] };
   try {
-    ({ values } = parseArgs({
+    const parsed = parseArgs({
       args,
-      options: Object.fromEntries(
-        ['organisation', 'kind', 'threat-level', 'summary', 'observed', 'detected-by-name', 'detected-by-email', 'detected-at', 'aware-at', 'declaration-id', 'api'].map(
-          (k) => [k, { type: 'string' as const }],
+      options: {
+        ...Object.fromEntries(
+          ['organisation', 'kind', 'threat-level', 'summary', 'observed', 'detected-by-name', 'detected-by-email', 'detected-at', 'aware-at', 'declaration-id', 'api', 'time-scale'].map(
+            (k) => [k, { type: 'string' as const }],
+          ),
         ),
-      ),
-    }));
+        drill: { type: 'boolean' as const },
+        participant: { type: 'string' as const, multiple: true },
+      },
+    });
+    const { drill: on, participant, ...rest } = parsed.values as Record<string, unknown>;
+    values = rest as Record<string, string | undefined>;
+    drill = { on: on === true, participants: (participant as string[] | undefined) ?? [] };
+    if (!drill.on && (values['time-scale'] !== undefined || drill.participants.length > 0)) throw new Error('--time-scale and --participant need --drill');
   } catch (e) {
     err(`${(e as Error).message}\n\n${DECLARE_USAGE}`);
     return 2;
@@ -41,6 +54,7 @@ export async function incidentDeclare(args: string[], config: Config, out: (l: s
     awareAt: values['aware-at'] ?? values['detected-at'] ?? now,
     // The same id on a retried command returns the same incident instead of a second one.
     declarationId: values['declaration-id'] ?? randomUUID(),
+    ...(drill.on ? { drill: { timeScale: values['time-scale'] ?? '1', participants: participantLines(drill.participants.join('\n')) } } : {}),
   };
   const checked = declareIncidentSchema.safeParse(body);
   if (!checked.success) {

@@ -302,6 +302,16 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0016_drills': {
+    async up(db: Kysely<any>) {
+      // 訓練: drills are numbered in their own series (DRL-2026-0001), and carry their time scale
+      // and participants; real incidents keep the series INC and no drill.
+      await db.schema.alterTable('incident_counters').addColumn('series', 'text', (c) => c.notNull().defaultTo('INC')).execute();
+      await db.schema.alterTable('incident_counters').dropConstraint('incident_counters_pk').execute();
+      await db.schema.alterTable('incident_counters').addPrimaryKeyConstraint('incident_counters_pk', ['organisation', 'series', 'year']).execute();
+      await db.schema.alterTable('incidents').addColumn('drill', 'jsonb').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

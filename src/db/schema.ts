@@ -1,5 +1,6 @@
 // Table types of the application database, in the shape Kysely reads them.
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { DrillSettings } from '../domain/incidents';
 import type { OrganisationProfile } from '../domain/profile';
 import type { Assignee, PendingDecision, TaskDecision, TaskOption } from '../domain/tasks';
 
@@ -103,6 +104,8 @@ export interface AlertTable {
 
 export interface IncidentCounterTable {
   organisation: string;
+  /** INC for incidents, DRL for drills (訓練). */
+  series: Generated<string>;
   year: number;
   last: number;
 }
@@ -121,8 +124,11 @@ export interface IncidentTable {
   aware_at: Date;
   declared_via: string;
   status: string;
+  /** 訓練: the drill's time scale and participants; null for a real incident. */
+  drill: JSONColumnType<DrillSettings> | null;
   created_at: Generated<Date>;
 }
+
 
 export interface AccountTable {
   id: string;

@@ -17,7 +17,8 @@ import {
 // Only import the activity types
 import type { Activities } from '../activities';
 import { councilCalls, type CouncilCall } from '../domain/council';
-import { type IncidentKind, IncidentStatus } from '../domain/incidents';
+import { type DrillSettings, type IncidentKind, IncidentStatus } from '../domain/incidents';
+import { compressProfile } from '../domain/drill';
 import type { ProcedureStep } from '../domain/procedures';
 import type { OrganisationProfile } from '../domain/profile';
 import type { HumanTaskOutcome, HumanTaskRequest, TaskOption } from '../domain/tasks';
@@ -46,6 +47,8 @@ export interface EmergencyResponseInput {
   detectedAt: string;
   /** 覚知: every statutory clock counts from here. */
   awareAt: string;
+  /** 訓練: a drill, its windows compressed by its time scale. */
+  drill?: DrillSettings;
 }
 
 export const ATTENDANCE_OPTIONS: TaskOption[] = [
@@ -64,7 +67,8 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
   let status = IncidentStatus.DECLARED;
   setHandler(incidentStatusQuery, () => status);
   const caseRef = { caseId: input.incidentId, organisation: input.organisation };
-  const profile = await loadProfile(input.organisation);
+  // A drill's windows are compressed by its time scale; a real incident's profile is used as it is.
+  const profile = compressProfile(await loadProfile(input.organisation), input.drill?.timeScale);
   const articles = (step: ProcedureStep) => profile.articles[step] ?? [];
   const audit = (key: string, step: ProcedureStep, outcome: string, extra: { actor?: string; articles?: string[]; detail?: Record<string, unknown> } = {}) =>
     recordAudit({

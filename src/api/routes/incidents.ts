@@ -13,19 +13,24 @@ import { listProfiles } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
-import { declareIncidentSchema, INCIDENT_ID_PATTERN } from '../../domain/incidents';
+import { caseSubject, declareIncidentSchema, IncidentStatus } from '../../domain/incidents';
+import { playbookChecklist } from '../../domain/checklist';
+import { TaskState } from '../../domain/tasks';
+import { participantLines } from '../../domain/drill';
 import { formatIssuePath, REPORT_TARGET_KINDS } from '../../domain/profile';
 import { getOrganisation } from '../../db/organisations';
 import { buildIncidentReport, renderIncidentReport, reportFileNames, reportKindSchema } from '../../documents/incident-report';
 import { contentDisposition, type JapaneseFont, PdfFontMissingError } from '../../documents/pdf';
 import type { SigningKey } from '../../tokens';
 import { INCIDENT_READERS, organisationsWith } from '../../domain/access';
+import { incidentIdParam, incidentRefParams } from '../params';
 import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
 import { changeThreatLevel, threatLevelChangeSchema } from '../threat-level';
 import { councilDecisionsIn, DECISION_FORM_MAX_BYTES, parseDecisionBody, readDecisionForm, recordCouncilDecision } from '../council-decisions';
 import { councilDecisionsSection, type DecisionFormState } from '../views/council';
+import { occurredAt, paperDetailOf, timelineOrder } from '../../domain/paper';
 import { rolesIn } from '../../domain/access';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
@@ -47,11 +52,7 @@ export interface IncidentRouteDeps {
   now?: () => number;
 }
 
-const refParams = z.object({
-  organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }),
-  incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
-});
-const idParams = z.object({ incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }) });
+const idParams = z.object({ incidentId: incidentIdParam });
 const reportQuery = z.object({
   kind: reportKindSchema.default('first'),
   /** Address the report to this target only (e.g. the prefecture's 第1報 apart from the executive's). */
@@ -91,20 +92,35 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   async function view(organisation: string, incidentId: string) {
     const incident = await getIncident(db, organisation, incidentId);
     if (!incident) throw notFound(`incident ${organisation}/${incidentId} not found`);
-    const [tasks, timeline, undelivered, alerts] = await Promise.all([
+    const [tasks, timeline, undelivered, alerts, profile] = await Promise.all([
       listTasks(db, { organisation, caseId: incidentId }),
-      auditTrail(db, organisation, incidentId),
+      // In the order things happened: lines entered from paper at their real time.
+      auditTrail(db, organisation, incidentId).then(timelineOrder),
       undeliveredInvitations(db, organisation, incidentId),
       standingAlerts(db, { organisation, caseId: incidentId }),
+      getOrganisation(db, organisation),
     ]);
-    return { incident, tasks, timeline, undelivered, alerts };
+    if (!profile) throw notFound(`organisation ${organisation} not found`);
+    const checklist = playbookChecklist({
+      profile,
+      level: incident.threat_level,
+      workflowId: incident.workflow_id,
+      closed: incident.status === IncidentStatus.CLOSED,
+      trail: timeline,
+      openTasks: tasks.filter((x) => x.state === TaskState.OPEN).map((x) => ({ workflowId: x.workflow_id, assignee: x.assignee, dueAt: x.due_at })),
+    });
+    return { incident, tasks, timeline, undelivered, alerts, checklist };
   }
 
   async function viewJson(organisation: string, incidentId: string) {
-    const { incident, tasks, timeline, undelivered, alerts } = await view(organisation, incidentId);
+    const { incident, tasks, timeline, undelivered, alerts, checklist } = await view(organisation, incidentId);
     const council = tasks.filter((x) => x.step === 'emergency.conveneCouncil');
     return {
       ...incidentJson(incident),
+      checklist: checklist.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null, doneAt: c.doneAt?.toISOString() ?? null })),
+      openTasks: tasks
+        .filter((x) => x.state === TaskState.OPEN)
+        .map((x) => ({ taskId: x.task_id, title: x.title, step: x.step, name: x.assignee.name, position: x.assignee.position, due: x.due_at.toISOString(), askedAt: x.asked_at?.toISOString() ?? null })),
       council: {
         acknowledged: council.filter((x) => x.decision).map((x) => ({ name: x.assignee.name, position: x.assignee.position, answer: x.decision!.option, note: x.decision!.note, at: x.decision!.decidedAt })),
         // Asked when the invitation was delivered (null while it is not); due counts from then.
@@ -131,7 +147,19 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
         lastErrorAt: u.lastErrorAt?.toISOString() ?? null,
       })),
       alerts: alerts.map((a) => ({ kind: a.kind, taskId: a.task_id, raisedAt: a.raised_at.toISOString(), message: a.message, notified: a.notified })),
-      timeline: timeline.map((a) => ({ seq: a.seq, at: a.at.toISOString(), actor: a.actor, step: a.step, outcome: a.outcome, articles: a.articles })),
+      timeline: timeline.map((a) => {
+        const paper = paperDetailOf(a);
+        return {
+          seq: a.seq,
+          at: a.at.toISOString(),
+          occurredAt: occurredAt(a).toISOString(),
+          actor: a.actor,
+          step: a.step,
+          outcome: a.outcome,
+          articles: a.articles,
+          ...(paper ? { paper: { enteredBy: paper.enteredBy, enteredAt: paper.enteredAt } } : {}),
+        };
+      }),
       councilDecisions: councilDecisionsIn(timeline),
     };
   }
@@ -152,9 +180,9 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   r.post(
     '/api/incidents/:organisation/:incidentId/threat-level',
     allow.roles(['commander'], 'params'),
-    validate({ params: refParams, body: threatLevelChangeSchema }),
+    validate({ params: incidentRefParams, body: threatLevelChangeSchema }),
     async (_req, res) => {
-      const { params, body } = valid<{ params: typeof refParams; body: typeof threatLevelChangeSchema }>(res);
+      const { params, body } = valid<{ params: typeof incidentRefParams; body: typeof threatLevelChangeSchema }>(res);
       const { change, incident } = await changeThreatLevel(levelService, params, body, changedBy(res));
       res.json({ ...change, incident: incidentJson(incident) });
     },
@@ -168,10 +196,10 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   r.post(
     '/api/incidents/:organisation/:incidentId/decisions',
     allow.roles(COUNCIL_RECORDERS, 'params'),
-    validate({ params: refParams }),
+    validate({ params: incidentRefParams }),
     express.raw({ type: 'multipart/form-data', limit: DECISION_FORM_MAX_BYTES }),
     async (req, res) => {
-      const { params } = valid<{ params: typeof refParams }>(res);
+      const { params } = valid<{ params: typeof incidentRefParams }>(res);
       let fields: unknown = req.body;
       let minutes;
       if (req.is('multipart/form-data')) ({ fields, minutes } = readDecisionForm(req.body, req.headers['content-type']));
@@ -191,13 +219,13 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   );
 
   /** The council's decisions as the audit log holds them (read while no worker runs too). */
-  r.get('/api/incidents/:organisation/:incidentId/decisions', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (_req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.get('/api/incidents/:organisation/:incidentId/decisions', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (_req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     if (!(await getIncident(db, organisation, incidentId))) throw notFound(`incident ${organisation}/${incidentId} not found`);
     res.json({ decisions: councilDecisionsIn(await auditTrail(db, organisation, incidentId)) });
   });
 
-  const decisionParams = refParams.extend({ decisionId: z.string().regex(/^[0-9a-f]{20}$/, { error: 'not a decision id' }) });
+  const decisionParams = incidentRefParams.extend({ decisionId: z.string().regex(/^[0-9a-f]{20}$/, { error: 'not a decision id' }) });
   r.get('/api/incidents/:organisation/:incidentId/decisions/:decisionId/minutes', allow.roles(INCIDENT_READERS, 'params'), validate({ params: decisionParams }), async (_req, res) => {
     const { organisation, incidentId, decisionId } = valid<{ params: typeof decisionParams }>(res).params;
     const decision = councilDecisionsIn(await auditTrail(db, organisation, incidentId)).find((d) => d.decisionId === decisionId);
@@ -218,8 +246,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.json({ incidents: visibleTo(res, INCIDENT_READERS, await listIncidents(db, organisation)).map(incidentJson) });
   });
 
-  r.get('/api/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (_req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.get('/api/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (_req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     res.json(await viewJson(organisation, incidentId));
   });
 
@@ -237,8 +265,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
    * The statutory report (事故報告) as a PDF, from what the incident has recorded so far. Generated
    * on each request; the approved copy that is sent is kept by the report's approval step.
    */
-  r.get('/api/incidents/:organisation/:incidentId/report.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams, query: reportQuery }), async (_req, res) => {
-    const { params, query } = valid<{ params: typeof refParams; query: typeof reportQuery }>(res);
+  r.get('/api/incidents/:organisation/:incidentId/report.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams, query: reportQuery }), async (_req, res) => {
+    const { params, query } = valid<{ params: typeof incidentRefParams; query: typeof reportQuery }>(res);
     const incident = await getIncident(db, params.organisation, params.incidentId);
     if (!incident) throw notFound(`incident ${params.organisation}/${params.incidentId} not found`);
     const [timeline, profile] = await Promise.all([auditTrail(db, params.organisation, params.incidentId), getOrganisation(db, params.organisation)]);
@@ -317,6 +345,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       detectedAt: jstLocalToIso(f.detectedAt),
       awareAt: jstLocalToIso(f.awareAt),
       declarationId: f.declarationId,
+      ...(f.drill === 'on' ? { drill: { timeScale: f.timeScale || '1', participants: participantLines(f.drillParticipants) } } : {}),
     };
     const parsed = declareIncidentSchema.safeParse(input);
     const declarationId = f.declarationId && z.uuid().safeParse(f.declarationId).success ? f.declarationId : randomUUID();
@@ -336,8 +365,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.redirect(303, `/incidents/${incident.organisation}/${incident.incident_id}`);
   });
 
-  r.get('/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.get('/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     await showIncident(req, res, organisation, incidentId);
   });
 
@@ -367,17 +396,24 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     });
     res
       .status(levelForm.status ?? decisionStatus ?? 200)
-      .send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale, councilDecisions: decisions, ...(form ? { levelForm: form } : {}) })));
+      .send(
+        renderPage(
+          req,
+          res,
+          caseSubject(incidentId, `${incidentId} ${v.incident.summary}`),
+          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel }),
+        ),
+      );
   }
 
   // 会議の決定 from the console: a multipart form (the minutes file beside the fields), bound to the session.
   r.post(
     '/incidents/:organisation/:incidentId/decisions',
     allow.roles(COUNCIL_RECORDERS, 'params'),
-    validate({ params: refParams }),
+    validate({ params: incidentRefParams }),
     express.raw({ type: 'multipart/form-data', limit: DECISION_FORM_MAX_BYTES }),
     async (req, res) => {
-      const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+      const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
       const form = readDecisionForm(req.body, req.headers['content-type']);
       checkFormCsrf(req, res, form.fields.csrf, deps.signingKeys);
       const { csrf: _csrf, ...values } = form.fields;
@@ -394,8 +430,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     },
   );
 
-  r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams }), async (req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     const f = textFields(req.body);
     checkFormCsrf(req, res, f.csrf, deps.signingKeys);
     const parsed = threatLevelChangeSchema.safeParse({ level: f.level, reason: f.reason });
