@@ -6,6 +6,7 @@
 import type { Obligation } from './obligations';
 import type { OrganisationProfile } from './profile';
 import type { ProcedureStep } from './procedures';
+import { instructsChief } from './council-decisions';
 import { playbook } from './triage';
 
 export type ChecklistState = 'done' | 'waiting' | 'todo' | 'waived';
@@ -54,10 +55,15 @@ export function playbookChecklist(input: ChecklistInput): ChecklistItem[] {
     ...(rowAt('first-calls') ? [{ key: 'first-call', label: '夜間・休日連絡先への第一報', step: 'emergency.detect' as const, doneBy: [], tasks: /^first-call$/ }] : []),
     ...(play.conveneCouncil
       ? [
-          { key: 'convene', label: `${profile.council.name}の招集`, step: 'emergency.conveneCouncil' as const, doneBy: ['chair'], tasks: /^council\// },
+          { key: 'convene', label: `${profile.council.name}の招集`, step: 'emergency.conveneCouncil' as const, doneBy: ['chair'], tasks: /^council\/(chair|member)-/ },
+          ...(instructsChief(profile) ? [{ key: 'instruct', label: '執行機関から統括責任者への指示', step: 'emergency.instruct' as const, doneBy: ['instruct'], tasks: /^instruct$/ }] : []),
           ...(profile.containment
             ? [
                 { key: 'contain-decision', label: '切離しの判断', step: 'emergency.contain' as const, doneBy: ['containment-decision'], tasks: /^containment-decision$/ },
+                // Only once asked: a decision taken before the council met, or by a stand-in (kunitachi:10.2).
+                ...(rowAt('ratify-containment-decision/asked')
+                  ? [{ key: 'ratify', label: '切離しの判断の事後承認', step: 'emergency.contain' as const, doneBy: ['ratify-containment-decision'], tasks: /^council\/ratify-/ }]
+                  : []),
                 { key: 'contained', label: '切離しの実施と確認', step: 'emergency.contain' as const, doneBy: ['containment/disconnect/verified'], tasks: /^containment\/disconnect\// },
                 { key: 'reconnected', label: '再接続の判断と確認', step: 'emergency.reconnect' as const, doneBy: ['containment/reconnect/verified'], tasks: /^containment\/reconnect/ },
               ]

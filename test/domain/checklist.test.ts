@@ -74,3 +74,40 @@ describe('the playbook as a checklist', () => {
     expect(countdown(t0, t0)).toEqual({ text: 'あと 0分', overdue: false });
   });
 });
+
+describe('the checklist with the council’s deliberation', () => {
+  const kunitachi = loadProfile('kunitachi');
+  const level = kunitachi.threatLevels.find((l) => l.conveneCouncil)!.level;
+  const kwf = 'emergency-response/kunitachi/INC-2026-0001';
+
+  it('lists the executive’s instruction where the profile names it, and 事後承認 once it was asked', () => {
+    const items = playbookChecklist({
+      profile: kunitachi,
+      level,
+      workflowId: kwf,
+      closed: false,
+      trail: [
+        { id: `${kwf}/detect`, at: t0 },
+        { id: `${kwf}/chair`, at: at(10) },
+        { id: `${kwf}/containment-decision`, at: at(20) },
+        { id: `${kwf}/ratify-containment-decision/asked`, at: at(21) },
+      ],
+      openTasks: [
+        { workflowId: `${kwf}/instruct`, assignee: { name: '川口 洋子', position: '市長' }, dueAt: at(40) },
+        { workflowId: `${kwf}/council/ratify-containment-decision`, assignee: { name: '議長', position: '副市長' }, dueAt: at(80) },
+      ],
+    });
+    expect(items.map((i) => [i.key, i.state])).toEqual(
+      expect.arrayContaining([
+        ['convene', 'done'],
+        ['instruct', 'waiting'],
+        ['contain-decision', 'done'],
+        ['ratify', 'waiting'],
+      ]),
+    );
+    expect(items.find((i) => i.key === 'instruct')!.waitingOn).toEqual(['市長 川口 洋子']);
+    // The ratification task is not the council's convening.
+    expect(items.find((i) => i.key === 'convene')!.waitingOn).toEqual([]);
+    expect(playbookChecklist({ profile: katsuragi, level: councilLevel, workflowId: wf, closed: false, trail: [], openTasks: [] }).map((i) => i.key)).not.toContain('instruct');
+  });
+});
