@@ -109,7 +109,7 @@ function letterPage(n: NoticeData, p: LetterPerson, publicUrl: string | undefine
   const link = publicUrl && n.publish ? `${publicUrl.replace(/\/$/, '')}${publicNoticePath(n.organisation, n.noticeId)}` : undefined;
   return [
     { type: 'fixed', ...ADDRESS_BLOCK, lines: address.lines, size: address.size },
-    { type: 'fixed', ...SENDER_BLOCK, lines: [n.date, n.organisationName, ...(n.signatory !== n.organisationName ? [n.signatory] : []), ...n.contactLines.slice(1, 2)], size: 8.5 },
+    { type: 'fixed', ...SENDER_BLOCK, lines: [n.date, n.organisationName, ...(n.signatory !== n.organisationName ? [n.signatory] : [])], size: 9 },
     // The flow starts at the top margin: down to below the window.
     { type: 'spacer', height: (BODY_TOP_MM - 20) / MM_PER_PT },
     { type: 'paragraph', text: n.title, align: 'center', size: 13 },
