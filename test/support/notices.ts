@@ -1,5 +1,10 @@
 // A Kunitachi leak notice as a commander fills it in: every item within the one-page budget.
-import type { NoticeFieldsInput } from '../../src/notify/notice';
+import type { Kysely } from 'kysely';
+import { getIncident } from '../../src/db/incidents';
+import { approveNotice, createNotice } from '../../src/db/notices';
+import { getOrganisation } from '../../src/db/organisations';
+import type { Database } from '../../src/db/schema';
+import { buildNotice, type NoticeFieldsInput, noticeFieldsSchema } from '../../src/notify/notice';
 
 export function noticeFields(over: Partial<NoticeFieldsInput> = {}): NoticeFieldsInput {
   return {
@@ -15,4 +20,26 @@ export function noticeFields(over: Partial<NoticeFieldsInput> = {}): NoticeField
     signatory: '国立市長 山田 太郎',
     ...over,
   };
+}
+
+/**
+ * An approved notice for an incident, written and approved straight in the database (two
+ * different people), for tests of what comes after the approval (the sending, the letters).
+ */
+export async function seedApprovedNotice(db: Kysely<Database>, organisation: string, incidentId: string, over: Partial<NoticeFieldsInput> = {}): Promise<string> {
+  const [incident, profile] = await Promise.all([getIncident(db, organisation, incidentId), getOrganisation(db, organisation)]);
+  if (!incident || !profile) throw new Error(`no incident ${organisation}/${incidentId}`);
+  const fields = noticeFieldsSchema.parse(noticeFields(over));
+  const now = new Date();
+  const n = await createNotice(db, {
+    organisation,
+    incidentId,
+    fields,
+    build: (noticeId) => buildNotice({ incident, profile, fields, noticeId, builtAt: now }),
+    createdBy: { kind: 'account', id: 'writer', name: '作成 一郎', email: 'writer@example.jp' },
+    now,
+  });
+  const r = await approveNotice(db, { organisation, noticeId: n.noticeId, approvedBy: { kind: 'account', id: 'approver', name: '承認 花子', email: 'approver@example.jp' }, now });
+  if (r.outcome !== 'approved') throw new Error(`notice not approved: ${r.outcome}`);
+  return n.noticeId;
 }

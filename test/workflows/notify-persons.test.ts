@@ -13,6 +13,7 @@ import { auditTrail } from '../../src/db/audit';
 import { declaration } from '../support/declarations';
 import { fetchWith } from '../support/auth';
 import { json } from '../support/http';
+import { seedApprovedNotice } from '../support/notices';
 import { startTestRelay, type TestRelay } from '../support/relay';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { devServer } from '../support/temporal';
@@ -78,7 +79,7 @@ describe('notifying 300 persons while the worker restarts and the relay refuses'
     relay.nonexistent.add(address(7));
     relay.holdDataMs = 20;
 
-    const start = await stack.fetch(`${base()}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noticeId: 'N1', batchSize: 20, batchesPerRun: 3 }) });
+    const start = await stack.fetch(`${base()}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noticeId: await seedApprovedNotice(stack.appDb.db, 'kunitachi', incidentId), batchSize: 20, batchesPerRun: 3 }) });
     expect(start.status).toBe(202);
     const { workflowId } = await json(start);
     const ours = () => relay.accepted.filter((a) => /^person\d+@/.test(a));

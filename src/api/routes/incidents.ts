@@ -11,6 +11,9 @@ import { findIncidentsById, getIncident, type IncidentRow, listIncidents } from 
 import { listProfiles } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
+import { listNotices } from '../../db/notices';
+import { notificationCounts } from '../../db/notifications';
+import { notificationProgress } from '../../notify/notifications';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { caseSubject, declareIncidentSchema, IncidentStatus } from '../../domain/incidents';
 import { playbookChecklist } from '../../domain/checklist';
@@ -318,7 +321,14 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     const canChangeLevel = rolesIn(principal(res).grants, organisation).has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
-    res.status(levelForm.status ?? 200).send(renderPage(req, res, caseSubject(incidentId, `${incidentId} ${v.incident.summary}`), incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel })));
+    // 本人通知: the notices and the sending's progress (the same figures as GET …/notifications).
+    const rateWindowMs = 60_000;
+    const [notices, counts] = await Promise.all([
+      listNotices(db, organisation, incidentId),
+      notificationCounts(db, organisation, incidentId, { now: new Date((deps.now ?? Date.now)()), rateWindowMs }),
+    ]);
+    const notifications = { organisation, incidentId, notices, progress: notificationProgress(counts, rateWindowMs) };
+    res.status(levelForm.status ?? 200).send(renderPage(req, res, caseSubject(incidentId, `${incidentId} ${v.incident.summary}`), incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, notifications, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel })));
   }
 
   r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams }), async (req, res) => {
