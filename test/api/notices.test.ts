@@ -194,4 +194,44 @@ describe('the notice over HTTP', () => {
     expect(html).toMatch(/メール送信済<\/th><td>0 \/ 3</);
     expect(html).toMatch(/郵送<\/th><td>4</);
   });
+
+  it('is written by a commander from the console form, each error under its field', async () => {
+    const incidentPage = await (await writer(`${a.base}/incidents/kunitachi/${incidentId}`)).text();
+    expect(incidentPage).toContain(`/incidents/kunitachi/${incidentId}/notices/new`);
+    expect(await (await auditor(`${a.base}/incidents/kunitachi/${incidentId}`)).text()).not.toContain('/notices/new');
+    expect((await auditor(`${a.base}/incidents/kunitachi/${incidentId}/notices/new`)).status).toBe(403);
+
+    const url = `${a.base}/incidents/kunitachi/${incidentId}/notices`;
+    const page = await (await writer(`${url}/new`)).text();
+    const fields = noticeFields();
+    const form = (over: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        csrf: csrfOf(page),
+        parties: fields.parties!,
+        dataItems: fields.dataItems!,
+        place: fields.place!,
+        cause: fields.cause!,
+        secondaryHarm: fields.secondaryHarm!,
+        response: fields.response!,
+        contactDesk: fields.contact!.desk,
+        contactPhone: fields.contact!.phone,
+        publish: 'yes',
+        ...over,
+      }).toString(),
+    });
+    const bad = await writer(url, form({ cause: '', contactPhone: 'x' }));
+    expect(bad.status).toBe(400);
+    const html = await bad.text();
+    expect(html).toContain('data-field="cause"');
+    expect(html).toContain('data-field="contact.phone"');
+    expect(html).toContain(fields.parties!); // what was typed is kept
+
+    const ok = await writer(url, form({}));
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe(`/incidents/kunitachi/${incidentId}/notices/${incidentId}-3`);
+    const n = await json(await auditor(`${api()}/notices/${incidentId}-3`));
+    expect(n).toMatchObject({ state: 'DRAFT', createdBy: { name: '作成 一郎' }, notice: { publish: true, title: '個人情報の取扱いに関するお詫びとお知らせ' } });
+  });
 });

@@ -327,7 +327,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       listNotices(db, organisation, incidentId),
       notificationCounts(db, organisation, incidentId, { now: new Date((deps.now ?? Date.now)()), rateWindowMs }),
     ]);
-    const notifications = { organisation, incidentId, notices, progress: notificationProgress(counts, rateWindowMs) };
+    const notifications = { organisation, incidentId, notices, progress: notificationProgress(counts, rateWindowMs), canWrite: canChangeLevel };
     res.status(levelForm.status ?? 200).send(renderPage(req, res, caseSubject(incidentId, `${incidentId} ${v.incident.summary}`), incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, notifications, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel })));
   }
 

@@ -17,12 +17,14 @@ import { INCIDENT_ID_PATTERN } from '../../domain/incidents';
 import { z } from '../../domain/zod';
 import { LetterOverflowError, letterFileNames, MAX_LETTER_PAGES_PER_FILE, noticePreviewDocument, planLetterFiles, renderLetterFile } from '../../documents/notice';
 import { contentDisposition, type JapaneseFont, PdfFontMissingError, renderPdf } from '../../documents/pdf';
-import { buildNotice, noticeFieldsSchema, publicNoticePath } from '../../notify/notice';
+import { buildNotice, NOTICE_ITEMS, type NoticeFields, noticeFieldsSchema, publicNoticePath } from '../../notify/notice';
+import { englishMessages } from '../../domain/zod';
+import { formatIssuePath } from '../../domain/profile';
 import type { SigningKey } from '../../tokens';
 import { allow, checkFormCsrf, formCsrf, type Principal, principal } from '../access';
 import type { RenderPage } from '../app';
-import { HttpError, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
-import { noticeConsolePage, publicNoticePage } from '../views/notices';
+import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
+import { NOTICE_FORM_FIELDS, noticeConsolePage, noticeFormPage, type NoticeFormValues, publicNoticePage } from '../views/notices';
 
 export interface NoticeRouteDeps {
   db: Kysely<Database>;
@@ -144,8 +146,8 @@ export function noticesRouter(deps: NoticeRouteDeps): Router {
 
   // --- API ---
 
-  r.post('/api/incidents/:organisation/:incidentId/notices', allow.roles(['commander'], 'params'), validate({ params: refParams, body: noticeFieldsSchema }), async (_req, res) => {
-    const { params, body } = valid<{ params: typeof refParams; body: typeof noticeFieldsSchema }>(res);
+  /** Builds, checks that a letter fits one page, stores and audits a draft. */
+  async function create(res: Response, params: { organisation: string; incidentId: string }, body: NoticeFields): Promise<Notice> {
     const [incident, profile] = await Promise.all([getIncident(db, params.organisation, params.incidentId), getOrganisation(db, params.organisation)]);
     if (!incident || !profile) throw notFound(`incident ${params.organisation}/${params.incidentId} not found`);
     const at = deps.now();
@@ -165,6 +167,12 @@ export function noticesRouter(deps: NoticeRouteDeps): Router {
     const createdBy = actorOf(principal(res));
     const n = await createNotice(db, { organisation: params.organisation, incidentId: params.incidentId, fields: body, build, createdBy, now: at });
     await audit(n, 'drafted', `通知文 ${n.noticeId} を作成（承認待ち）`, createdBy, at, { noticeId: n.noticeId, title: n.content.title, publish: n.content.publish });
+    return n;
+  }
+
+  r.post('/api/incidents/:organisation/:incidentId/notices', allow.roles(['commander'], 'params'), validate({ params: refParams, body: noticeFieldsSchema }), async (_req, res) => {
+    const { params, body } = valid<{ params: typeof refParams; body: typeof noticeFieldsSchema }>(res);
+    const n = await create(res, params, body);
     res.status(201).location(`/api/incidents/${n.organisation}/${n.incidentId}/notices/${n.noticeId}`).json(noticeJson(n));
   });
 
@@ -249,6 +257,50 @@ export function noticesRouter(deps: NoticeRouteDeps): Router {
     });
     res.status(error?.status ?? 200).send(renderPage(req, res, `${n.content.title}（${n.noticeId}）`, page));
   }
+
+  // The commander writes the notice in the console: the same checks as the API, each error under its field.
+  const showForm = (req: Request, res: Response, params: { organisation: string; incidentId: string }, values: NoticeFormValues & { publish?: string }, issues: Issue[], status = 200) =>
+    res.status(status).send(
+      renderPage(
+        req,
+        res,
+        `${locals(res).locale === 'en' ? 'Write the notice' : '通知文の作成'}（${params.incidentId}）`,
+        noticeFormPage({ action: `/incidents/${params.organisation}/${params.incidentId}/notices`, csrf: formCsrf(req, res, deps.signingKeys), locale: locals(res).locale, values, issues }),
+      ),
+    );
+
+  r.get('/incidents/:organisation/:incidentId/notices/new', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
+    const params = valid<{ params: typeof refParams }>(res).params;
+    if (!(await getIncident(db, params.organisation, params.incidentId))) throw notFound(`incident ${params.organisation}/${params.incidentId} not found`);
+    showForm(req, res, params, {}, []);
+  });
+
+  r.post('/incidents/:organisation/:incidentId/notices', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
+    const params = valid<{ params: typeof refParams }>(res).params;
+    const f = textFields(req.body);
+    checkFormCsrf(req, res, f.csrf, deps.signingKeys);
+    const values: NoticeFormValues & { publish?: string } = Object.fromEntries(NOTICE_FORM_FIELDS.map((x) => [x.name, f[x.name] ?? ''])) as NoticeFormValues;
+    values.publish = f.publish === 'yes' ? 'yes' : 'no';
+    const opt = (v: string | undefined) => (v && v.trim() !== '' ? v : undefined);
+    const input = {
+      ...Object.fromEntries(['title', 'apology', ...NOTICE_ITEMS.map((i) => i.key)].map((k) => [k, opt(f[k])])),
+      contact: { desk: f.contactDesk ?? '', phone: f.contactPhone ?? '', email: opt(f.contactEmail), hours: opt(f.contactHours) },
+      signatory: opt(f.signatory),
+      publish: f.publish === 'yes',
+    };
+    const parsed = noticeFieldsSchema.safeParse(input, locals(res).locale === 'en' ? { error: englishMessages } : undefined);
+    if (!parsed.success) {
+      return showForm(req, res, params, values, parsed.error.issues.map((i) => ({ path: formatIssuePath(['body', ...i.path]), message: i.message })), 400);
+    }
+    let n: Notice;
+    try {
+      n = await create(res, params, parsed.data);
+    } catch (err) {
+      if (err instanceof HttpError && err.code === 'notice_too_long') return showForm(req, res, params, values, [{ path: 'body', message: err.message }], 400);
+      throw err;
+    }
+    res.redirect(303, `/incidents/${n.organisation}/${n.incidentId}/notices/${n.noticeId}`);
+  });
 
   r.get('/incidents/:organisation/:incidentId/notices/:noticeId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: noticeParams }), async (req, res) => {
     await showNotice(req, res, await requireNotice(valid<{ params: typeof noticeParams }>(res).params));

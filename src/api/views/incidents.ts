@@ -121,7 +121,7 @@ export function incidentPage(o: {
   /** For a commander of the organisation: the link to enter what was done on paper. */
   paperRecords?: boolean;
   /** 本人通知: the notices and the sending's progress. */
-  notifications?: { organisation: string; incidentId: string; notices: Notice[]; progress: NotificationProgress };
+  notifications?: { organisation: string; incidentId: string; notices: Notice[]; progress: NotificationProgress; canWrite?: boolean };
 }): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');

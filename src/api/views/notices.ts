@@ -3,8 +3,8 @@
 // notice itself is in Japanese only (it is the text that was approved).
 import type { Notice } from '../../db/notices';
 import type { NotificationProgress } from '../../notify/notifications';
-import { type NoticeData, publicNotice } from '../../notify/notice';
-import { html, type Html, linkify } from '../html';
+import { NOTICE_ITEM_MAX_CHARS, NOTICE_ITEMS, NOTICE_TOTAL_MAX_CHARS, type NoticeData, publicNotice } from '../../notify/notice';
+import { Html, html, linkify } from '../html';
 import { formatDateTime, type Locale } from '../i18n';
 
 const say = (locale: Locale, ja: string, en: string) => (locale === 'en' ? en : ja);
@@ -73,7 +73,7 @@ const eta = (s: number | null, locale: Locale) =>
   s === null ? say(locale, '—（送信停止中）', '— (not moving)') : s === 0 ? say(locale, '完了', 'done') : s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
 
 /** 本人通知 on the incident page: the notices and how far the sending has gone. */
-export function notificationsSection(o: { organisation: string; incidentId: string; notices: Notice[]; progress: NotificationProgress; locale: Locale }): Html {
+export function notificationsSection(o: { organisation: string; incidentId: string; notices: Notice[]; progress: NotificationProgress; locale: Locale; /** A commander: the link to write a notice. */ canWrite?: boolean }): Html {
   const { progress: p, locale } = o;
   const base = `/incidents/${o.organisation}/${o.incidentId}/notices`;
   return html`<h2>${say(locale, '本人通知', 'Notifying the persons concerned')}</h2>
@@ -83,6 +83,7 @@ ${
     ? html`<p class="empty">${say(locale, '通知文はまだありません', 'No notice yet')}</p>`
     : html`<ul>${o.notices.map((n) => html`<li><a href="${base}/${n.noticeId}">${n.noticeId}</a> ${n.content.title} — ${noticeStateLabel(n, locale)}</li>`)}</ul>`
 }
+${o.canWrite ? html`<p><a href="${base}/new">${say(locale, '通知文を作成する', 'Write a notice')}</a></p>` : ''}
 ${
   p.total === 0
     ? html`<p class="empty">${say(locale, '対象者はまだ取り込まれていません', 'No persons imported yet')}</p>`
@@ -96,4 +97,53 @@ ${
 </tbody></table>`
 }
 </section>`;
+}
+
+/** The form's values as typed (strings), kept when the form comes back with errors. */
+export type NoticeFormValues = Partial<Record<(typeof NOTICE_FORM_FIELDS)[number]['name'], string>>;
+
+/** The form's fields, in the notice's order; `path` is the field in noticeFieldsSchema (errors name it). */
+export const NOTICE_FORM_FIELDS = [
+  { name: 'title', path: 'title', ja: '件名（省略時は標準の件名）', en: 'Title (a standard one when empty)', multi: false, required: false },
+  { name: 'apology', path: 'apology', ja: 'お詫びの文（省略時は標準の文）', en: 'Apology (a standard one when empty)', multi: true, required: false },
+  ...NOTICE_ITEMS.map((i) => ({
+    name: i.key,
+    path: i.key,
+    ja: `${i.ja}${i.key === 'event' || i.key === 'circumstances' || i.key === 'other' ? '（省略時は事案の記録から）' : ''}`,
+    en: i.en,
+    multi: true,
+    required: !(i.key === 'event' || i.key === 'circumstances' || i.key === 'other'),
+  })),
+  { name: 'contactDesk', path: 'contact.desk', ja: 'お問い合わせ窓口', en: 'Contact desk', multi: false, required: true },
+  { name: 'contactPhone', path: 'contact.phone', ja: '電話番号', en: 'Phone', multi: false, required: true },
+  { name: 'contactEmail', path: 'contact.email', ja: 'メールアドレス（任意）', en: 'Email (optional)', multi: false, required: false },
+  { name: 'contactHours', path: 'contact.hours', ja: '受付時間（任意）', en: 'Hours (optional)', multi: false, required: false },
+  { name: 'signatory', path: 'signatory', ja: '差出人（例: 国立市長 氏名）', en: 'Signatory', multi: false, required: false },
+] as const;
+
+/** The console's form a commander writes the notice with; each error is shown under its field. */
+export function noticeFormPage(o: { action: string; csrf: string; locale: Locale; values: NoticeFormValues & { publish?: string }; issues: Array<{ path: string; message: string }> }): Html {
+  const { locale } = o;
+  const errorFor = (path: string) => o.issues.filter((i) => i.path === `body.${path}`).map((i) => i.message);
+  const other = o.issues.filter((i) => !NOTICE_FORM_FIELDS.some((f) => i.path === `body.${f.path}`));
+  return html`${
+    o.issues.length > 0
+      ? html`<section class="notice"><p class="error">${say(locale, `入力に誤りがあります（${o.issues.length} 件）`, `${o.issues.length} fields need correcting`)}</p>${
+          other.length > 0 ? html`<ul class="issues">${other.map((i) => html`<li>${i.message}</li>`)}</ul>` : ''
+        }</section>`
+      : ''
+  }
+<section><form method="post" action="${o.action}">
+<input type="hidden" name="csrf" value="${o.csrf}">
+<p class="hint">${say(locale, `国立市条例第14条の7項目と個人情報保護法施行規則第10条の5項目を合わせた9項目です。郵送では1人1枚に収めるため、各項目は${NOTICE_ITEM_MAX_CHARS}文字、合計${NOTICE_TOTAL_MAX_CHARS}文字までです。`, `Kunitachi's seven items and the law's five, as nine. A letter is one page: at most ${NOTICE_ITEM_MAX_CHARS} characters per item, ${NOTICE_TOTAL_MAX_CHARS} in all.`)}</p>
+${NOTICE_FORM_FIELDS.map((f) => {
+  const errors = errorFor(f.path);
+  const value = o.values[f.name] ?? '';
+  return html`<label for="${f.name}">${say(locale, f.ja, f.en)}${f.required ? ' *' : ''}</label>
+${f.multi ? html`<textarea id="${f.name}" name="${f.name}">${value}</textarea>` : html`<input type="text" id="${f.name}" name="${f.name}" value="${value}">`}
+${errors.map((e) => html`<p class="error" data-field="${f.path}">${e}</p>`)}`;
+})}
+<label class="choice"><input type="checkbox" name="publish" value="yes"${o.values.publish === 'no' ? '' : new Html(' checked')}> ${say(locale, 'ホームページで公表する', 'Publish on the public page')}</label>
+<button type="submit">${say(locale, '下書きを保存して確認へ', 'Save the draft and preview')}</button>
+</form></section>`;
 }
