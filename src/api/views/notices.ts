@@ -10,10 +10,10 @@ import { formatDateTime, type Locale } from '../i18n';
 const say = (locale: Locale, ja: string, en: string) => (locale === 'en' ? en : ja);
 
 /** The notice's text, as every channel carries it: no one's name or address. */
-export function noticeBody(n: ReturnType<typeof publicNotice>): Html {
+export function noticeBody(n: ReturnType<typeof publicNotice>, o: { title?: boolean } = {}): Html {
   return html`<article class="notice-text" lang="ja">
 <p class="hint">${n.date}　${n.signatory}</p>
-<h2>${n.title}</h2>
+${o.title === false ? '' : html`<h2>${n.title}</h2>`}
 <p>${n.apology}</p>
 <dl>${n.items.map((i) => html`<dt>${i.no}．${i.heading}</dt><dd>${linkify(i.text)}</dd>`)}</dl>
 <p>${n.contactLines.map((l, k) => html`${k > 0 ? html`<br>` : ''}${l}`)}</p>
@@ -65,7 +65,8 @@ ${
 
 /** The public page (公表): the approved notice alone. */
 export function publicNoticePage(n: NoticeData): Html {
-  return html`<section>${noticeBody(publicNotice(n))}</section>
+  // The page's heading is the title already.
+  return html`<section>${noticeBody(publicNotice(n), { title: false })}</section>
 <p class="hint">${n.organisationName}（${n.incidentId}）</p>`;
 }
 
