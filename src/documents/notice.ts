@@ -169,6 +169,22 @@ export async function renderLetterFile(o: LetterFileInput, font: JapaneseFont): 
   return pdf;
 }
 
+/**
+ * Every letters file for a list of persons, one after the other (one file in memory at a time):
+ * for a print run and for the benchmark that times letters for N persons.
+ */
+export async function* renderLetterFiles(
+  o: { notice: NoticeData; persons: readonly LetterPerson[]; generatedAt: Date; publicUrl?: string; maxPages?: number },
+  font: JapaneseFont,
+): AsyncGenerator<{ file: number; files: number; pages: number; pdf: Buffer }> {
+  const plan = planLetterFiles(o.persons.length, o.maxPages);
+  for (const f of plan) {
+    const persons = o.persons.slice(f.offset, f.offset + f.pages);
+    const pdf = await renderLetterFile({ notice: o.notice, persons, file: f.file, files: plan.length, generatedAt: o.generatedAt, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) }, font);
+    yield { file: f.file, files: plan.length, pages: f.pages, pdf };
+  }
+}
+
 /** `通知文_郵送_INC-2026-0001_01of03.pdf`, and the ASCII fallback. */
 export function letterFileNames(n: Pick<NoticeData, 'incidentId' | 'noticeId'>, file: number, files: number): { filename: string; ascii: string } {
   const pad = (x: number) => String(x).padStart(String(files).length < 2 ? 2 : String(files).length, '0');

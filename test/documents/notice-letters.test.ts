@@ -16,6 +16,7 @@ import {
   noticePreviewDocument,
   planLetterFiles,
   renderLetterFile,
+  renderLetterFiles,
   SENDER_BLOCK,
 } from '../../src/documents/notice';
 import { renderPdf, resolveJapaneseFont, sha256Hex } from '../../src/documents/pdf';
@@ -119,6 +120,20 @@ describe('the letters as PDFs', () => {
     });
     const pdf = await renderLetterFile({ notice: long, persons: [person(1), person(2)], file: 1, files: 1, generatedAt, publicUrl: 'https://ops.example.jp' }, font);
     expect(countPdfPages(pdf)).toBe(2);
+  });
+
+  it('splits a print run into files, each page one person, in order', async () => {
+    const persons = [1, 2, 3, 4, 5].map(person);
+    const files = [];
+    for await (const f of renderLetterFiles({ notice, persons, generatedAt, maxPages: 2 }, font)) files.push(f);
+    expect(files.map((f) => [f.file, f.files, f.pages, countPdfPages(f.pdf)])).toEqual([
+      [1, 3, 2, 2],
+      [2, 3, 2, 2],
+      [3, 3, 1, 1],
+    ]);
+    const file = path.join(OUT, 'notice-letters-3of3.pdf');
+    fs.writeFileSync(file, files[2].pdf);
+    expect(squeeze(pdftotext(file))).toContain('国立5郎様');
   });
 
   it('refuses a letter that would run over a page', async () => {
