@@ -12,8 +12,6 @@ import { approveNotice, countLetterRecipients, createNotice, getNotice, letterRe
 import { getOrganisation } from '../../db/organisations';
 import type { Database, NoticeActor } from '../../db/schema';
 import { INCIDENT_READERS, rolesIn } from '../../domain/access';
-import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
-import { INCIDENT_ID_PATTERN } from '../../domain/incidents';
 import { z } from '../../domain/zod';
 import { LetterOverflowError, letterFileNames, MAX_LETTER_PAGES_PER_FILE, noticePreviewDocument, planLetterFiles, renderLetterFile } from '../../documents/notice';
 import { contentDisposition, type JapaneseFont, PdfFontMissingError, renderPdf } from '../../documents/pdf';
@@ -23,6 +21,7 @@ import { formatIssuePath } from '../../domain/profile';
 import type { SigningKey } from '../../tokens';
 import { allow, checkFormCsrf, formCsrf, type Principal, principal } from '../access';
 import type { RenderPage } from '../app';
+import { incidentRefParams, organisationParam } from '../params';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { NOTICE_FORM_FIELDS, noticeConsolePage, noticeFormPage, type NoticeFormValues, publicNoticePage } from '../views/notices';
 
@@ -40,16 +39,14 @@ export interface NoticeRouteDeps {
 }
 
 const STEP = 'emergency.notifyPersons';
-const NOTICE_ID_PATTERN = /^INC-\d{4}-\d{4,}-\d{1,4}$/;
+/** `INC-2026-0007-1` (or `DRL-…-1` for a drill's notice): the incident's id and the notice's number. */
+const NOTICE_ID_PATTERN = /^(INC|DRL)-\d{4}-\d{4,}-\d{1,4}$/;
 
-const refParams = z.object({
-  organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }),
-  incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
-});
+const refParams = incidentRefParams;
 const noticeParams = refParams.extend({ noticeId: z.string().regex(NOTICE_ID_PATTERN, { error: 'not a notice id (INC-YYYY-NNNN-N)' }) });
 const letterParams = noticeParams.extend({ file: z.string().regex(/^\d{1,4}(\.pdf)?$/, { error: 'not a file number' }) });
 const publicParams = z.object({
-  organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }),
+  organisation: organisationParam,
   noticeId: z.string().regex(NOTICE_ID_PATTERN, { error: 'not a notice id' }),
 });
 const approveBody = z.object({ note: z.string().trim().max(500).optional() });
