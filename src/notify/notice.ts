@@ -10,6 +10,7 @@
 // which rule asks for it.
 import type { IncidentRow } from '../db/incidents';
 import type { OrganisationProfile } from '../domain/profile';
+import { caseSubject, DRILL_MARK } from '../domain/incidents';
 import { formatWarekiDate, formatWarekiDateTime } from '../domain/wareki';
 import { z } from '../domain/zod';
 
@@ -142,7 +143,8 @@ export function buildNotice(input: BuildNoticeInput): NoticeData {
     incidentId: i.incident_id,
     noticeId: input.noticeId,
     documentId: `${i.organisation}:${i.incident_id}:notice:${input.noticeId}`,
-    title: f.title ?? DEFAULT_NOTICE_TITLE,
+    // A drill's notice says so wherever it is read (issue 10 §8).
+    title: caseSubject(i.incident_id, f.title ?? DEFAULT_NOTICE_TITLE),
     organisationName,
     signatory: f.signatory ?? organisationName,
     date: formatWarekiDate(input.builtAt.getTime()),
@@ -184,7 +186,7 @@ export function noticeBodyLines(n: NoticeData): string[] {
 export function noticeEmail(n: NoticeData, person: { name: string }, publicUrl?: string): { subject: string; text: string } {
   const link = publicUrl && n.publish ? `${publicUrl.replace(/\/$/, '')}${publicNoticePath(n.organisation, n.noticeId)}` : undefined;
   return {
-    subject: `【重要】${n.title}（${n.organisationName}）`,
+    subject: caseSubject(n.incidentId, `【重要】${n.title.replace(DRILL_MARK, '')}（${n.organisationName}）`),
     text: [
       `${person.name} 様`,
       '',

@@ -75,6 +75,11 @@ describe('the email and the public page', () => {
     expect(m.text).toContain('https://ops.example.jp/public/kunitachi/notices/INC-2026-0007-1');
     expect(publicNoticePath('kunitachi', 'INC-2026-0007-1')).toBe('/public/kunitachi/notices/INC-2026-0007-1');
   });
+  it('marks a drill\'s notice 【訓練】 in its title and its email\'s subject, once', () => {
+    const n = buildNotice({ incident: leakIncident({ incident_id: 'DRL-2026-0001' }), profile, fields: noticeFieldsSchema.parse(noticeFields()), noticeId: 'DRL-2026-0001-1', builtAt });
+    expect(n.title).toBe('【訓練】住民票の写しの誤送付に関するお詫びとお知らせ');
+    expect(noticeEmail(n, { name: 'x' }).subject).toBe('【訓練】【重要】住民票の写しの誤送付に関するお詫びとお知らせ（国立市）');
+  });
   it('leaves the public address out of a notice that is not published', () => {
     expect(noticeEmail(build({ publish: false }), { name: 'x' }, 'https://ops.example.jp').text).not.toContain('/public/');
   });
