@@ -30,6 +30,7 @@ import { scorecardRouter } from './routes/scorecard';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
 import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
+import { noticesRouter } from './routes/notices';
 import { notificationsRouter } from './routes/notifications';
 import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
@@ -215,6 +216,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(notificationsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now }));
   app.use(scorecardRouter({ db, renderPage, now, pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })) }));
   app.use(paperRouter({ db, auditMacKey, signingKeys, renderPage, pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })), now }));
+  app.use(
+    noticesRouter({
+      db,
+      renderPage,
+      signingKeys,
+      auditMacKey,
+      pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })),
+      publicUrl: publicUrl(config),
+      now,
+    }),
+  );
 
   app.get('/', allow.signedIn(), async (req, res) => {
     const { t, locale } = locals(res);

@@ -247,8 +247,36 @@ export interface DetectionTable {
   last_at: Date;
 }
 
+/** Who wrote or approved a notice: an account (a person) or an API key. */
+export interface NoticeActor {
+  kind: 'account' | 'apiKey';
+  id: string;
+  name: string;
+  email?: string;
+}
+
+export type NoticeState = 'DRAFT' | 'APPROVED';
+
+/** A notice to the persons concerned (通知文), as built from the commander's fields; approved once. */
+export interface NoticeTable {
+  organisation: string;
+  notice_id: string;
+  incident_id: string;
+  /** 1, 2, … per incident. */
+  seq: number;
+  fields: JSONColumnType<object, string, string>;
+  content: JSONColumnType<object, string, string>;
+  state: NoticeState;
+  created_by: JSONColumnType<NoticeActor, string, string>;
+  created_at: Date;
+  approved_by: JSONColumnType<NoticeActor | null, string | null | undefined, string | null>;
+  approved_at: Date | null;
+  approval_note: string | null;
+}
+
 export interface Database {
   attachments: AttachmentTable;
+  notices: NoticeTable;
   detections: DetectionTable;
   notification_recipients: NotificationRecipientTable;
   accounts: AccountTable;

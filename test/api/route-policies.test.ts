@@ -27,6 +27,8 @@ const PUBLIC = [
   'POST /t/:token',
   // An attestation's evidence file (切離しの二者確認), from the same link: its credential is the token.
   'POST /t/:token/evidence',
+  // The approved notice to the persons concerned, published (公表, kunitachi:14): for everyone.
+  'GET /public/:organisation/notices/:noticeId',
 ].sort();
 
 describe('every route declares its policy', () => {

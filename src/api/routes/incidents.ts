@@ -12,6 +12,9 @@ import { findIncidentsById, getIncident, type IncidentRow, listIncidents } from 
 import { listProfiles } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
+import { listNotices } from '../../db/notices';
+import { notificationCounts } from '../../db/notifications';
+import { notificationProgress } from '../../notify/notifications';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { caseSubject, declareIncidentSchema, IncidentStatus } from '../../domain/incidents';
 import { playbookChecklist } from '../../domain/checklist';
@@ -394,6 +397,13 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       t,
       locale,
     });
+    // 本人通知: the notices and the sending's progress (the same figures as GET …/notifications).
+    const rateWindowMs = 60_000;
+    const [notices, counts] = await Promise.all([
+      listNotices(db, organisation, incidentId),
+      notificationCounts(db, organisation, incidentId, { now: new Date((deps.now ?? Date.now)()), rateWindowMs }),
+    ]);
+    const notifications = { organisation, incidentId, notices, progress: notificationProgress(counts, rateWindowMs), canWrite: canChangeLevel };
     res
       .status(levelForm.status ?? decisionStatus ?? 200)
       .send(
@@ -401,7 +411,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
           req,
           res,
           caseSubject(incidentId, `${incidentId} ${v.incident.summary}`),
-          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel }),
+          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, notifications, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel }),
         ),
       );
   }

@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import express, { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { getIncident } from '../../db/incidents';
+import { getNotice } from '../../db/notices';
 import { importRecipients, notificationCounts, NotificationsStartedError } from '../../db/notifications';
 import type { Database } from '../../db/schema';
 import { INCIDENT_READERS } from '../../domain/access';
@@ -78,11 +79,19 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
     },
   );
 
-  // Starts sending a notice to every person with an address. TODO(issue 10 §6): only once the
-  // notice is approved; until the template exists the commander starts it.
+  // Starts sending a notice to every person with an address: only a notice of this incident that
+  // a second person has approved (routes/notices.ts); each email is composed from it.
   r.post('/api/incidents/:organisation/:incidentId/notifications', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams, body: startBody }), async (_req, res) => {
     const { params, body } = valid<{ params: typeof incidentRefParams; body: typeof startBody }>(res);
     await requireIncident(params.organisation, params.incidentId);
+    const notice = await getNotice(db, params.organisation, body.noticeId);
+    if (!notice || notice.incidentId !== params.incidentId || notice.state !== 'APPROVED') {
+      throw new HttpError(
+        409,
+        'notice_not_approved',
+        `通知文 ${body.noticeId} はこの事案の承認済みの通知文ではありません。承認されるまで送信できません / notice ${body.noticeId} is not an approved notice of this incident: nothing is sent until it is approved`,
+      );
+    }
     const workflowId = notifyWorkflowId(params.organisation, params.incidentId, body.noticeId);
     recordingStarted(res);
     let created = true;

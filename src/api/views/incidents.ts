@@ -13,6 +13,9 @@ import { checklistSection, openTasksSection } from './checklist';
 import type { ChecklistItem } from '../../domain/checklist';
 import { occurredAt, paperDetailOf } from '../../domain/paper';
 import { paperMark, paperRecordsLink } from './paper';
+import { notificationsSection } from './notices';
+import type { Notice } from '../../db/notices';
+import type { NotificationProgress } from '../../notify/notifications';
 import { taskStateLabel } from './tasks';
 
 export const kindLabel = (k: string, locale: Locale) => INCIDENT_KIND_LABELS[k as IncidentKind]?.[locale] ?? k;
@@ -119,6 +122,8 @@ export function incidentPage(o: {
   councilDecisions?: Html;
   /** For a commander of the organisation: the link to enter what was done on paper. */
   paperRecords?: boolean;
+  /** 本人通知: the notices and the sending's progress. */
+  notifications?: { organisation: string; incidentId: string; notices: Notice[]; progress: NotificationProgress; canWrite?: boolean };
 }): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
@@ -142,6 +147,7 @@ ${
 ${checklistSection(o.checklist, o.now, t, locale)}
 ${openTasksSection(o.tasks, o.now, t, locale)}
 ${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''}
+${o.notifications ? notificationsSection({ ...o.notifications, locale }) : ''}
 <h2>${t('acknowledgements')}</h2>
 <section>${
     council.length === 0
