@@ -1,12 +1,13 @@
 // Every activity the worker registers, built from its injected dependencies.
 import { createAuditActivities } from './audit';
+import { type ClosingActivityDeps, createClosingActivities } from './closing';
 import { type ContainmentActivityDeps, createContainmentActivities } from './containment';
 import { createIncidentActivities } from './incidents';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createContainmentActivities(deps),
     ...createNotifyActivities(deps),
+    ...createClosingActivities(deps),
   };
 }
 
