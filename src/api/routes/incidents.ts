@@ -32,6 +32,7 @@ import { councilDecisionsIn, DECISION_FORM_MAX_BYTES, parseDecisionBody, readDec
 import { councilDecisionsSection, type DecisionFormState } from '../views/council';
 import { occurredAt, paperDetailOf, timelineOrder } from '../../domain/paper';
 import { rolesIn } from '../../domain/access';
+import type { Html } from '../html';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
 
@@ -50,6 +51,8 @@ export interface IncidentRouteDeps {
   pdfFont: () => JapaneseFont;
   /** The clock a report's date and its PDF's CreationDate come from. */
   now?: () => number;
+  /** Sections of later steps on the incident page (recovery and close). */
+  pageExtras?: (req: Request, res: Response, incident: IncidentRow) => Promise<Html>;
 }
 
 const idParams = z.object({ incidentId: incidentIdParam });
@@ -385,6 +388,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     const canChangeLevel = roles.has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
+    const extra = deps.pageExtras ? await deps.pageExtras(req, res, v.incident) : undefined;
     // The council's decisions are recorded by a commander or a member of the organisation.
     const { status: decisionStatus, ...decisionState } = decisionForm;
     const decisions = councilDecisionsSection({
@@ -401,7 +405,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
           req,
           res,
           caseSubject(incidentId, `${incidentId} ${v.incident.summary}`),
-          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel }),
+          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel, ...(extra ? { extra } : {}) }),
         ),
       );
   }

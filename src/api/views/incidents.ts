@@ -119,6 +119,8 @@ export function incidentPage(o: {
   councilDecisions?: Html;
   /** For a commander of the organisation: the link to enter what was done on paper. */
   paperRecords?: boolean;
+  /** Sections of later steps (recovery and close), shown before the reports. */
+  extra?: Html;
 }): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
@@ -162,6 +164,7 @@ ${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''
   }</section>
 ${o.councilDecisions ?? ''}
 ${isDrill(i.incident_id) ? html`<section><p><a href="/incidents/${i.organisation}/${i.incident_id}/scorecard">${t('scorecard')}</a></p></section>` : ''}
+${o.extra ?? ''}
 <h2>${t('reportsPdf')}</h2>
 <section><p class="hint">${t('reportsPdfHint')}</p><p class="report-links">${REPORT_KINDS.map(
     (k, n) => html`${n > 0 ? '　' : ''}<a href="/api/incidents/${i.organisation}/${i.incident_id}/report.pdf?kind=${k}" download>${REPORT_KIND_LABELS[k][locale]}</a>`,
