@@ -41,7 +41,7 @@ describe('recover, prevent, close (kunitachi)', () => {
     return postTaskForm(linkIn(m), { option, note, csrf: page.csrf! }, page.cookie);
   };
   const as = (auth: string) => (url: string, init: RequestInit = {}) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: auth } });
-  const post = (f: typeof fetch, url: string, body: unknown) => f(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (f: (url: string, init?: RequestInit) => Promise<Response>, url: string, body: unknown) => f(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('assigns a task, escalates it when overdue, refuses the close until the final report is sent and the task waived, then closes with a verifiable bundle', async () => {
     const commander = stack.fetch;
