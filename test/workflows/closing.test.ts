@@ -15,7 +15,7 @@ import { verifyEvidenceBundle } from '../../src/evidence/bundle';
 import { runCliAsync } from '../support/cli';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
-import { linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack, waitForIncidentStatus } from '../support/stack';
+import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack, waitForIncidentStatus } from '../support/stack';
 import { timeSkippingServer } from '../support/temporal';
 
 jest.setTimeout(300_000);
@@ -100,6 +100,39 @@ describe('recover, prevent, close (kunitachi)', () => {
     expect(body.blockers.map((b: { key: string }) => b.key)).toEqual(['recovery:1', 'final-report']);
     expect(body.issues.map((i: { path: string }) => i.path)).toEqual(['obligations.recovery:1', 'obligations.final-report']);
     expect(body.blockers[0].label).toContain('原因究明（市民課）');
+
+    // The console: the incident page lists the obligations and gives the commander the forms; a
+    // prevention task assigned there is done by the section from its link, its result recorded for the reports.
+    const pageRes = await commander(`${stack.baseUrl}/incidents/kunitachi/${incidentId}`);
+    const page = await pageRes.text();
+    expect(page).toContain('終結の条件');
+    expect(page).toContain('recovery:1');
+    expect(page).toContain(`action="/incidents/kunitachi/${incidentId}/recovery-tasks"`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1];
+    const cookie = (pageRes.headers.get('set-cookie') ?? '').split(';')[0];
+    const jstLocal = (ms: number) => new Date(ms + 9 * 3_600_000).toISOString().slice(0, 16);
+    const form = (fields: Record<string, string>) =>
+      fetch(`${stack.baseUrl}/incidents/kunitachi/${incidentId}/recovery-tasks`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { authorization: stack.auth.commander, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf, kind: 'prevention', section: '市民課', title: '交付時の二重確認', detail: '', assigneeName: SECTION.name, assigneeEmail: SECTION.email, ...fields }).toString(),
+      });
+    const bad = await form({ dueAt: 'soon' });
+    expect(bad.status).toBe(303);
+    expect(decodeURIComponent(bad.headers.get('location')!)).toContain('body.dueAt');
+    const viaForm = await form({ dueAt: jstLocal(Date.now() + 10 * 86_400_000) });
+    expect(viaForm.status).toBe(303);
+    expect(viaForm.headers.get('location')).toBe(`/incidents/kunitachi/${incidentId}#closing`);
+    const [prevention] = await stack.waitForMail(ofThis('再発防止策: 交付時の二重確認', SECTION.email));
+    expect((await answer(prevention, 'done', '交付時に二名で確認する手順を定めた')).status).toBe(303);
+    const done = await eventually(async () => {
+      const o = (await json(await auditor(`${api}/obligations`))).obligations as Array<{ key: string; state: string }>;
+      return o.find((x) => x.key === 'recovery:2' && x.state === 'done') ? o : undefined;
+    });
+    expect(done.map((o) => o.key)).toEqual(['recovery:1', 'recovery:2', 'final-report']);
+    const result = (await auditTrail(stack.appDb.db, 'kunitachi', incidentId)).find((a) => a.outcome.startsWith('再発防止策完了'));
+    expect(result).toMatchObject({ step: 'emergency.preventRecurrence', detail: { reportItems: { prevention: '交付時に二名で確認する手順を定めた' } } });
 
     // The final report to the mayor, with its SHA-256 kept.
     const issued = await post(commander, `${api}/final-report`, {});
