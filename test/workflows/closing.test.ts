@@ -4,6 +4,9 @@
 // to the commander. The close is refused (409, each blocker by key; the CLI names them and exits
 // 1) until the final report has gone to the mayor and the overdue task is waived with a reason by
 // someone allowed to; then the incident closes, and its evidence bundle downloads and verifies.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { auditTrail } from '../../src/db/audit';
 import { listCaseDocuments, listRecoveryTasks } from '../../src/db/closing';
@@ -19,6 +22,13 @@ import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type Te
 import { timeSkippingServer } from '../support/temporal';
 
 jest.setTimeout(300_000);
+
+async function recordHistory(name: string, workflowId: string, history: temporal.api.history.v1.IHistory) {
+  const dir = path.join(__dirname, '..', 'fixtures', 'histories');
+  fs.writeFileSync(path.join(dir, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
+  const ids = JSON.parse(fs.readFileSync(path.join(dir, 'workflow-ids.json'), 'utf8')) as Record<string, string>;
+  fs.writeFileSync(path.join(dir, 'workflow-ids.json'), JSON.stringify({ ...ids, [name]: workflowId }, null, 2) + '\n');
+}
 
 const MAYOR = 'shicho@kunitachi.example.jp';
 const SECTION = { name: '高橋 一郎', email: 'takahashi@kunitachi.example.jp' };
@@ -178,7 +188,10 @@ describe('recover, prevent, close (kunitachi)', () => {
     const final = await auditTrail(stack.appDb.db, 'kunitachi', incidentId);
     expect(final.find((a) => a.outcome.startsWith('義務を免除'))).toMatchObject({ actor: expect.stringContaining('admin'), detail: { obligation: 'recovery:1', reason: '調査は外部委託に切替え（別途契約）' } });
     expect(final.find((a) => a.outcome.startsWith('終結（再発防止策を確認）'))).toMatchObject({ step: 'emergency.close', articles: profile.articles['emergency.close'] });
-    await env.client.workflow.getHandle(`emergency-response/kunitachi/${incidentId}`).result();
+    const handle = env.client.workflow.getHandle(`emergency-response/kunitachi/${incidentId}`);
+    await handle.result();
+    // `RECORD_HISTORIES=closing` keeps this run's history for test/workflows/replay.test.ts (a deliberate, versioned change only).
+    if (process.env.RECORD_HISTORIES === 'closing') await recordHistory('emergency-response-closed', handle.workflowId, await handle.fetchHistory());
 
     // The evidence bundle: auditors, commanders and admins; it verifies with the MAC keys.
     const bundle = await auditor(`${api}/evidence-bundle`);
