@@ -66,6 +66,7 @@ describe('recover, prevent, close (kunitachi)', () => {
     // Before recovery there is nothing to assign.
     const early = await post(commander, `${api}/recovery-tasks`, { kind: 'cause', section: '市民課', title: '誤交付の原因', assignee: SECTION, dueAt: new Date(Date.now() + 86_400_000).toISOString() });
     expect(early.status).toBe(409);
+    expect((await json(early)).error).toBe('not_recovered');
 
     const [chairAsk] = await stack.waitForMail(ofThis('招集', 'fukushicho@kunitachi.example.jp'));
     expect((await answer(chairAsk, 'attend', '')).status).toBe(303);
