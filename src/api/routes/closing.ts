@@ -9,16 +9,15 @@ import { listRecoveryTasks } from '../../db/closing';
 import { getIncident } from '../../db/incidents';
 import type { Database } from '../../db/schema';
 import { EVIDENCE_READERS, INCIDENT_CLOSERS, INCIDENT_READERS, OBLIGATION_WAIVERS, rolesIn } from '../../domain/access';
-import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { closeSchema, RECOVERY_TASK_KINDS, RECOVERY_TASK_LABELS, recoveryTaskSchema, waiverSchema } from '../../domain/closing';
-import { INCIDENT_ID_PATTERN, IncidentStatus } from '../../domain/incidents';
+import { IncidentStatus } from '../../domain/incidents';
 import { closeBlockers } from '../../domain/obligations';
 import { formatIssuePath } from '../../domain/profile';
-import { z } from '../../domain/zod';
 import { buildEvidenceBundle } from '../../evidence/bundle';
 import { createHash } from 'node:crypto';
 import type { SigningKey } from '../../tokens';
 import { allow, checkFormCsrf, formCsrf, principal } from '../access';
+import { incidentRefParams } from '../params';
 import { assignRecoveryTask, caseObligations, CloseBlockedError, closeIncident, issueFinalReport, waiveObligation } from '../closing';
 import { type Html, html } from '../html';
 import { HttpError, locals, notFound, textFields, valid, validate } from '../http';
@@ -33,10 +32,7 @@ export interface ClosingRouteDeps {
   now: () => Date;
 }
 
-const refParams = z.object({
-  organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }),
-  incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
-});
+const refParams = incidentRefParams;
 
 const byOf = (res: Response) => {
   const p = principal(res);
