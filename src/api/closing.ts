@@ -59,6 +59,8 @@ export async function caseObligations(deps: Pick<ClosingServiceDeps, 'db'>, ref:
 /** Sends an Update; the workflow's refusals become 409 (the recovery phase not reached, the incident closed). */
 async function update<R>(deps: ClosingServiceDeps, incident: IncidentRow, send: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<R>, what: string): Promise<R> {
   if (incident.status === IncidentStatus.CLOSED) throw new HttpError(409, 'closed', `${incident.incident_id} は終結しています / is closed`);
+  // Only a recovered incident takes these Updates: asking earlier would wait on the workflow for nothing.
+  if (incident.status !== IncidentStatus.RECOVERED) throw new HttpError(409, 'not_recovered', `${what}: ${incident.incident_id} は復旧前です（状態 ${incident.status}）/ not recovered yet`);
   try {
     return await deps.client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 15_000), () => send(deps.client.workflow.getHandle(incident.workflow_id)));
   } catch (err) {

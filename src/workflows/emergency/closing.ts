@@ -66,18 +66,6 @@ export async function recoverAndClose(ctx: ClosingContext): Promise<void> {
   const articles = (step: ProcedureStep) => profile.articles[step] ?? [];
   const closingArticles = profile.articles['emergency.close'] ?? profile.roles.find((r) => r.role === 'chief')?.articles ?? [];
 
-  // 復旧: the system is back in service; from here the commander assigns tasks and closes.
-  await recordAudit({
-    id: `${wf}/recover`,
-    ...ref,
-    step: 'emergency.recover',
-    outcome: ctx.reconnected ? '復旧（再接続を確認済み）。原因究明・再発防止策と最終報告へ' : '切離しを行わずに復旧措置へ。原因究明・再発防止策と最終報告へ',
-    actor: 'system',
-    articles: articles('emergency.recover'),
-    detail: { reconnected: ctx.reconnected },
-  });
-  if (!ctx.reconnected) await ctx.moveTo(IncidentStatus.RECOVERED);
-
   const tasks: RunningTask[] = [];
   let editions = 0;
   let closing = false;
@@ -183,6 +171,20 @@ export async function recoverAndClose(ctx: ClosingContext): Promise<void> {
       },
     },
   );
+
+  // The handlers first (they write nothing to the history), so an assignment sent the moment the
+  // incident shows RECOVERED is taken.
+  // 復旧: the system is back in service; from here the commander assigns tasks and closes.
+  await recordAudit({
+    id: `${wf}/recover`,
+    ...ref,
+    step: 'emergency.recover',
+    outcome: ctx.reconnected ? '復旧（再接続を確認済み）。原因究明・再発防止策と最終報告へ' : '切離しを行わずに復旧措置へ。原因究明・再発防止策と最終報告へ',
+    actor: 'system',
+    articles: articles('emergency.recover'),
+    detail: { reconnected: ctx.reconnected },
+  });
+  if (!ctx.reconnected) await ctx.moveTo(IncidentStatus.RECOVERED);
 
   await condition(() => closed);
   await Promise.all(tasks.map((t) => t.settled));
