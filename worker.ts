@@ -7,6 +7,7 @@ import { type Logger, type NativeConnection, Worker } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from './src/activities';
 import { type Config, loadConfig, publicUrl } from './src/config';
 import { parseDuration } from './src/domain/duration';
+import { resolveJapaneseFont } from './src/documents/pdf';
 import type { SigningKey } from './src/tokens';
 import type { AppDatabase } from './src/db';
 import { createMailTransport, type MailTransport } from './src/mail';
@@ -47,6 +48,7 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
     notifyMarkGatherMs: appDb.engine === 'pglite' ? 50 : 0,
     ...(config.ALERT_WEBHOOK_URL ? { alertWebhookUrl: config.ALERT_WEBHOOK_URL } : {}),
     ...(config.NETWORK_OPERATOR_API_KEY ? { networkOperatorApiKey: config.NETWORK_OPERATOR_API_KEY } : {}),
+    pdfFont: () => resolveJapaneseFont({ configured: config.PDF_FONT_PATH }),
   };
 }
 

@@ -1,5 +1,6 @@
 // Every activity the worker registers, built from its injected dependencies.
 import { createAuditActivities } from './audit';
+import { type ClosingActivityDeps, createClosingActivities } from './closing';
 import { type ContainmentActivityDeps, createContainmentActivities } from './containment';
 import { createIncidentActivities } from './incidents';
 import { createApprovedNoticeComposer } from './notices';
@@ -7,7 +8,7 @@ import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createContainmentActivities(deps),
     // Each person's email is the approved notice, unless a test gives its own text.
     ...createNotifyActivities({ composeNotice: createApprovedNoticeComposer(deps), ...deps }),
+    ...createClosingActivities(deps),
   };
 }
 

@@ -29,6 +29,7 @@ import { openApiRouter } from './routes/openapi';
 import { scorecardRouter } from './routes/scorecard';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
+import { closingRouter, closingSection } from './routes/closing';
 import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
 import { noticesRouter } from './routes/notices';
 import { notificationsRouter } from './routes/notifications';
@@ -210,8 +211,10 @@ export function createApp(deps: AppDeps): express.Express {
       ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}),
       pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })),
       ...(deps.now ? { now: deps.now } : {}),
+      pageExtras: (req, res, incident) => closingSection({ db, signingKeys }, req, res, { organisation: incident.organisation, incidentId: incident.incident_id, status: incident.status }),
     }),
   );
+  app.use(closingRouter({ db, client, signingKeys, auditMacKey, now, ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}) }));
 
   app.use(notificationsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now }));
   app.use(scorecardRouter({ db, renderPage, now, pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })) }));

@@ -285,6 +285,21 @@ const ja = {
   role_operator: 'システム管理（見直し・ディレクトリ変更）',
   role_auditor: '監査（閲覧のみ。監査ログ・証跡を含む）',
   role_detector: '検知システム（API キー用）',
+  obligationsHeading: '終結の条件（報告・通知・再発防止）',
+  obligation: '義務',
+  obligationOpen: '未了',
+  obligationDone: '完了',
+  obligationWaived: '免除',
+  dueAt: '期限',
+  recoveryTasksHeading: '原因究明・再発防止策',
+  assignRecoveryTask: '原因究明・再発防止策を部署に指示する',
+  recoveryTaskKind: '種別',
+  recoveryTaskTitle: '件名',
+  assignRecoveryTaskButton: '指示する',
+  closeIncident: '終結',
+  closeReason: '終結の理由（任意）',
+  closeIncidentButton: '終結する',
+  closeBlockedHint: '未了の義務があるため、終結は拒否されます。完了させるか、理由を付けて免除してください。',
 } as const;
 
 export type MessageKey = keyof typeof ja;
@@ -571,6 +586,21 @@ const en: Record<MessageKey, string> = {
   role_operator: 'operator (reviews, directory changes)',
   role_auditor: 'auditor (read-only, incl. audit log and evidence)',
   role_detector: 'detector (monitoring systems\' API keys)',
+  obligationsHeading: 'Before closing (reports, notices, prevention)',
+  obligation: 'Obligation',
+  obligationOpen: 'Open',
+  obligationDone: 'Done',
+  obligationWaived: 'Waived',
+  dueAt: 'Due',
+  recoveryTasksHeading: 'Cause analysis and recurrence prevention',
+  assignRecoveryTask: 'Assign cause analysis or prevention to a section',
+  recoveryTaskKind: 'Kind',
+  recoveryTaskTitle: 'Title',
+  assignRecoveryTaskButton: 'Assign',
+  closeIncident: 'Close',
+  closeReason: 'Reason for closing (optional)',
+  closeIncidentButton: 'Close the incident',
+  closeBlockedHint: 'Obligations are still open: the close will be refused. Complete them, or waive each with a reason.',
 };
 
 const dictionaries: Record<Locale, Record<MessageKey, string>> = { ja, en };

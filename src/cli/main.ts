@@ -18,6 +18,7 @@ import { formatProblems, loadProfileFiles } from '../profiles';
 import { runDoctor } from './doctor';
 import { DECIDE_USAGE, DECLARE_USAGE, incidentDecide, incidentDeclare, incidentRaiseLevel, RAISE_LEVEL_USAGE } from './incident';
 import { incidentNotifyStatus, NOTIFY_STATUS_USAGE } from './notify';
+import { auditVerifyBundle, CLOSE_USAGE, incidentClose } from './closing';
 import { apiFetch, LOGIN_HINT } from './credentials';
 import { incidentList, incidentShow, LIST_USAGE, SHOW_USAGE } from './incident-view';
 import { loginCommand, logoutCommand, USER_USAGE, userCommand } from './user';
@@ -39,10 +40,12 @@ Commands:
   incident notify-status ORG ID [--json]   progress of the notices to the persons concerned (本人通知)
   incident paper-records ORG ID --file F   enter afterwards, at their real times, the lines done on paper (紙の記録)
   paper-plan ORG --out FILE  the emergency plan for paper mode (紙運用版) as a PDF, offline from the profile file
+  incident close ORG ID [--reason TEXT]    close the incident (終結); refused, naming each open obligation, while any is open
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
   logout                     forget the stored API key
   user add|grant|revoke|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
   audit verify               check the audit log's MAC chain and its anchors in Temporal; exits 1 naming each edited, deleted or lost row
+  audit verify-bundle FILE   check a case's evidence bundle (証拠一式): hashes, missing or extra files, audit links and MACs
   migrate                    apply database migrations and exit
   build-workflows            bundle the workflows for production workers (dist/workflow-bundle.js)
 `;
@@ -209,6 +212,10 @@ export async function run(argv: string[]): Promise<number> {
         if (rest.includes('--help')) return (out(PAPER_RECORDS_USAGE), 0);
         return incidentPaperRecords(rest.slice(1), loadConfig(), out, err);
       }
+      if (rest[0] === 'close') {
+        if (rest.includes('--help')) return (out(CLOSE_USAGE), 0);
+        return incidentClose(rest.slice(1), loadConfig(), out, err);
+      }
       if (rest[0] === 'raise-level') {
         if (rest.includes('--help')) {
           out(RAISE_LEVEL_USAGE);
@@ -235,8 +242,9 @@ export async function run(argv: string[]): Promise<number> {
       }
       return userCommand(rest, loadConfig(), out, err);
     case 'audit':
+      if (rest[0] === 'verify-bundle') return auditVerifyBundle(rest.slice(1), existingAuditMacKeys(loadConfig()), out, err);
       if (rest[0] !== 'verify') {
-        err('audit: try jukinet-ops audit verify');
+        err('audit: try jukinet-ops audit verify or audit verify-bundle FILE');
         return 2;
       }
       return auditVerify();

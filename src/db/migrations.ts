@@ -302,6 +302,58 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013_closing': {
+    async up(db: Kysely<any>) {
+      // 原因究明・再発防止策: one row per task assigned to a section; its humanTask child carries the link.
+      await db.schema
+        .createTable('recovery_tasks')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('section', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('assignee', 'jsonb', (c) => c.notNull())
+        .addColumn('due_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('assigned_by', 'text', (c) => c.notNull())
+        .addColumn('workflow_id', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('result', 'text')
+        .addColumn('done_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('recovery_tasks_pk', ['organisation', 'case_id', 'n'])
+        .execute();
+      // Waivers: one per obligation key of a case, never changed (the audit row says who and why).
+      await db.schema
+        .createTable('obligation_waivers')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('waived_by', 'text', (c) => c.notNull())
+        .addColumn('waived_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('obligation_waivers_pk', ['organisation', 'case_id', 'key'])
+        .execute();
+      // Generated documents as sent (the final report), with their SHA-256: the evidence bundle carries them.
+      await db.schema
+        .createTable('case_documents')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'bytea', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('case_documents_case').on('case_documents').columns(['organisation', 'case_id']).execute();
+      // A letter put in a print file: until then the notice to that person is not done.
+      await sql`ALTER TABLE notification_recipients ADD COLUMN IF NOT EXISTS letter_printed_at timestamptz`.execute(db);
+    },
+  },
   '0014_notices': {
     async up(db: Kysely<any>) {
       // The notices to the persons concerned (通知文, kunitachi:14): the commander's fields, the

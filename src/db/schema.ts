@@ -217,6 +217,8 @@ export interface NotificationRecipientTable {
   message_id: string | null;
   last_error: string | null;
   created_at: Generated<Date>;
+  /** When the person's letter was put in a print file (0013): a letter not yet printed keeps the notice open. */
+  letter_printed_at?: Date | null;
 }
 
 /** A file attached to a task as evidence (e.g. the photo of a physical disconnection), with its SHA-256. */
@@ -274,7 +276,54 @@ export interface NoticeTable {
   approval_note: string | null;
 }
 
+/** A cause-analysis or recurrence-prevention task (原因究明・再発防止策) assigned to a section. */
+export interface RecoveryTaskTable {
+  organisation: string;
+  case_id: string;
+  /** 1, 2, … within the case: the obligation is `recovery:<n>`. */
+  n: number;
+  kind: 'cause' | 'prevention';
+  section: string;
+  title: string;
+  detail: string;
+  assignee: JSONColumnType<{ name: string; email: string }>;
+  due_at: Date;
+  assigned_by: string;
+  workflow_id: string;
+  state: 'OPEN' | 'DONE' | 'WITHDRAWN';
+  result: string | null;
+  done_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+/** An obligation waived (免除) with a reason by someone allowed to: it no longer blocks the close. */
+export interface ObligationWaiverTable {
+  organisation: string;
+  case_id: string;
+  key: string;
+  reason: string;
+  waived_by: string;
+  waived_at: Date;
+}
+
+/** A document the system generated for a case (the final report, …), kept as sent, with its SHA-256. */
+export interface CaseDocumentTable {
+  id: string;
+  organisation: string;
+  case_id: string;
+  kind: string;
+  filename: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  bytes: Uint8Array;
+  created_at: Date;
+}
+
 export interface Database {
+  recovery_tasks: RecoveryTaskTable;
+  obligation_waivers: ObligationWaiverTable;
+  case_documents: CaseDocumentTable;
   attachments: AttachmentTable;
   notices: NoticeTable;
   detections: DetectionTable;

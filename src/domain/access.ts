@@ -61,3 +61,13 @@ export const formatGrant = (g: Grant) => `${g.role}@${g.organisation}`;
 export const INCIDENT_READERS: readonly AccessRole[] = ['commander', 'member', 'operator', 'auditor'];
 /** Who reads an organisation's profile (names, emails, phones of its people). */
 export const PROFILE_READERS: readonly AccessRole[] = ['admin', 'commander', 'member', 'operator', 'auditor'];
+/**
+ * Who waives an obligation that blocks an incident's close (a report, the notice, a recovery task
+ * — issue 10 §7), with a reason: the organisation's commander, who answers for the case, or an
+ * administrator. An auditor reads but never waives; a member or operator carries tasks out.
+ */
+export const OBLIGATION_WAIVERS: readonly AccessRole[] = ['commander', 'admin'];
+/** Who closes an incident and assigns its recovery tasks: the commander alone. */
+export const INCIDENT_CLOSERS: readonly AccessRole[] = ['commander'];
+/** Who downloads a closed case's evidence bundle (every audit row, document and attachment). */
+export const EVIDENCE_READERS: readonly AccessRole[] = ['auditor', 'commander', 'admin'];

@@ -208,20 +208,3 @@ export function publicNotice(n: NoticeData): Pick<NoticeData, 'title' | 'organis
   return { title: n.title, organisationName: n.organisationName, signatory: n.signatory, date: n.date, apology: n.apology, items: n.items, contactLines: n.contactLines, incidentId: n.incidentId };
 }
 
-/**
- * The notice as an obligation of the incident's close (issue 10 §7): open until a notice is
- * approved, persons are imported and every email has gone (sent, or refused and so on the
- * letters list). Whether the letters were posted is not recorded yet: the close gate's waiver or
- * a later confirmation covers them.
- */
-export function noticeObligation(o: {
-  approvedNoticeId: string | undefined;
-  progress: { total: number; remaining: number; letters: number };
-  articles: readonly string[];
-}): { key: 'notice'; label: string; step: 'emergency.notifyPersons'; articles: string[]; state: 'open' | 'done' } {
-  const base = { key: 'notice' as const, step: 'emergency.notifyPersons' as const, articles: [...o.articles] };
-  if (!o.approvedNoticeId) return { ...base, label: '本人通知（通知文が未承認）', state: 'open' };
-  if (o.progress.total === 0) return { ...base, label: '本人通知（対象者が未登録）', state: 'open' };
-  if (o.progress.remaining > 0) return { ...base, label: `本人通知（メール未送信 ${o.progress.remaining} 件）`, state: 'open' };
-  return { ...base, label: `本人通知（${o.approvedNoticeId}、郵送 ${o.progress.letters} 件）`, state: 'done' };
-}

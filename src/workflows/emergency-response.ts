@@ -29,6 +29,7 @@ import { declarerWords } from '../domain/text';
 import { CONTAIN_OPTIONS, containmentDeciders } from '../domain/containment';
 import { containment } from './emergency/containment';
 import { COUNCIL_PATCH, councilDeliberation, type CouncilDeliberation } from './emergency/council';
+import { recoverAndClose } from './emergency/closing';
 import { assessingCommander, checkLevelChange, firstCalls, type FirstCalls, nextLevelUp, playbook } from '../domain/triage';
 
 const { loadProfile, setIncidentStatus, setIncidentThreatLevel, withdrawTask, recordAudit } = proxyActivities<Activities>({
@@ -360,7 +361,10 @@ async function awaitContainmentDecision(
       approvalAfterwards: profile.containment.approvalAfterwards,
     });
   }
+  const closingContext = { organisation: input.organisation, incidentId: input.incidentId, profile, moveTo };
   if (d.option !== 'contain') {
+    // Not cut off: recovery and close follow at once. Histories from before the close waited here.
+    if (patched('closing-v1')) return recoverAndClose({ ...closingContext, reconnected: false });
     await condition(() => false);
     return;
   }
@@ -370,6 +374,7 @@ async function awaitContainmentDecision(
   });
   // The child moved the projection step by step; this workflow's query and search attribute catch up.
   await moveTo(IncidentStatus.RECOVERED);
-  // The next slices (reports, notices, close) continue from here.
+  // 原因究明・再発防止策, the final report and the close; histories from before them waited here.
+  if (patched('closing-v1')) return recoverAndClose({ ...closingContext, reconnected: true });
   await condition(() => false);
 }

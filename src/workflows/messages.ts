@@ -4,7 +4,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AuditAnchor } from '../domain/audit';
 import type { CouncilMinutes } from '../domain/council-decisions';
+import type { RecoveryTaskKind } from '../domain/closing';
 import type { IncidentStatus } from '../domain/incidents';
+import type { Obligation } from '../domain/obligations';
 import type { TaskDecision } from '../domain/tasks';
 
 export interface DecideInput {
@@ -75,6 +77,51 @@ export const recordCouncilDecisionUpdate = defineUpdate<CouncilDecisionRecord, [
 
 /** The council's decisions recorded so far, oldest first. */
 export const councilDecisionsQuery = defineQuery<CouncilDecisionRecord[]>('councilDecisions');
+export interface AssignRecoveryTaskInput {
+  kind: RecoveryTaskKind;
+  /** 部署 */
+  section: string;
+  title: string;
+  detail: string;
+  assignee: { name: string; email: string };
+  /** ISO 8601 instant, after the workflow's now. */
+  dueAt: string;
+  /** The commander, as the API's session proved. */
+  by: { name: string; email: string };
+}
+
+export interface AssignedRecoveryTask {
+  n: number;
+  /** The obligation it opens: `recovery:<n>`. */
+  key: string;
+  workflowId: string;
+}
+
+/** 原因究明・再発防止策: assigns a task to a section, with a due date; refused before recovery or once closed. */
+export const assignRecoveryTaskUpdate = defineUpdate<AssignedRecoveryTask, [AssignRecoveryTaskInput]>('assignRecoveryTask');
+
+/** 最終報告: renders the final report from the trail and sends it to the executive; each call is a new edition. */
+export const issueFinalReportUpdate = defineUpdate<{ edition: number; documentId: string; sha256: string; recipients: string[] }, [{ by: { name: string; email: string } }]>('issueFinalReport');
+
+export interface CloseIncidentInput {
+  reason: string;
+  by: { name: string; email: string };
+}
+
+/** The failure type of a close refused for open obligations; its details carry the blockers. */
+export const CLOSE_BLOCKED = 'CloseBlocked';
+
+export interface CloseIncidentResult {
+  closedAt: string;
+  obligations: Obligation[];
+}
+
+/**
+ * 終結: closes the incident when every obligation is done or waived. The validator refuses a
+ * closed incident; the handler gathers the obligations and fails with CLOSE_BLOCKED, naming each
+ * open one, while any is open.
+ */
+export const closeIncidentUpdate = defineUpdate<CloseIncidentResult, [CloseIncidentInput]>('closeIncident');
 
 export interface AuditAnchorInput {
   intervalMs: number;

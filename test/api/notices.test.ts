@@ -183,6 +183,14 @@ describe('the notice over HTTP', () => {
     for (const n of [1, 4, 7]) expect(text).not.toContain(`国立${n}郎様`);
     expect(text).toContain(`/public/kunitachi/notices/${noticeId}`);
     expect((await commanderKey(`${api()}/notices/${noticeId}/letters/2.pdf`)).status).toBe(404);
+    // Printed for posting: marked by a POST, for the file's four persons only.
+    expect((await auditor(`${api()}/notices/${noticeId}/letters/1/printed`, { method: 'POST' })).status).toBe(403);
+    const printed = await commanderKey(`${api()}/notices/${noticeId}/letters/1/printed`, { method: 'POST' });
+    expect(printed.status).toBe(200);
+    expect(await json(printed)).toEqual({ file: 1, printed: 4 });
+    const marks = await a.db.selectFrom('notification_recipients').select(['channel', 'letter_printed_at']).where('incident_id', '=', incidentId).execute();
+    expect(marks.filter((m) => m.letter_printed_at !== null).length).toBe(4);
+    expect(marks.filter((m) => m.channel === 'email').every((m) => m.letter_printed_at === null)).toBe(true);
   });
 
   it('shows the notices and the progress on the incident page', async () => {

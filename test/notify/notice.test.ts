@@ -1,8 +1,7 @@
 // The notice builder: the union of Kunitachi's seven items and the law's five, the commander's
 // fields checked (each refusal names its field), defaults from the incident, and the email and
 // public page carrying the same notice without anyone's personal data but the addressee's name.
-import { buildNotice, DEFAULT_NOTICE_TITLE, NOTICE_ITEMS, NOTICE_TOTAL_MAX_CHARS, noticeEmail, noticeFieldsSchema, noticeObligation, publicNotice, publicNoticePath } from '../../src/notify/notice';
-import { closeBlockers, type Obligation } from '../../src/domain/obligations';
+import { buildNotice, DEFAULT_NOTICE_TITLE, NOTICE_ITEMS, NOTICE_TOTAL_MAX_CHARS, noticeEmail, noticeFieldsSchema, publicNotice, publicNoticePath } from '../../src/notify/notice';
 import { leakIncident, loadProfile } from '../support/documents';
 import { noticeFields } from '../support/notices';
 
@@ -91,22 +90,3 @@ describe('the email and the public page', () => {
   });
 });
 
-describe('noticeObligation', () => {
-  const articles = ['kunitachi:14'];
-  it('is one of the close gate\'s obligations', () => {
-    const o: Obligation = noticeObligation({ approvedNoticeId: undefined, progress: { total: 0, remaining: 0, letters: 0 }, articles });
-    expect(closeBlockers([o])).toEqual([o]);
-  });
-  it('stays open until a notice is approved, persons are imported and every email has gone', () => {
-    expect(noticeObligation({ approvedNoticeId: undefined, progress: { total: 300, remaining: 300, letters: 30 }, articles })).toMatchObject({ key: 'notice', state: 'open', label: '本人通知（通知文が未承認）' });
-    expect(noticeObligation({ approvedNoticeId: 'INC-2026-0007-1', progress: { total: 0, remaining: 0, letters: 0 }, articles }).state).toBe('open');
-    expect(noticeObligation({ approvedNoticeId: 'INC-2026-0007-1', progress: { total: 300, remaining: 12, letters: 30 }, articles }).label).toBe('本人通知（メール未送信 12 件）');
-    expect(noticeObligation({ approvedNoticeId: 'INC-2026-0007-1', progress: { total: 300, remaining: 0, letters: 31 }, articles })).toEqual({
-      key: 'notice',
-      label: '本人通知（INC-2026-0007-1、郵送 31 件）',
-      step: 'emergency.notifyPersons',
-      articles: ['kunitachi:14'],
-      state: 'done',
-    });
-  });
-});

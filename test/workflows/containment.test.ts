@@ -16,7 +16,7 @@ import { type OrganisationProfile, organisationProfileSchema } from '../../src/d
 import { json } from '../support/http';
 import { startFakeNetworkOperator, type FakeNetworkOperator } from '../support/network-operator';
 import { timeSkippingServer } from '../support/temporal';
-import { linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack, waitForIncidentStatus } from '../support/stack';
+import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack, waitForIncidentStatus } from '../support/stack';
 import { declaration } from '../support/declarations';
 import type { OutboxMessage } from '../../src/embedded/outbox';
 
@@ -106,6 +106,11 @@ describe('containment by the network operator API (tokyo)', () => {
     expect(row('再接続の判断: 再接続する')).toMatchObject({ step: 'emergency.reconnect', articles: ['tokyo:9.1'] });
     expect(row('再接続を通信事業者に要求')).toBeDefined();
     expect(row('再接続を確認')?.outcome).toContain(`${segment} = connected`);
+    // Reconnected and verified: recovery (復旧) begins, with only the final report owed so far.
+    const recovered = await eventually(async () => (await auditTrail(stack.appDb.db, 'tokyo', incidentId)).find((a) => a.step === 'emergency.recover'));
+    expect(recovered).toMatchObject({ outcome: expect.stringContaining('再接続を確認済み'), articles: profile.articles['emergency.recover'] });
+    const owed = (await (await stack.fetch(`${stack.baseUrl}/api/incidents/tokyo/${incidentId}/obligations`)).json()) as { blockers: Array<{ key: string }> };
+    expect(owed.blockers.map((b) => b.key)).toEqual(['final-report']);
 
     // The new histories replay against the workflows (RECORD_HISTORIES=1 keeps them as fixtures for test/workflows/replay.test.ts).
     const parentId = emergencyWorkflowId('tokyo', incidentId);

@@ -18,6 +18,7 @@ import { notificationProgress } from '../../notify/notifications';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { caseSubject, declareIncidentSchema, IncidentStatus } from '../../domain/incidents';
 import { playbookChecklist } from '../../domain/checklist';
+import { gatherObligations } from '../../closing/obligations';
 import { TaskState } from '../../domain/tasks';
 import { participantLines } from '../../domain/drill';
 import { formatIssuePath, REPORT_TARGET_KINDS } from '../../domain/profile';
@@ -35,6 +36,7 @@ import { councilDecisionsIn, DECISION_FORM_MAX_BYTES, parseDecisionBody, readDec
 import { councilDecisionsSection, type DecisionFormState } from '../views/council';
 import { occurredAt, paperDetailOf, timelineOrder } from '../../domain/paper';
 import { rolesIn } from '../../domain/access';
+import type { Html } from '../html';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
 
@@ -53,6 +55,8 @@ export interface IncidentRouteDeps {
   pdfFont: () => JapaneseFont;
   /** The clock a report's date and its PDF's CreationDate come from. */
   now?: () => number;
+  /** Sections of later steps on the incident page (recovery and close). */
+  pageExtras?: (req: Request, res: Response, incident: IncidentRow) => Promise<Html>;
 }
 
 const idParams = z.object({ incidentId: incidentIdParam });
@@ -104,6 +108,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       getOrganisation(db, organisation),
     ]);
     if (!profile) throw notFound(`organisation ${organisation} not found`);
+    const obligations = await gatherObligations(db, { organisation, caseId: incidentId, profile });
     const checklist = playbookChecklist({
       profile,
       level: incident.threat_level,
@@ -111,6 +116,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       closed: incident.status === IncidentStatus.CLOSED,
       trail: timeline,
       openTasks: tasks.filter((x) => x.state === TaskState.OPEN).map((x) => ({ workflowId: x.workflow_id, assignee: x.assignee, dueAt: x.due_at })),
+      obligations,
     });
     return { incident, tasks, timeline, undelivered, alerts, checklist };
   }
@@ -388,6 +394,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     const canChangeLevel = roles.has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
+    const extra = deps.pageExtras ? await deps.pageExtras(req, res, v.incident) : undefined;
     // The council's decisions are recorded by a commander or a member of the organisation.
     const { status: decisionStatus, ...decisionState } = decisionForm;
     const decisions = councilDecisionsSection({
@@ -411,7 +418,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
           req,
           res,
           caseSubject(incidentId, `${incidentId} ${v.incident.summary}`),
-          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, notifications, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel }),
+          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, notifications, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel, ...(extra ? { extra } : {}) }),
         ),
       );
   }

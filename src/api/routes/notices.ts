@@ -19,6 +19,7 @@ import { buildNotice, NOTICE_ITEMS, type NoticeFields, noticeFieldsSchema, publi
 import { englishMessages } from '../../domain/zod';
 import { formatIssuePath } from '../../domain/profile';
 import type { SigningKey } from '../../tokens';
+import { markLettersPrinted } from '../../db/closing';
 import { allow, checkFormCsrf, formCsrf, type Principal, principal } from '../access';
 import type { RenderPage } from '../app';
 import { incidentRefParams, organisationParam } from '../params';
@@ -229,6 +230,18 @@ export function noticesRouter(deps: NoticeRouteDeps): Router {
       throw err;
     }
     pdf(res, bytes, letterFileNames(n.content, f.file, files.length));
+  });
+
+  // 印刷済み: the file's letters were printed for posting. Marked by a POST (a download is no proof,
+  // and a GET never changes state); the close waits on every letter being marked or waived.
+  r.post('/api/incidents/:organisation/:incidentId/notices/:noticeId/letters/:file/printed', allow.roles(['commander'], 'params'), validate({ params: letterParams }), async (_req, res) => {
+    const params = valid<{ params: typeof letterParams }>(res).params;
+    const { n, files } = await lettersOf(params);
+    const f = files.find((x) => x.file === Number.parseInt(params.file, 10));
+    if (!f) throw notFound(`letters file ${params.file} not found (${files.length} files)`);
+    const persons = await letterRecipients(db, n.organisation, n.incidentId, { offset: f.offset, limit: f.pages });
+    await markLettersPrinted(db, { organisation: n.organisation, caseId: n.incidentId }, persons.map((p) => p.personId), deps.now());
+    res.json({ file: f.file, printed: persons.length });
   });
 
   // --- console ---

@@ -124,6 +124,8 @@ export function incidentPage(o: {
   paperRecords?: boolean;
   /** 本人通知: the notices and the sending's progress. */
   notifications?: { organisation: string; incidentId: string; notices: Notice[]; progress: NotificationProgress; canWrite?: boolean };
+  /** Sections of later steps (recovery and close), shown before the reports. */
+  extra?: Html;
 }): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
@@ -168,6 +170,7 @@ ${o.notifications ? notificationsSection({ ...o.notifications, locale }) : ''}
   }</section>
 ${o.councilDecisions ?? ''}
 ${isDrill(i.incident_id) ? html`<section><p><a href="/incidents/${i.organisation}/${i.incident_id}/scorecard">${t('scorecard')}</a></p></section>` : ''}
+${o.extra ?? ''}
 <h2>${t('reportsPdf')}</h2>
 <section><p class="hint">${t('reportsPdfHint')}</p><p class="report-links">${REPORT_KINDS.map(
     (k, n) => html`${n > 0 ? '　' : ''}<a href="/api/incidents/${i.organisation}/${i.incident_id}/report.pdf?kind=${k}" download>${REPORT_KIND_LABELS[k][locale]}</a>`,
