@@ -30,7 +30,7 @@ export interface NotifyActivityDeps {
    * writes one statement for many persons, at the cost of a window that many milliseconds wider.
    */
   notifyMarkGatherMs?: number;
-  /** How often a running batch refreshes its rows' mark (default 5 s). */
+  /** How often a running batch refreshes its rows' mark (default 5 s, or a quarter of the staleness if shorter). */
   notifyBeatMs?: number;
   /** A SENDING row not refreshed for this long is a dead attempt's and is taken over (default 60 s). */
   notifyStaleAfterMs?: number;
@@ -123,8 +123,9 @@ class SentMarks {
 export function createNotifyActivities(deps: NotifyActivityDeps) {
   const { db } = deps;
   const concurrency = deps.notifyConcurrency ?? 5;
-  const beatMs = deps.notifyBeatMs ?? 5_000;
   const staleAfterMs = deps.notifyStaleAfterMs ?? 60_000;
+  // Several refreshes within the staleness period: a live batch's rows are never taken over.
+  const beatMs = deps.notifyBeatMs ?? Math.min(5_000, Math.floor(staleAfterMs / 4));
   const compose = deps.composeNotice ?? defaultCompose;
   let pooled: Transporter | undefined;
 
