@@ -25,6 +25,8 @@ export async function notifyBench(n: number, batchSize = 500) {
   let sinkPort = 0;
   const stack = await startTestStack(env, {
     taskQueue: 'bench-notify',
+    // BENCH_GATHER_MS: how long SENT marks are gathered before a statement (the worker's own choice otherwise).
+    ...(process.env.BENCH_GATHER_MS ? { activities: { notifyMarkGatherMs: Number(process.env.BENCH_GATHER_MS) } } : {}),
     smtp: async (dir) => {
       const sink = await startSmtpSink({
         port: 0,
