@@ -246,14 +246,25 @@ describe('jukinet-ops user and login on an embedded data folder', () => {
       expect(shown.status).toBe(200);
     });
 
+    it('incident declare --drill starts a drill: DRL-…, its time scale and participants in the workflow input', async () => {
+      const r = await cli([...declareArgs(c.base), '--drill', '--time-scale', '60', '--participant', '訓練 太郎 <taro@katsuragi.example.jp>'], { JUKINET_OPS_CONFIG_DIR: configDir });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/Declared: DRL-\d{4}-0001/);
+      expect(recorder.starts.at(-1)!.options.args[0]).toMatchObject({ drill: { timeScale: 60, participants: [{ name: '訓練 太郎', email: 'taro@katsuragi.example.jp' }] } });
+      const noDrill = await cli([...declareArgs(c.base), '--time-scale', '60'], { JUKINET_OPS_CONFIG_DIR: configDir });
+      expect(noDrill.status).toBe(2);
+      expect(noDrill.stderr).toContain('--time-scale and --participant need --drill');
+    });
+
     it('a key for another organisation is refused for a Katsuragi declaration (not 401: the key is known)', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-cli-config-'));
       const niigata = (await createTestKey(c.appDb.db, 'commander', 'niigata')).replace(/^Bearer /, '');
       expect((await cli(['login', '--api', c.base], { JUKINET_OPS_CONFIG_DIR: dir }, `${niigata}\n`)).status).toBe(0);
+      const before = recorder.starts.length;
       const r = await cli(declareArgs(c.base), { JUKINET_OPS_CONFIG_DIR: dir });
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^(403|404):/);
-      expect(recorder.starts).toHaveLength(1);
+      expect(recorder.starts).toHaveLength(before);
     });
 
     it('the account the CLI created is still there (the CLI and the console share the data folder)', async () => {

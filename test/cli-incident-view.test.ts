@@ -41,6 +41,9 @@ describe('incident list and show', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`${katsuragiId} (katsuragi)  住基端末への不審なアクセス`);
     expect(r.stdout).toMatch(/検知を記録: 住基端末への不審なアクセス {2}\[katsuragi:5\.\.1\]/);
+    // The playbook as a checklist: nothing done under this incident's workflow yet (the row above is another's id).
+    expect(r.stdout).toContain('  checklist:\n    □ 検知・覚知の記録\n');
+    expect(r.stdout).toMatch(/□ 終結\n/);
   });
 
   it('says 404 for another organisation, asks for a key without one, and refuses a malformed id with exit 2', async () => {

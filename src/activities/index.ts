@@ -2,6 +2,7 @@
 import { createAuditActivities } from './audit';
 import { type ContainmentActivityDeps, createContainmentActivities } from './containment';
 import { createIncidentActivities } from './incidents';
+import { createApprovedNoticeComposer } from './notices';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
@@ -15,7 +16,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createIncidentActivities(deps),
     ...createAuditActivities(deps),
     ...createContainmentActivities(deps),
-    ...createNotifyActivities(deps),
+    // Each person's email is the approved notice, unless a test gives its own text.
+    ...createNotifyActivities({ composeNotice: createApprovedNoticeComposer(deps), ...deps }),
   };
 }
 

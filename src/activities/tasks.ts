@@ -11,6 +11,7 @@ import { addTaskLink, countReminder, getTask, insertTask, markDecided, markMoved
 import { deliveryAlertRecipients, undeliveredInvitationMessage } from '../domain/alerts';
 import { composeTaskMail, type TaskMailPurpose } from '../domain/task-mail';
 import { type Assignee, type HumanTaskRequest, type TaskDecision, taskDeadlines } from '../domain/tasks';
+import { caseSubject } from '../domain/incidents';
 import { describeSmtpError, type MailTransport, type OutgoingMail, sendMailOnce, type SendOptions } from '../mail';
 import { type SigningKey, signTaskToken, tokenHash } from '../tokens';
 
@@ -192,7 +193,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
           send({
             key: `${id}/${r.email.toLowerCase()}`,
             to: `${r.name} <${r.email}>`,
-            subject: `【警報】依頼メール未達: ${assignee.name}（${request.title}）`,
+            subject: caseSubject(request.caseId, `【警報】依頼メール未達: ${assignee.name}（${request.title}）`),
             text: [`${r.name} 様（${r.position}）`, '', message, '', `連絡先: ${assignee.name}（${assignee.position}）${assignee.phone}${assignee.mobile ? ` / 携帯 ${assignee.mobile}` : ''}`, '', `状況: ${consoleUrl}`, '', '-- ', 'jukinet-ops（住基ネット セキュリティ手続）'].join('\n'),
           }),
         ),

@@ -25,14 +25,18 @@ import { adminRouter } from './routes/admin';
 import { auditRouter } from './routes/audit';
 import { detectionsRouter } from './routes/detections';
 import { signInRouter } from './routes/sign-in';
+import { openApiRouter } from './routes/openapi';
+import { scorecardRouter } from './routes/scorecard';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
 import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
+import { noticesRouter } from './routes/notices';
 import { notificationsRouter } from './routes/notifications';
 import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
 import { outboxRouter } from './routes/outbox';
+import { paperRouter } from './routes/paper';
 import { homePage } from './views/home';
 
 export interface AppDeps {
@@ -152,6 +156,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(adminRouter({ admin: { db, auditMacKey, now }, signingKeys, publicUrl: publicUrl(config), renderPage }));
   app.use(healthRouter({ health }));
+  app.use(openApiRouter({ publicUrl: publicUrl(config) }));
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   // Task links are credentials in a URL: guessing them is slowed per address. Only links that do
@@ -209,6 +214,19 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   app.use(notificationsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now }));
+  app.use(scorecardRouter({ db, renderPage, now, pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })) }));
+  app.use(paperRouter({ db, auditMacKey, signingKeys, renderPage, pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })), now }));
+  app.use(
+    noticesRouter({
+      db,
+      renderPage,
+      signingKeys,
+      auditMacKey,
+      pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })),
+      publicUrl: publicUrl(config),
+      now,
+    }),
+  );
 
   app.get('/', allow.signedIn(), async (req, res) => {
     const { t, locale } = locals(res);

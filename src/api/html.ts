@@ -67,6 +67,7 @@ button{font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0
 fieldset.answer{border:0;padding:0;margin:0}
 .error{color:var(--bad)}
 .notice{border-left:4px solid var(--accent);padding:.5rem .8rem;background:#eef4fb}
+.drill{border:2px dashed #8a5a00;background:#fff6e0;color:#5c3c00;padding:.5rem .8rem;font-weight:700}
 .signout{display:flex;gap:.5rem;align-items:center;margin:0}.signout button{margin:0;padding:.3rem .8rem;min-height:2.2rem}
 form.inline{display:inline}form.inline button{margin:.2rem 0;padding:.3rem .7rem;min-height:2.2rem}
 .qr svg{width:14rem;height:14rem}

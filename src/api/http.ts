@@ -128,9 +128,11 @@ type Part = 'params' | 'query' | 'body';
 export type Schemas = Partial<Record<Part, ZodType>>;
 export type Validated<S extends Schemas> = { [K in keyof S]: S[K] extends ZodType ? z.output<S[K]> : never };
 
+export type ValidatingHandler = RequestHandler & { schemas: Schemas };
+
 /** Validates request parts; the parsed values are in `res.locals.valid`, errors name `part.field`. */
-export function validate<S extends Schemas>(schemas: S): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function validate<S extends Schemas>(schemas: S): ValidatingHandler {
+  const handler = (req: Request, res: Response, next: NextFunction) => {
     const valid: Record<string, unknown> = {};
     const issues: Issue[] = [];
     for (const part of Object.keys(schemas) as Part[]) {
@@ -144,6 +146,8 @@ export function validate<S extends Schemas>(schemas: S): RequestHandler {
     res.locals.valid = valid;
     next();
   };
+  // The OpenAPI description reads a route's schemas from here: what is documented is what is checked.
+  return Object.assign(handler, { schemas: schemas as Schemas });
 }
 
 export function valid<S extends Schemas>(res: Response): Validated<S> {

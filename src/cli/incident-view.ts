@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { type Config, publicUrl } from '../config';
 import { formatJst } from '../domain/calendar';
 import { INCIDENT_ID_PATTERN } from '../domain/incidents';
+import { countdown } from '../domain/checklist';
 import { callApi } from './api-call';
 
 export const LIST_USAGE = 'Usage: jukinet-ops incident list [--organisation KEY] [--json] [--api URL]';
@@ -25,7 +26,12 @@ interface IncidentView extends IncidentSummary {
   observed: string;
   council: { acknowledged: Array<{ name: string; position: string; answer: string }>; awaited: Array<{ name: string; position: string; due: string }> };
   timeline: Array<{ at: string; step: string; outcome: string; articles: string[] }>;
+  /** Absent from APIs before the council's decisions were recorded. */
+  councilDecisions?: Array<{ decidedAt: string; decision: string; reason: string; presidedBy: string; minutes?: { filename: string; sha256: string } }>;
+  checklist: Array<{ label: string; state: 'done' | 'waiting' | 'todo' | 'waived'; waitingOn: string[]; dueAt: string | null }>;
 }
+
+const MARK = { done: '✔', waiting: '…', todo: '□', waived: '－' } as const;
 
 const jst = (iso: string) => formatJst(Date.parse(iso), 'ja');
 
@@ -63,7 +69,7 @@ export async function incidentShow(args: string[], config: Config, out: Out, err
   if (!parsed) return 2;
   const [organisation, incidentId] = parsed.positionals;
   if (parsed.positionals.length !== 2 || !INCIDENT_ID_PATTERN.test(incidentId)) {
-    err(parsed.positionals.length === 2 ? `INCIDENT-ID: not an incident id (INC-YYYY-NNNN): ${incidentId}\n\n${SHOW_USAGE}` : SHOW_USAGE);
+    err(parsed.positionals.length === 2 ? `INCIDENT-ID: not an incident id (INC-YYYY-NNNN or DRL-YYYY-NNNN): ${incidentId}\n\n${SHOW_USAGE}` : SHOW_USAGE);
     return 2;
   }
   const api = (parsed.values.api ?? publicUrl(config)).replace(/\/$/, '');
@@ -80,6 +86,15 @@ export async function incidentShow(args: string[], config: Config, out: Out, err
   if (v.council.acknowledged.length + v.council.awaited.length > 0) {
     out(`  council: ${v.council.acknowledged.map((a) => `${a.position} ${a.name}: ${a.answer}`).join(', ') || '—'}`);
     for (const a of v.council.awaited) out(`    awaited: ${a.position} ${a.name} (due ${jst(a.due)})`);
+  }
+  for (const d of v.councilDecisions ?? []) {
+    out(`  decision (会議の決定) ${jst(d.decidedAt)}: ${d.decision.replace(/\n/g, ' ')} — 理由: ${d.reason.replace(/\n/g, ' ')}${d.presidedBy ? ` (議長 ${d.presidedBy})` : ''}`);
+    if (d.minutes) out(`    minutes: ${d.minutes.filename} SHA-256 ${d.minutes.sha256}`);
+  }
+  out('  checklist:');
+  for (const c of v.checklist) {
+    const due = c.dueAt ? ` (due ${jst(c.dueAt)}, ${countdown(new Date(c.dueAt), new Date()).text})` : '';
+    out(`    ${MARK[c.state]} ${c.label}${c.waitingOn.length > 0 ? ` — waiting on ${c.waitingOn.join(', ')}` : ''}${due}`);
   }
   out('  timeline:');
   for (const e of v.timeline) out(`    ${jst(e.at)}  ${e.outcome}${e.articles.length > 0 ? `  [${e.articles.join(', ')}]` : ''}`);

@@ -16,11 +16,12 @@ import { embeddedStackRunning, startEmbeddedStack } from '../embedded/stack';
 import { StartupError } from '../startup';
 import { formatProblems, loadProfileFiles } from '../profiles';
 import { runDoctor } from './doctor';
-import { DECLARE_USAGE, incidentDeclare, incidentRaiseLevel, RAISE_LEVEL_USAGE } from './incident';
+import { DECIDE_USAGE, DECLARE_USAGE, incidentDecide, incidentDeclare, incidentRaiseLevel, RAISE_LEVEL_USAGE } from './incident';
 import { incidentNotifyStatus, NOTIFY_STATUS_USAGE } from './notify';
 import { apiFetch, LOGIN_HINT } from './credentials';
 import { incidentList, incidentShow, LIST_USAGE, SHOW_USAGE } from './incident-view';
 import { loginCommand, logoutCommand, USER_USAGE, userCommand } from './user';
+import { incidentPaperRecords, PAPER_PLAN_USAGE, PAPER_RECORDS_USAGE, paperPlanCommand } from './paper';
 
 const USAGE = `Usage: jukinet-ops <command>
 
@@ -34,7 +35,10 @@ Commands:
   incident declare …         declare an incident (緊急時対応) through the API; \`incident declare --help\`
   incident list | show …     the incidents the key may read; one incident with its timeline
   incident raise-level …     raise or lower an incident's threat level (脅威度) with a reason; \`incident raise-level --help\`
+  incident decide ORG ID …   record a decision of the security council (会議の決定) with its minutes; \`incident decide --help\`
   incident notify-status ORG ID [--json]   progress of the notices to the persons concerned (本人通知)
+  incident paper-records ORG ID --file F   enter afterwards, at their real times, the lines done on paper (紙の記録)
+  paper-plan ORG --out FILE  the emergency plan for paper mode (紙運用版) as a PDF, offline from the profile file
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
   logout                     forget the stored API key
   user add|grant|revoke|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
@@ -44,7 +48,7 @@ Commands:
 `;
 
 /** Commands exposed to the production topology (docker-compose.yml runs these). */
-export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'login', 'logout', 'user', 'audit', 'migrate', 'build-workflows', 'help'] as const;
+export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'paper-plan', 'login', 'logout', 'user', 'audit', 'migrate', 'build-workflows', 'help'] as const;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -197,6 +201,14 @@ export async function run(argv: string[]): Promise<number> {
         if (rest.includes('--help')) return (out(NOTIFY_STATUS_USAGE), 0);
         return incidentNotifyStatus(rest.slice(1), loadConfig(), out, err);
       }
+      if (rest[0] === 'decide') {
+        if (rest.includes('--help')) return (out(DECIDE_USAGE), 0);
+        return incidentDecide(rest.slice(1), loadConfig(), out, err);
+      }
+      if (rest[0] === 'paper-records') {
+        if (rest.includes('--help')) return (out(PAPER_RECORDS_USAGE), 0);
+        return incidentPaperRecords(rest.slice(1), loadConfig(), out, err);
+      }
       if (rest[0] === 'raise-level') {
         if (rest.includes('--help')) {
           out(RAISE_LEVEL_USAGE);
@@ -209,6 +221,9 @@ export async function run(argv: string[]): Promise<number> {
         return rest[0] === 'declare' ? 0 : 2;
       }
       return incidentDeclare(rest.slice(1), loadConfig(), out, err);
+    case 'paper-plan':
+      if (rest.includes('--help')) return (out(PAPER_PLAN_USAGE), 0);
+      return paperPlanCommand(rest, loadConfig(), out, err);
     case 'login':
       return loginCommand(rest, loadConfig(), out, err);
     case 'logout':

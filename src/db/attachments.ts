@@ -61,3 +61,23 @@ export async function listTaskAttachments(db: Kysely<Database>, o: { organisatio
     .execute();
   return rows.map(toInfo);
 }
+
+/** One attachment of a case with its bytes, or undefined. */
+export async function getAttachment(db: Kysely<Database>, o: { organisation: string; caseId: string; id: string }): Promise<(AttachmentInfo & { bytes: Uint8Array }) | undefined> {
+  const row = await db
+    .selectFrom('attachments')
+    .select([...INFO, 'bytes'])
+    .where('organisation', '=', o.organisation)
+    .where('case_id', '=', o.caseId)
+    .where('id', '=', o.id)
+    .executeTakeFirst();
+  return row ? { ...toInfo(row), bytes: row.bytes } : undefined;
+}
+
+/**
+ * Removes a file that no record refers to: the minutes of a council decision the workflow refused
+ * (not convened, closed). Stored files that a record names are never changed.
+ */
+export async function deleteUnreferencedAttachment(db: Kysely<Database>, o: { organisation: string; caseId: string; id: string }): Promise<void> {
+  await db.deleteFrom('attachments').where('organisation', '=', o.organisation).where('case_id', '=', o.caseId).where('id', '=', o.id).execute();
+}

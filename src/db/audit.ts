@@ -94,6 +94,27 @@ const sameHex = (a: string, b: string) => a.length === b.length && timingSafeEqu
  * JSON are first put in the form the database stores, so the MAC covers exactly what is read back.
  */
 export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, macKey: SigningKey): Promise<AuditRow> {
+  return db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(tx);
+    return appendLocked(tx, entry, macKey);
+  });
+}
+
+/**
+ * Appends several entries in one transaction, in order: all of them or none (what was done on
+ * paper and entered afterwards is one statement). An id already present appends nothing again.
+ */
+export async function appendAuditEntries(db: Kysely<Database>, entries: readonly AuditEntry[], macKey: SigningKey): Promise<AuditRow[]> {
+  return db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(tx);
+    const out: AuditRow[] = [];
+    for (const e of entries) out.push(await appendLocked(tx, e, macKey));
+    return out;
+  });
+}
+
+/** One append inside a transaction that holds the chain's lock. */
+async function appendLocked(tx: Kysely<Database>, entry: AuditEntry, macKey: SigningKey): Promise<AuditRow> {
   const e = {
     id: storableText(entry.id),
     caseId: storableText(entry.caseId),
@@ -105,38 +126,35 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry, macKe
     detail: storableJson(entry.detail ?? {}),
     at: new Date(Math.floor(entry.at.getTime())), // stored to the millisecond
   };
-  return db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(tx);
-    const existing = await tx.selectFrom('audit_log').selectAll().where('id', '=', e.id).executeTakeFirst();
-    if (existing) return fromDb(existing);
-    const last = await tx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const row: Content = { ...e, seq: last ? Number(last.seq) + 1 : 1, prevHash: last?.hash ?? GENESIS_HASH };
-    const hash = auditMac(row, macKey);
-    const stored = fromDb(
-      await tx
-        .insertInto('audit_log')
-        .values({
-          seq: row.seq,
-          id: row.id,
-          at: row.at,
-          case_id: row.caseId,
-          organisation: row.organisation,
-          actor: row.actor,
-          step: row.step,
-          outcome: row.outcome,
-          articles: JSON.stringify(row.articles),
-          detail: JSON.stringify(row.detail),
-          prev_hash: row.prevHash,
-          mac_key_id: macKey.id,
-          hash,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
-    // Never leave a row that would not verify: the transaction rolls back and the writer retries.
-    if (auditMac(stored, macKey) !== hash) throw new Error(`audit row ${row.id} would not verify as stored`);
-    return stored;
-  });
+  const existing = await tx.selectFrom('audit_log').selectAll().where('id', '=', e.id).executeTakeFirst();
+  if (existing) return fromDb(existing);
+  const last = await tx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const row: Content = { ...e, seq: last ? Number(last.seq) + 1 : 1, prevHash: last?.hash ?? GENESIS_HASH };
+  const hash = auditMac(row, macKey);
+  const stored = fromDb(
+    await tx
+      .insertInto('audit_log')
+      .values({
+        seq: row.seq,
+        id: row.id,
+        at: row.at,
+        case_id: row.caseId,
+        organisation: row.organisation,
+        actor: row.actor,
+        step: row.step,
+        outcome: row.outcome,
+        articles: JSON.stringify(row.articles),
+        detail: JSON.stringify(row.detail),
+        prev_hash: row.prevHash,
+        mac_key_id: macKey.id,
+        hash,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
+  // Never leave a row that would not verify: the transaction rolls back and the writer retries.
+  if (auditMac(stored, macKey) !== hash) throw new Error(`audit row ${row.id} would not verify as stored`);
+  return stored;
 }
 
 function fromDb(r: Selectable<AuditLogTable>): AuditRow {

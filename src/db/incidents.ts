@@ -1,6 +1,6 @@
 // The incidents table: each declared incident, its business id and its current status.
 import type { Kysely, Selectable } from 'kysely';
-import { type DeclareIncident, formatIncidentId, IncidentStatus, yearInJapan } from '../domain/incidents';
+import { type DeclareIncident, formatIncidentId, IncidentStatus, parseIncidentId, yearInJapan } from '../domain/incidents';
 import type { Database, IncidentTable } from './schema';
 
 export type IncidentRow = Selectable<IncidentTable>;
@@ -16,13 +16,14 @@ export async function insertIncident(
 ): Promise<IncidentRow> {
   return db.transaction().execute(async (tx) => {
     const year = yearInJapan(Date.parse(d.awareAt));
+    const series = d.drill ? 'DRL' : 'INC';
     const { last } = await tx
       .insertInto('incident_counters')
-      .values({ organisation: d.organisation, year, last: 1 })
-      .onConflict((oc) => oc.columns(['organisation', 'year']).doUpdateSet((eb) => ({ last: eb('incident_counters.last', '+', 1) })))
+      .values({ organisation: d.organisation, series, year, last: 1 })
+      .onConflict((oc) => oc.columns(['organisation', 'series', 'year']).doUpdateSet((eb) => ({ last: eb('incident_counters.last', '+', 1) })))
       .returning('last')
       .executeTakeFirstOrThrow();
-    const incidentId = formatIncidentId(year, last);
+    const incidentId = formatIncidentId(year, last, series);
     return tx
       .insertInto('incidents')
       .values({
@@ -39,6 +40,7 @@ export async function insertIncident(
         aware_at: new Date(d.awareAt),
         declared_via: via,
         status: IncidentStatus.DECLARED,
+        drill: d.drill ? JSON.stringify(d.drill) : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -49,10 +51,16 @@ export async function insertIncident(
 export async function withdrawIncident(db: Kysely<Database>, row: IncidentRow): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await tx.deleteFrom('incidents').where('organisation', '=', row.organisation).where('incident_id', '=', row.incident_id).execute();
-    const year = Number(/^INC-(\d{4})-/.exec(row.incident_id)![1]);
-    const n = Number(row.incident_id.split('-')[2]);
+    const { series, year, n } = parseIncidentId(row.incident_id)!;
     // Give the number back only if no later incident took one meanwhile.
-    await tx.updateTable('incident_counters').set({ last: n - 1 }).where('organisation', '=', row.organisation).where('year', '=', year).where('last', '=', n).execute();
+    await tx
+      .updateTable('incident_counters')
+      .set({ last: n - 1 })
+      .where('organisation', '=', row.organisation)
+      .where('series', '=', series)
+      .where('year', '=', year)
+      .where('last', '=', n)
+      .execute();
   });
 }
 

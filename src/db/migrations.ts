@@ -302,6 +302,42 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0014_notices': {
+    async up(db: Kysely<any>) {
+      // The notices to the persons concerned (通知文, kunitachi:14): the commander's fields, the
+      // notice built from them (what was previewed is what is approved and sent), and its approval
+      // by a second person. Approved notices are never changed: a correction is a new notice.
+      await db.schema
+        .createTable('notices')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('notice_id', 'text', (c) => c.notNull())
+        .addColumn('incident_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('fields', 'jsonb', (c) => c.notNull())
+        .addColumn('content', 'jsonb', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'jsonb', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('approved_by', 'jsonb')
+        .addColumn('approved_at', 'timestamptz')
+        .addColumn('approval_note', 'text')
+        .addPrimaryKeyConstraint('notices_pk', ['organisation', 'notice_id'])
+        .addUniqueConstraint('notices_incident_seq', ['organisation', 'incident_id', 'seq'])
+        .execute();
+      // One approved notice per incident: the persons' rows say only whether each was notified, not with which notice.
+      await sql`CREATE UNIQUE INDEX notices_one_approved ON notices (organisation, incident_id) WHERE state = 'APPROVED'`.execute(db);
+    },
+  },
+  '0016_drills': {
+    async up(db: Kysely<any>) {
+      // 訓練: drills are numbered in their own series (DRL-2026-0001), and carry their time scale
+      // and participants; real incidents keep the series INC and no drill.
+      await db.schema.alterTable('incident_counters').addColumn('series', 'text', (c) => c.notNull().defaultTo('INC')).execute();
+      await db.schema.alterTable('incident_counters').dropConstraint('incident_counters_pk').execute();
+      await db.schema.alterTable('incident_counters').addPrimaryKeyConstraint('incident_counters_pk', ['organisation', 'series', 'year']).execute();
+      await db.schema.alterTable('incidents').addColumn('drill', 'jsonb').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

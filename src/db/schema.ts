@@ -1,5 +1,6 @@
 // Table types of the application database, in the shape Kysely reads them.
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { DrillSettings } from '../domain/incidents';
 import type { OrganisationProfile } from '../domain/profile';
 import type { Assignee, PendingDecision, TaskDecision, TaskOption } from '../domain/tasks';
 
@@ -103,6 +104,8 @@ export interface AlertTable {
 
 export interface IncidentCounterTable {
   organisation: string;
+  /** INC for incidents, DRL for drills (訓練). */
+  series: Generated<string>;
   year: number;
   last: number;
 }
@@ -121,8 +124,11 @@ export interface IncidentTable {
   aware_at: Date;
   declared_via: string;
   status: string;
+  /** 訓練: the drill's time scale and participants; null for a real incident. */
+  drill: JSONColumnType<DrillSettings> | null;
   created_at: Generated<Date>;
 }
+
 
 export interface AccountTable {
   id: string;
@@ -241,8 +247,36 @@ export interface DetectionTable {
   last_at: Date;
 }
 
+/** Who wrote or approved a notice: an account (a person) or an API key. */
+export interface NoticeActor {
+  kind: 'account' | 'apiKey';
+  id: string;
+  name: string;
+  email?: string;
+}
+
+export type NoticeState = 'DRAFT' | 'APPROVED';
+
+/** A notice to the persons concerned (通知文), as built from the commander's fields; approved once. */
+export interface NoticeTable {
+  organisation: string;
+  notice_id: string;
+  incident_id: string;
+  /** 1, 2, … per incident. */
+  seq: number;
+  fields: JSONColumnType<object, string, string>;
+  content: JSONColumnType<object, string, string>;
+  state: NoticeState;
+  created_by: JSONColumnType<NoticeActor, string, string>;
+  created_at: Date;
+  approved_by: JSONColumnType<NoticeActor | null, string | null | undefined, string | null>;
+  approved_at: Date | null;
+  approval_note: string | null;
+}
+
 export interface Database {
   attachments: AttachmentTable;
+  notices: NoticeTable;
   detections: DetectionTable;
   notification_recipients: NotificationRecipientTable;
   accounts: AccountTable;

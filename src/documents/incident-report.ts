@@ -11,6 +11,7 @@
 // '…' } }`); the latest row wins for each item.
 import { formatArticleRefJa, parseArticleRef } from '../domain/articles';
 import { INCIDENT_KIND_LABELS, type IncidentKind } from '../domain/incidents';
+import { occurredAt, timelineOrder } from '../domain/paper';
 import type { OrganisationProfile } from '../domain/profile';
 import { formatWarekiDate, formatWarekiDateTime } from '../domain/wareki';
 import { z } from '../domain/zod';
@@ -182,7 +183,8 @@ export function buildIncidentReport(input: IncidentReportInput): IncidentReportD
     items,
     pending: items.filter((x) => x.pending).map((x) => x.heading),
     articles: refs.map((ref) => ({ ref, label: articleLabel(ref) })),
-    timeline: trail.map((r) => ({ at: formatWarekiDateTime(r.at.getTime()), actor: actorName(r.actor), outcome: r.outcome })),
+    // At the real time: lines entered afterwards from paper where they happened.
+    timeline: timelineOrder(trail).map((r) => ({ at: formatWarekiDateTime(occurredAt(r).getTime()), actor: actorName(r.actor), outcome: r.outcome })),
     generatedAt: input.generatedAt,
   };
 }

@@ -189,7 +189,9 @@ export type Block =
   | { type: 'spacer'; height?: number }
   | { type: 'pageBreak' }
   /** Text at a fixed place on the current page, in millimetres from the top left (e.g. an address block for a window envelope). */
-  | { type: 'fixed'; xMm: number; yMm: number; widthMm: number; lines: readonly string[]; size?: number };
+  | { type: 'fixed'; xMm: number; yMm: number; widthMm: number; lines: readonly string[]; size?: number }
+  /** Ruled lines to write on by hand (a blank form), each line `label` first when given; kept on one page. */
+  | { type: 'writingLines'; count: number; label?: string; indent?: number };
 
 export interface PdfDocumentSpec {
   /** Printed in every footer and stored in the metadata (e.g. `kunitachi/INC-2026-0001/report/first/1`). */
@@ -372,6 +374,21 @@ function layout(doc: PDFKit.PDFDocument, spec: PdfDocumentSpec): void {
       case 'pageBreak':
         newPage();
         break;
+      case 'writingLines': {
+        const gap = 8 * MM; // handwriting needs about 8 mm a line
+        const indent = b.indent ?? 0;
+        if (y + b.count * gap > bottom) newPage();
+        for (let n = 0; n < b.count; n++) {
+          y += gap;
+          if (n === 0 && b.label) {
+            set(false, 9);
+            doc.text(b.label, left + indent, y - 9 * LINE, { lineBreak: false });
+          }
+          doc.save().lineWidth(0.4).strokeColor('#777777').moveTo(left + indent, y).lineTo(left + width, y).stroke().restore();
+        }
+        y += 4;
+        break;
+      }
       case 'fixed': {
         const size = b.size ?? BODY_SIZE;
         set(false, size);

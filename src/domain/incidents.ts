@@ -36,11 +36,32 @@ export enum IncidentStatus {
   CLOSED = 'CLOSED',
 }
 
-export const INCIDENT_ID_PATTERN = /^INC-(\d{4})-(\d{4,})$/;
+/** 訓練 (drills) are numbered apart from real incidents: `DRL-2026-0001` beside `INC-2026-0001`. */
+export const INCIDENT_SERIES = ['INC', 'DRL'] as const;
+export type IncidentSeries = (typeof INCIDENT_SERIES)[number];
 
-export function formatIncidentId(year: number, n: number): string {
-  return `INC-${year}-${String(n).padStart(4, '0')}`;
+export const INCIDENT_ID_PATTERN = /^(?:INC|DRL)-(\d{4})-(\d{4,})$/;
+
+export function formatIncidentId(year: number, n: number, series: IncidentSeries = 'INC'): string {
+  return `${series}-${year}-${String(n).padStart(4, '0')}`;
 }
+
+/** The parts of an incident id: its series, year and number. */
+export function parseIncidentId(incidentId: string): { series: IncidentSeries; year: number; n: number } | undefined {
+  const m = /^(INC|DRL)-(\d{4})-(\d{4,})$/.exec(incidentId);
+  return m ? { series: m[1] as IncidentSeries, year: Number(m[2]), n: Number(m[3]) } : undefined;
+}
+
+/** A drill's case: every email subject and page that names it carries 【訓練】. */
+export const isDrill = (caseId: string) => caseId.startsWith('DRL-');
+
+export const DRILL_MARK = '【訓練】';
+
+/** The subject of any email about the case: a drill's begins with 【訓練】, whatever else it says. */
+export const caseSubject = (caseId: string, subject: string) => (isDrill(caseId) && !subject.startsWith(DRILL_MARK) ? `${DRILL_MARK}${subject}` : subject);
+
+/** How far a drill may compress time: 1 (real time) to 1,440 (a day in a minute). */
+export const TIME_SCALE_RANGE = { min: 1, max: 1440 } as const;
 
 /** The workflow id is derived from the business id: one workflow per incident, ever. */
 export function emergencyWorkflowId(organisation: string, incidentId: string): string {
@@ -88,6 +109,17 @@ export const declareIncidentSchema = z
     awareAt: pastInstant,
     /** The caller's idempotency key: declaring with the same key again returns the same incident. */
     declarationId: z.uuid({ error: 'UUID にしてください' }).optional(),
+    /**
+     * 訓練: run the playbook as a drill (numbered DRL-…, 【訓練】 everywhere, reports only to the
+     * participants), optionally with time compressed: every window and deadline divided by `timeScale`.
+     */
+    drill: z
+      .strictObject({
+        timeScale: integerInput.pipe(z.number().min(TIME_SCALE_RANGE.min).max(TIME_SCALE_RANGE.max)).default(1),
+        /** Who receives what would go outside (the prefecture, J-LIS, the PPC): the drill's participants. */
+        participants: z.array(z.strictObject({ name: text({ max: 100 }), email: z.email({ error: '有効なメールアドレスではありません' }) })).max(50).default([]),
+      })
+      .optional(),
   })
   .refine((d) => Date.parse(d.awareAt) >= Date.parse(d.detectedAt), {
     path: ['awareAt'],
@@ -95,3 +127,5 @@ export const declareIncidentSchema = z
   });
 
 export type DeclareIncident = z.output<typeof declareIncidentSchema>;
+/** 訓練: a drill's time scale and participants. */
+export type DrillSettings = NonNullable<DeclareIncident['drill']>;

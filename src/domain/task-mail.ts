@@ -2,6 +2,7 @@
 // and one short link on a line of its own, so they survive a gateway that strips HTML.
 import { formatArticleRefJa } from './articles';
 import { formatJst } from './calendar';
+import { caseSubject, DRILL_MARK, isDrill } from './incidents';
 import type { Assignee, HumanTaskRequest } from './tasks';
 
 export interface TaskMail {
@@ -25,6 +26,7 @@ export function composeTaskMail(o: {
   const { request, assignee, purpose } = o;
   const prefix = purpose.kind === 'reminder' ? `【再送${purpose.reminder > 1 ? `・${purpose.reminder}回目` : ''}】` : '【要回答】';
   const lines = [
+    ...(isDrill(request.caseId) ? [`${DRILL_MARK}これは訓練です。実際のインシデントではありません。`, ''] : []),
     `${assignee.name} 様（${assignee.title}）`,
     '',
     `${o.organisationName} 住基ネット セキュリティ手続の依頼です。`,
@@ -48,5 +50,5 @@ export function composeTaskMail(o: {
     '-- ',
     'jukinet-ops（住基ネット セキュリティ手続）',
   ];
-  return { subject: `${prefix}${request.title} — ${formatJst(o.dueAt)}まで`, text: lines.join('\n') };
+  return { subject: caseSubject(request.caseId, `${prefix}${request.title} — ${formatJst(o.dueAt)}まで`), text: lines.join('\n') };
 }

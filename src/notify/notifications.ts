@@ -65,8 +65,9 @@ export function notificationProgress(c: {
 }
 
 /**
- * The email each person receives until the notice template (with its approval) exists: who
- * writes, about which incident, and where to ask. TODO(issue 10 §6): replaced by the approved notice.
+ * A plain email naming who writes and about which incident: only what a batch sends when built
+ * without a composer (the batch's own tests). The product's workers compose every email from the
+ * approved notice (src/activities/notices.ts, noticeEmail in ./notice.ts).
  */
 export function composePersonNotice(o: { organisationName: string; incidentId: string; personName: string }): { subject: string; text: string } {
   return {

@@ -17,7 +17,8 @@ import {
 // Only import the activity types
 import type { Activities } from '../activities';
 import { councilCalls, type CouncilCall } from '../domain/council';
-import { type IncidentKind, IncidentStatus } from '../domain/incidents';
+import { type DrillSettings, type IncidentKind, IncidentStatus } from '../domain/incidents';
+import { compressProfile } from '../domain/drill';
 import type { ProcedureStep } from '../domain/procedures';
 import type { OrganisationProfile } from '../domain/profile';
 import type { HumanTaskOutcome, HumanTaskRequest, TaskOption } from '../domain/tasks';
@@ -27,6 +28,7 @@ import { parseDuration } from '../domain/duration';
 import { declarerWords } from '../domain/text';
 import { CONTAIN_OPTIONS, containmentDeciders } from '../domain/containment';
 import { containment } from './emergency/containment';
+import { COUNCIL_PATCH, councilDeliberation, type CouncilDeliberation } from './emergency/council';
 import { assessingCommander, checkLevelChange, firstCalls, type FirstCalls, nextLevelUp, playbook } from '../domain/triage';
 
 const { loadProfile, setIncidentStatus, setIncidentThreatLevel, withdrawTask, recordAudit } = proxyActivities<Activities>({
@@ -45,6 +47,8 @@ export interface EmergencyResponseInput {
   detectedAt: string;
   /** 覚知: every statutory clock counts from here. */
   awareAt: string;
+  /** 訓練: a drill, its windows compressed by its time scale. */
+  drill?: DrillSettings;
 }
 
 export const ATTENDANCE_OPTIONS: TaskOption[] = [
@@ -63,7 +67,8 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
   let status = IncidentStatus.DECLARED;
   setHandler(incidentStatusQuery, () => status);
   const caseRef = { caseId: input.incidentId, organisation: input.organisation };
-  const profile = await loadProfile(input.organisation);
+  // A drill's windows are compressed by its time scale; a real incident's profile is used as it is.
+  const profile = compressProfile(await loadProfile(input.organisation), input.drill?.timeScale);
   const articles = (step: ProcedureStep) => profile.articles[step] ?? [];
   const audit = (key: string, step: ProcedureStep, outcome: string, extra: { actor?: string; articles?: string[]; detail?: Record<string, unknown> } = {}) =>
     recordAudit({
@@ -75,6 +80,9 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
       articles: extra.articles ?? articles(step),
       detail: extra.detail ?? {},
     });
+  // 会議の審議: decisions are taken once the council is convened (the Update's validator says so).
+  const council = councilDeliberation({ input, profile, audit });
+  council.acceptDecisions(() => status === IncidentStatus.CLOSED);
   const moveTo = async (next: IncidentStatus) => {
     status = next;
     upsertSearchAttributes([{ key: incidentStatusKey, value: next }]);
@@ -93,6 +101,9 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
     await audit('convene', 'emergency.conveneCouncil', `${profile.council.name}を招集（${calls.length}名）`, {
       detail: { seats: calls.map((c) => ({ seat: c.seat, asked: c.chain[0].name, position: c.chain[0].position })) },
     });
+    council.convened();
+    // 指示 (kunitachi:10.1): the executive's instruction to the chief is asked alongside; nobody waits for it.
+    if (patched(COUNCIL_PATCH)) void council.instruct();
     const request = attendanceRequest(input, profile);
     const chair = calls.find((c) => c.seat === 'chair');
     const members = calls.filter((c) => c.seat === 'member');
@@ -100,6 +111,7 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
       await startChild(humanTask, { workflowId: `${workflowInfo().workflowId}/council/member-${i + 1}`, args: [request(call)] });
     }
     const presiding = chair ? await secureChair(chair, request) : undefined;
+    council.met(chair, presiding);
     await audit(
       'chair',
       'emergency.conveneCouncil',
@@ -112,7 +124,7 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
     await moveTo(IncidentStatus.CONVENING_COUNCIL);
     await conveneCouncil();
     await moveTo(IncidentStatus.AWAITING_CONTAINMENT_DECISION);
-    await awaitContainmentDecision(input, profile, audit, moveTo);
+    await awaitContainmentDecision(input, profile, audit, moveTo, council);
     return;
   }
 
@@ -175,13 +187,13 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
   if (playbook(profile, level).containImmediately) {
     // The top level may start containment at once: the decision is awaited while the council gathers.
     await moveTo(IncidentStatus.AWAITING_CONTAINMENT_DECISION);
-    await Promise.all([conveneCouncil(), awaitContainmentDecision(input, profile, audit, moveTo)]);
+    await Promise.all([conveneCouncil(), awaitContainmentDecision(input, profile, audit, moveTo, council)]);
     return;
   }
   await moveTo(IncidentStatus.CONVENING_COUNCIL);
   await conveneCouncil();
   await moveTo(IncidentStatus.AWAITING_CONTAINMENT_DECISION);
-  await awaitContainmentDecision(input, profile, audit, moveTo);
+  await awaitContainmentDecision(input, profile, audit, moveTo, council);
 }
 
 /**
@@ -297,6 +309,7 @@ async function awaitContainmentDecision(
   profile: OrganisationProfile,
   audit: (key: string, step: ProcedureStep, outcome: string, extra?: { actor?: string; detail?: Record<string, unknown> }) => Promise<void>,
   moveTo: (next: IncidentStatus) => Promise<void>,
+  council: CouncilDeliberation,
 ): Promise<void> {
   if (!patched('containment-decision') || !profile.containment) {
     await condition(() => false);
@@ -335,6 +348,18 @@ async function awaitContainmentDecision(
     actor: `${d.decidedBy.name} <${d.decidedBy.email}>`,
     detail: { note: d.note, decidedAt: d.decidedAt, asked: outcome.asked, orderedBy: profile.containment.orderedBy },
   });
+  // 事後承認 (kunitachi:10.2): decided before the council met, or by a stand-in, it goes to the council afterwards.
+  if (patched(COUNCIL_PATCH)) {
+    void council.ratify({
+      key: 'containment-decision',
+      what: '切離しの判断',
+      step: 'emergency.contain',
+      articles: articles.contain,
+      decision: d,
+      asked: outcome.asked,
+      approvalAfterwards: profile.containment.approvalAfterwards,
+    });
+  }
   if (d.option !== 'contain') {
     await condition(() => false);
     return;

@@ -3,6 +3,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AuditAnchor } from '../domain/audit';
+import type { CouncilMinutes } from '../domain/council-decisions';
 import type { IncidentStatus } from '../domain/incidents';
 import type { TaskDecision } from '../domain/tasks';
 
@@ -41,6 +42,39 @@ export const changeThreatLevelUpdate = defineUpdate<ThreatLevelChange, [ChangeTh
 export const threatLevelQuery = defineQuery<number>('threatLevel');
 
 export const incidentStatusQuery = defineQuery<IncidentStatus>('incidentStatus');
+
+export interface RecordCouncilDecisionInput {
+  /** The decision's id, chosen by the API: the Update's id too, so a request sent twice records once. */
+  decisionId: string;
+  /** 決定事項. */
+  decision: string;
+  /** 理由. */
+  reason: string;
+  /** When the council decided (ISO 8601). */
+  decidedAt: string;
+  /** Who presided, when the caller names them; else whoever the council call secured. */
+  presidedBy?: string;
+  /** 議事録: already stored with its SHA-256 when the Update is sent. */
+  minutes?: CouncilMinutes;
+  /** Who records it, as the API's session or key proved. */
+  recordedBy: { name: string; email: string };
+}
+
+export interface CouncilDecisionRecord extends Omit<RecordCouncilDecisionInput, 'presidedBy'> {
+  /** The council that decided (the profile's council name). */
+  council: string;
+  /** Who presided: named by the caller, or the chair (or acting chair) who accepted the call; '' when nobody is known. */
+  presidedBy: string;
+  /** When the workflow recorded it (ISO 8601). */
+  recordedAt: string;
+  articles: string[];
+}
+
+/** Records a decision of the council (会議の決定) with its reason and minutes; refused before the council is convened, or once the incident is closed. */
+export const recordCouncilDecisionUpdate = defineUpdate<CouncilDecisionRecord, [RecordCouncilDecisionInput]>('recordCouncilDecision');
+
+/** The council's decisions recorded so far, oldest first. */
+export const councilDecisionsQuery = defineQuery<CouncilDecisionRecord[]>('councilDecisions');
 
 export interface AuditAnchorInput {
   intervalMs: number;

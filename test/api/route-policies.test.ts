@@ -2,43 +2,14 @@
 // nested routers included, and fails naming `METHOD path` for one whose first handler has none.
 // Public routes are an explicit list: a new one has to be added here on purpose.
 import type express from 'express';
-import type { Policy } from '../../src/api/access';
+import { routesOf } from '../../src/api/routes-of';
 import { type AccessApp, startAccessApp } from '../support/access-app';
-
-interface Layer {
-  name?: string;
-  handle: ((...args: unknown[]) => unknown) & { stack?: Layer[]; policy?: Policy };
-  route?: { path: string | string[]; methods: Record<string, boolean>; stack: Layer[] };
-  matchers?: unknown[];
-}
-
-interface FoundRoute {
-  method: string;
-  path: string;
-  policy?: Policy;
-}
-
-/** Express 5: the app's router stack; a `router` layer is a mounted Router whose own stack is walked too. */
-function walk(stack: Layer[], found: FoundRoute[] = [], prefix = ''): FoundRoute[] {
-  for (const layer of stack) {
-    if (layer.route) {
-      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-      const methods = Object.keys(layer.route.methods).filter((m) => layer.route!.methods[m]);
-      const first = layer.route.stack[0]?.handle;
-      for (const p of paths) for (const m of methods) found.push({ method: m.toUpperCase(), path: `${prefix}${p}`, ...(first?.policy ? { policy: first.policy } : {}) });
-    } else if (Array.isArray(layer.handle.stack)) {
-      // Every router here is mounted at the root (app.use(router)); a prefix would show in the routes' paths.
-      walk(layer.handle.stack, found, prefix);
-    }
-  }
-  return found;
-}
-
-const routesOf = (app: express.Express) => walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
 
 /** Reachable without signing in: each on purpose. */
 const PUBLIC = [
   'GET /api/health',
+  // The API's description: no secret in it, and tools fetch it without credentials.
+  'GET /api/openapi.json',
   'GET /login',
   'POST /login',
   'GET /login/totp',
@@ -56,6 +27,8 @@ const PUBLIC = [
   'POST /t/:token',
   // An attestation's evidence file (切離しの二者確認), from the same link: its credential is the token.
   'POST /t/:token/evidence',
+  // The approved notice to the persons concerned, published (公表, kunitachi:14): for everyone.
+  'GET /public/:organisation/notices/:noticeId',
 ].sort();
 
 describe('every route declares its policy', () => {

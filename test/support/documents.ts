@@ -27,6 +27,7 @@ export function leakIncident(over: Partial<IncidentRow> = {}): IncidentRow {
     aware_at: new Date('2026-12-01T10:05:00+09:00'),
     declared_via: 'console',
     status: 'AWAITING_CONTAINMENT_DECISION',
+    drill: null,
     created_at: new Date('2026-12-01T10:06:00+09:00'),
     ...over,
   };

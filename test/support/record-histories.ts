@@ -2,10 +2,13 @@
 //   npx tsx test/support/record-histories.ts
 // after a deliberate, versioned change to a workflow (and commit the new files beside the old).
 //   npx tsx test/support/record-histories.ts triage
-// records only the triage path (patched 'triage-v1'), beside the histories from before it.
+// records only the triage path (patched 'triage-v1'), beside the histories from before it;
+//   npx tsx test/support/record-histories.ts council
+// the council's deliberation (patched 'council-decisions-v1').
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
+import { auditTrail } from '../../src/db/audit';
 import { listTasks } from '../../src/db/tasks';
 import { IncidentStatus } from '../../src/domain/incidents';
 import { declaration } from './declarations';
@@ -82,4 +85,63 @@ async function recordTriage() {
   }
 }
 
-void (process.argv[2] === 'triage' ? recordTriage() : main());
+/**
+ * The council's deliberation (patched 'council-decisions-v1'): a kunitachi L3 incident whose mayor
+ * instructs the chief and whose council records a decision by the Update; a katsuragi L3 incident
+ * whose mayor decides on containment before the council meets, ratified afterwards by the chair.
+ */
+async function recordCouncil() {
+  const env = await devServer();
+  const stack = await startTestStack(env, { taskQueue: 'record-histories-council' });
+  const answer = async (pred: (m: { subject: string; to: string }) => boolean, option: string, note = '') => {
+    const [m] = await stack.waitForMail(pred);
+    const page = await openTaskPage(linkIn(m));
+    const r = await postTaskForm(linkIn(m), { option, note, csrf: page.csrf! }, page.cookie);
+    if (r.status !== 303) throw new Error(`answer ${option}: ${r.status}`);
+  };
+  const declare = async (over: Record<string, unknown>) => {
+    const r = await stack.fetch(`${stack.baseUrl}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(declaration(over)) });
+    return (await r.json()) as { incidentId: string; workflowId: string };
+  };
+  const save = async (name: string, workflowId: string) => {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    fs.writeFileSync(path.join(OUT, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
+    const indexFile = path.join(OUT, 'workflow-ids.json');
+    fs.writeFileSync(indexFile, `${JSON.stringify({ ...JSON.parse(fs.readFileSync(indexFile, 'utf8')), [name]: workflowId }, null, 2)}\n`);
+    console.log(`${name}: ${history.events?.length} events`);
+  };
+  const trail = async (organisation: string, incidentId: string, idEnd: string) => {
+    for (let i = 0; i < 150; i++) {
+      if ((await auditTrail(stack.appDb.db, organisation, incidentId)).some((a) => a.id.endsWith(idEnd))) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`no audit row ${idEnd}`);
+  };
+  try {
+    const working = { detectedAt: '2026-11-24T09:50:00+09:00', awareAt: '2026-11-24T10:00:00+09:00' };
+    const k = await declare({ organisation: 'kunitachi', threatLevel: 3, detectedBy: { name: '佐藤 花子', email: 'sato@kunitachi.example.jp' }, ...working });
+    await answer((m) => m.subject.includes(k.incidentId) && m.subject.includes('統括責任者への指示'), 'instruct', '端末を隔離しログを保全すること');
+    await trail('kunitachi', k.incidentId, '/instruct');
+    await answer((m) => m.subject.includes(k.incidentId) && m.subject.includes('招集') && m.to.includes('fukushicho@'), 'attend');
+    await waitForIncidentStatus(stack, 'kunitachi', k.incidentId, IncidentStatus.AWAITING_CONTAINMENT_DECISION);
+    const d = await stack.fetch(`${stack.baseUrl}/api/incidents/kunitachi/${k.incidentId}/decisions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: '一部停止を市長に具申する', reason: '漏えいのおそれ' }),
+    });
+    if (d.status !== 201) throw new Error(`decision: ${d.status}`);
+    await save('emergency-response-council', k.workflowId);
+
+    const g = await declare({ threatLevel: 3, ...working });
+    await answer((m) => m.subject.includes(g.incidentId) && m.subject.includes('切離しの判断') && m.to.includes('@katsuragi.'), 'doNotContain', '端末単位の隔離で足りる');
+    await answer((m) => m.subject.includes(g.incidentId) && m.subject.includes('招集') && m.to.includes('fukuchoucho@'), 'attend');
+    await answer((m) => m.subject.includes(g.incidentId) && m.subject.includes('事後承認') && m.to.includes('@katsuragi.'), 'ratify', '異議なし');
+    await trail('katsuragi', g.incidentId, 'ratify-containment-decision');
+    await save('emergency-response-ratified', g.workflowId);
+  } finally {
+    await stack.close();
+    await env.teardown();
+  }
+}
+
+void (process.argv[2] === 'triage' ? recordTriage() : process.argv[2] === 'council' ? recordCouncil() : main());

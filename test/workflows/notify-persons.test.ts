@@ -13,6 +13,7 @@ import { auditTrail } from '../../src/db/audit';
 import { declaration } from '../support/declarations';
 import { fetchWith } from '../support/auth';
 import { json } from '../support/http';
+import { seedApprovedNotice } from '../support/notices';
 import { startTestRelay, type TestRelay } from '../support/relay';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { devServer } from '../support/temporal';
@@ -78,7 +79,7 @@ describe('notifying 300 persons while the worker restarts and the relay refuses'
     relay.nonexistent.add(address(7));
     relay.holdDataMs = 20;
 
-    const start = await stack.fetch(`${base()}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noticeId: 'N1', batchSize: 20, batchesPerRun: 3 }) });
+    const start = await stack.fetch(`${base()}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noticeId: await seedApprovedNotice(stack.appDb.db, 'kunitachi', incidentId), batchSize: 20, batchesPerRun: 3 }) });
     expect(start.status).toBe(202);
     const { workflowId } = await json(start);
     const ours = () => relay.accepted.filter((a) => /^person\d+@/.test(a));
@@ -107,6 +108,12 @@ describe('notifying 300 persons while the worker restarts and the relay refuses'
 
     const progress = await json(await stack.fetch(`${base()}/notifications`));
     expect(progress).toMatchObject({ total: N, email: 270, sent: 269, failed: 1, remaining: 0, letters: 31, etaSeconds: 0 });
+    // Each email is the approved notice, addressed to its person, pointing to the public page.
+    const [m] = await stack.waitForMail((x) => x.to.includes(address(1)));
+    expect(m.subject).toBe('【重要】住民票の写しの誤送付に関するお詫びとお知らせ（国立市）');
+    expect(m.text).toContain('国立 1郎 様');
+    expect(m.text).toContain('宛名ラベルの印刷時に');
+    expect(m.text).toContain(`/public/kunitachi/notices/${incidentId}-1`);
     const failed = await stack.appDb.db.selectFrom('notification_recipients').selectAll().where('state', '=', 'FAILED').execute();
     expect(failed).toMatchObject([{ email: address(7), channel: 'letter' }]);
     expect(failed[0].last_error).toContain('550');

@@ -2,27 +2,38 @@
 // (from the audit log) and who has acknowledged the council call and who is still awaited.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { type Request, type Response, Router } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from '../../domain/zod';
 import { auditTrail } from '../../db/audit';
+import { getAttachment } from '../../db/attachments';
 import { standingAlerts, undeliveredInvitations } from '../../db/delivery';
 import { findIncidentsById, getIncident, type IncidentRow, listIncidents } from '../../db/incidents';
 import { listProfiles } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { listTasks } from '../../db/tasks';
+import { listNotices } from '../../db/notices';
+import { notificationCounts } from '../../db/notifications';
+import { notificationProgress } from '../../notify/notifications';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
-import { declareIncidentSchema, INCIDENT_ID_PATTERN } from '../../domain/incidents';
+import { caseSubject, declareIncidentSchema, IncidentStatus } from '../../domain/incidents';
+import { playbookChecklist } from '../../domain/checklist';
+import { TaskState } from '../../domain/tasks';
+import { participantLines } from '../../domain/drill';
 import { formatIssuePath, REPORT_TARGET_KINDS } from '../../domain/profile';
 import { getOrganisation } from '../../db/organisations';
 import { buildIncidentReport, renderIncidentReport, reportFileNames, reportKindSchema } from '../../documents/incident-report';
 import { contentDisposition, type JapaneseFont, PdfFontMissingError } from '../../documents/pdf';
 import type { SigningKey } from '../../tokens';
 import { INCIDENT_READERS, organisationsWith } from '../../domain/access';
+import { incidentIdParam, incidentRefParams } from '../params';
 import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access';
 import type { RenderPage } from '../app';
 import { declareIncident } from '../incident-service';
 import { changeThreatLevel, threatLevelChangeSchema } from '../threat-level';
+import { councilDecisionsIn, DECISION_FORM_MAX_BYTES, parseDecisionBody, readDecisionForm, recordCouncilDecision } from '../council-decisions';
+import { councilDecisionsSection, type DecisionFormState } from '../views/council';
+import { occurredAt, paperDetailOf, timelineOrder } from '../../domain/paper';
 import { rolesIn } from '../../domain/access';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
@@ -44,16 +55,14 @@ export interface IncidentRouteDeps {
   now?: () => number;
 }
 
-const refParams = z.object({
-  organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }),
-  incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
-});
-const idParams = z.object({ incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }) });
+const idParams = z.object({ incidentId: incidentIdParam });
 const reportQuery = z.object({
   kind: reportKindSchema.default('first'),
   /** Address the report to this target only (e.g. the prefecture's 第1報 apart from the executive's). */
   target: z.enum(REPORT_TARGET_KINDS, { error: `次のいずれかにしてください: ${REPORT_TARGET_KINDS.join(', ')}` }).optional(),
 });
+/** Who records the council's decisions: a commander, or a member of the organisation (its council's secretariat). */
+export const COUNCIL_RECORDERS = ['commander', 'member'] as const;
 const listQuery = z.object({ organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }).optional() });
 
 /** The incident as the API returns it: no internal columns. */
@@ -86,20 +95,35 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   async function view(organisation: string, incidentId: string) {
     const incident = await getIncident(db, organisation, incidentId);
     if (!incident) throw notFound(`incident ${organisation}/${incidentId} not found`);
-    const [tasks, timeline, undelivered, alerts] = await Promise.all([
+    const [tasks, timeline, undelivered, alerts, profile] = await Promise.all([
       listTasks(db, { organisation, caseId: incidentId }),
-      auditTrail(db, organisation, incidentId),
+      // In the order things happened: lines entered from paper at their real time.
+      auditTrail(db, organisation, incidentId).then(timelineOrder),
       undeliveredInvitations(db, organisation, incidentId),
       standingAlerts(db, { organisation, caseId: incidentId }),
+      getOrganisation(db, organisation),
     ]);
-    return { incident, tasks, timeline, undelivered, alerts };
+    if (!profile) throw notFound(`organisation ${organisation} not found`);
+    const checklist = playbookChecklist({
+      profile,
+      level: incident.threat_level,
+      workflowId: incident.workflow_id,
+      closed: incident.status === IncidentStatus.CLOSED,
+      trail: timeline,
+      openTasks: tasks.filter((x) => x.state === TaskState.OPEN).map((x) => ({ workflowId: x.workflow_id, assignee: x.assignee, dueAt: x.due_at })),
+    });
+    return { incident, tasks, timeline, undelivered, alerts, checklist };
   }
 
   async function viewJson(organisation: string, incidentId: string) {
-    const { incident, tasks, timeline, undelivered, alerts } = await view(organisation, incidentId);
+    const { incident, tasks, timeline, undelivered, alerts, checklist } = await view(organisation, incidentId);
     const council = tasks.filter((x) => x.step === 'emergency.conveneCouncil');
     return {
       ...incidentJson(incident),
+      checklist: checklist.map((c) => ({ ...c, dueAt: c.dueAt?.toISOString() ?? null, doneAt: c.doneAt?.toISOString() ?? null })),
+      openTasks: tasks
+        .filter((x) => x.state === TaskState.OPEN)
+        .map((x) => ({ taskId: x.task_id, title: x.title, step: x.step, name: x.assignee.name, position: x.assignee.position, due: x.due_at.toISOString(), askedAt: x.asked_at?.toISOString() ?? null })),
       council: {
         acknowledged: council.filter((x) => x.decision).map((x) => ({ name: x.assignee.name, position: x.assignee.position, answer: x.decision!.option, note: x.decision!.note, at: x.decision!.decidedAt })),
         // Asked when the invitation was delivered (null while it is not); due counts from then.
@@ -126,7 +150,20 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
         lastErrorAt: u.lastErrorAt?.toISOString() ?? null,
       })),
       alerts: alerts.map((a) => ({ kind: a.kind, taskId: a.task_id, raisedAt: a.raised_at.toISOString(), message: a.message, notified: a.notified })),
-      timeline: timeline.map((a) => ({ seq: a.seq, at: a.at.toISOString(), actor: a.actor, step: a.step, outcome: a.outcome, articles: a.articles })),
+      timeline: timeline.map((a) => {
+        const paper = paperDetailOf(a);
+        return {
+          seq: a.seq,
+          at: a.at.toISOString(),
+          occurredAt: occurredAt(a).toISOString(),
+          actor: a.actor,
+          step: a.step,
+          outcome: a.outcome,
+          articles: a.articles,
+          ...(paper ? { paper: { enteredBy: paper.enteredBy, enteredAt: paper.enteredAt } } : {}),
+        };
+      }),
+      councilDecisions: councilDecisionsIn(timeline),
     };
   }
 
@@ -146,21 +183,74 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
   r.post(
     '/api/incidents/:organisation/:incidentId/threat-level',
     allow.roles(['commander'], 'params'),
-    validate({ params: refParams, body: threatLevelChangeSchema }),
+    validate({ params: incidentRefParams, body: threatLevelChangeSchema }),
     async (_req, res) => {
-      const { params, body } = valid<{ params: typeof refParams; body: typeof threatLevelChangeSchema }>(res);
+      const { params, body } = valid<{ params: typeof incidentRefParams; body: typeof threatLevelChangeSchema }>(res);
       const { change, incident } = await changeThreatLevel(levelService, params, body, changedBy(res));
       res.json({ ...change, incident: incidentJson(incident) });
     },
   );
+
+  /**
+   * 会議の決定: what the council decided, why, when, who presided, by a commander or a member of the
+   * organisation. JSON, or multipart/form-data with the minutes (議事録) as the `minutes` file
+   * (an API key: a cookie session writes to the API in JSON only).
+   */
+  r.post(
+    '/api/incidents/:organisation/:incidentId/decisions',
+    allow.roles(COUNCIL_RECORDERS, 'params'),
+    validate({ params: incidentRefParams }),
+    express.raw({ type: 'multipart/form-data', limit: DECISION_FORM_MAX_BYTES }),
+    async (req, res) => {
+      const { params } = valid<{ params: typeof incidentRefParams }>(res);
+      let fields: unknown = req.body;
+      let minutes;
+      if (req.is('multipart/form-data')) ({ fields, minutes } = readDecisionForm(req.body, req.headers['content-type']));
+      else if (!req.is('application/json')) {
+        throw new HttpError(415, 'unsupported_media_type', 'body: send application/json, or multipart/form-data with the minutes', [
+          { path: 'body', message: 'application/json か multipart/form-data で送ってください' },
+        ]);
+      }
+      const body = parseDecisionBody(fields, locals(res).locale);
+      recordingStarted(res);
+      const { record } = await recordCouncilDecision(levelService, params, body, minutes, changedBy(res));
+      res
+        .status(201)
+        .location(`/api/incidents/${params.organisation}/${params.incidentId}/decisions`)
+        .json({ ...record, ...(record.minutes ? { links: { minutes: `/api/incidents/${params.organisation}/${params.incidentId}/decisions/${record.decisionId}/minutes` } } : {}) });
+    },
+  );
+
+  /** The council's decisions as the audit log holds them (read while no worker runs too). */
+  r.get('/api/incidents/:organisation/:incidentId/decisions', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (_req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
+    if (!(await getIncident(db, organisation, incidentId))) throw notFound(`incident ${organisation}/${incidentId} not found`);
+    res.json({ decisions: councilDecisionsIn(await auditTrail(db, organisation, incidentId)) });
+  });
+
+  const decisionParams = incidentRefParams.extend({ decisionId: z.string().regex(/^[0-9a-f]{20}$/, { error: 'not a decision id' }) });
+  r.get('/api/incidents/:organisation/:incidentId/decisions/:decisionId/minutes', allow.roles(INCIDENT_READERS, 'params'), validate({ params: decisionParams }), async (_req, res) => {
+    const { organisation, incidentId, decisionId } = valid<{ params: typeof decisionParams }>(res).params;
+    const decision = councilDecisionsIn(await auditTrail(db, organisation, incidentId)).find((d) => d.decisionId === decisionId);
+    const file = decision?.minutes && (await getAttachment(db, { organisation, caseId: incidentId, id: decision.minutes.attachmentId }));
+    if (!file) throw notFound(`no minutes for decision ${decisionId}`);
+    res
+      .status(200)
+      .type(file.mediaType)
+      .set('Content-Disposition', contentDisposition(file.filename, file.filename.replace(/[^\x20-\x7e]/g, '_')))
+      .set('X-Content-Type-Options', 'nosniff')
+      .set('Digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`)
+      .set('Cache-Control', 'no-store')
+      .send(Buffer.from(file.bytes));
+  });
 
   r.get('/api/incidents', allow.roles(INCIDENT_READERS, 'query'), validate({ query: listQuery }), async (_req, res) => {
     const { organisation } = valid<{ query: typeof listQuery }>(res).query;
     res.json({ incidents: visibleTo(res, INCIDENT_READERS, await listIncidents(db, organisation)).map(incidentJson) });
   });
 
-  r.get('/api/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (_req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.get('/api/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (_req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     res.json(await viewJson(organisation, incidentId));
   });
 
@@ -178,8 +268,8 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
    * The statutory report (事故報告) as a PDF, from what the incident has recorded so far. Generated
    * on each request; the approved copy that is sent is kept by the report's approval step.
    */
-  r.get('/api/incidents/:organisation/:incidentId/report.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams, query: reportQuery }), async (_req, res) => {
-    const { params, query } = valid<{ params: typeof refParams; query: typeof reportQuery }>(res);
+  r.get('/api/incidents/:organisation/:incidentId/report.pdf', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams, query: reportQuery }), async (_req, res) => {
+    const { params, query } = valid<{ params: typeof incidentRefParams; query: typeof reportQuery }>(res);
     const incident = await getIncident(db, params.organisation, params.incidentId);
     if (!incident) throw notFound(`incident ${params.organisation}/${params.incidentId} not found`);
     const [timeline, profile] = await Promise.all([auditTrail(db, params.organisation, params.incidentId), getOrganisation(db, params.organisation)]);
@@ -258,6 +348,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       detectedAt: jstLocalToIso(f.detectedAt),
       awareAt: jstLocalToIso(f.awareAt),
       declarationId: f.declarationId,
+      ...(f.drill === 'on' ? { drill: { timeScale: f.timeScale || '1', participants: participantLines(f.drillParticipants) } } : {}),
     };
     const parsed = declareIncidentSchema.safeParse(input);
     const declarationId = f.declarationId && z.uuid().safeParse(f.declarationId).success ? f.declarationId : randomUUID();
@@ -277,23 +368,80 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     res.redirect(303, `/incidents/${incident.organisation}/${incident.incident_id}`);
   });
 
-  r.get('/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.get('/incidents/:organisation/:incidentId', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     await showIncident(req, res, organisation, incidentId);
   });
 
-  async function showIncident(req: Request, res: Response, organisation: string, incidentId: string, levelForm: { status?: number; error?: string; reason?: string } = {}) {
+  async function showIncident(
+    req: Request,
+    res: Response,
+    organisation: string,
+    incidentId: string,
+    levelForm: { status?: number; error?: string; reason?: string } = {},
+    decisionForm: Omit<DecisionFormState, 'csrf'> & { status?: number } = {},
+  ) {
     const { t, locale } = locals(res);
     const v = await view(organisation, incidentId);
     // Only a commander of the organisation may change the level: the form is shown to them alone.
-    const canChangeLevel = rolesIn(principal(res).grants, organisation).has('commander');
+    const roles = rolesIn(principal(res).grants, organisation);
+    const canChangeLevel = roles.has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
-    res.status(levelForm.status ?? 200).send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale, ...(form ? { levelForm: form } : {}) })));
+    // The council's decisions are recorded by a commander or a member of the organisation.
+    const { status: decisionStatus, ...decisionState } = decisionForm;
+    const decisions = councilDecisionsSection({
+      incident: v.incident,
+      decisions: councilDecisionsIn(v.timeline),
+      ...(roles.has('commander') || roles.has('member') ? { form: { csrf: formCsrf(req, res, deps.signingKeys), ...decisionState } } : {}),
+      t,
+      locale,
+    });
+    // 本人通知: the notices and the sending's progress (the same figures as GET …/notifications).
+    const rateWindowMs = 60_000;
+    const [notices, counts] = await Promise.all([
+      listNotices(db, organisation, incidentId),
+      notificationCounts(db, organisation, incidentId, { now: new Date((deps.now ?? Date.now)()), rateWindowMs }),
+    ]);
+    const notifications = { organisation, incidentId, notices, progress: notificationProgress(counts, rateWindowMs), canWrite: canChangeLevel };
+    res
+      .status(levelForm.status ?? decisionStatus ?? 200)
+      .send(
+        renderPage(
+          req,
+          res,
+          caseSubject(incidentId, `${incidentId} ${v.incident.summary}`),
+          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, notifications, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel }),
+        ),
+      );
   }
 
-  r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  // 会議の決定 from the console: a multipart form (the minutes file beside the fields), bound to the session.
+  r.post(
+    '/incidents/:organisation/:incidentId/decisions',
+    allow.roles(COUNCIL_RECORDERS, 'params'),
+    validate({ params: incidentRefParams }),
+    express.raw({ type: 'multipart/form-data', limit: DECISION_FORM_MAX_BYTES }),
+    async (req, res) => {
+      const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
+      const form = readDecisionForm(req.body, req.headers['content-type']);
+      checkFormCsrf(req, res, form.fields.csrf, deps.signingKeys);
+      const { csrf: _csrf, ...values } = form.fields;
+      try {
+        const body = parseDecisionBody(values, locals(res).locale);
+        recordingStarted(res);
+        await recordCouncilDecision(levelService, { organisation, incidentId }, body, form.minutes, changedBy(res));
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status === 404 || err.status >= 500) throw err;
+        const error = err.issues.length > 0 ? err.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : err.message;
+        return showIncident(req, res, organisation, incidentId, {}, { status: err.status, error, values });
+      }
+      res.redirect(303, `/incidents/${organisation}/${incidentId}`);
+    },
+  );
+
+  r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams }), async (req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     const f = textFields(req.body);
     checkFormCsrf(req, res, f.csrf, deps.signingKeys);
     const parsed = threatLevelChangeSchema.safeParse({ level: f.level, reason: f.reason });

@@ -5,15 +5,15 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import express, { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { getIncident } from '../../db/incidents';
+import { getNotice } from '../../db/notices';
 import { importRecipients, notificationCounts, NotificationsStartedError } from '../../db/notifications';
 import type { Database } from '../../db/schema';
 import { INCIDENT_READERS } from '../../domain/access';
-import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
-import { INCIDENT_ID_PATTERN } from '../../domain/incidents';
 import { notificationProgress } from '../../notify/notifications';
 import { parsePersonsCsv } from '../../notify/persons-csv';
 import { z } from '../../domain/zod';
 import type { notifyPersons } from '../../workflows/emergency/notify';
+import { incidentRefParams } from '../params';
 import { allow } from '../access';
 import { HttpError, notFound, recordingStarted, valid, validate } from '../http';
 
@@ -29,10 +29,6 @@ export const MAX_PERSONS_CSV_BYTES = 20 * 1024 * 1024;
 /** The ETA is the remaining emails at the last minute's pace. */
 const RATE_WINDOW_MS = 60_000;
 
-const refParams = z.object({
-  organisation: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }),
-  incidentId: z.string().regex(INCIDENT_ID_PATTERN, { error: 'not an incident id (INC-YYYY-NNNN)' }),
-});
 const startBody = z.object({
   noticeId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'not a notice id' }),
   batchSize: z.number().int().min(1).max(5_000).optional(),
@@ -56,10 +52,10 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
   r.post(
     '/api/incidents/:organisation/:incidentId/persons',
     allow.roles(['commander'], 'params'),
-    validate({ params: refParams }),
+    validate({ params: incidentRefParams }),
     express.raw({ type: () => true, limit: MAX_PERSONS_CSV_BYTES }),
     async (req, res) => {
-      const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+      const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
       await requireIncident(organisation, incidentId);
       const bytes = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array();
       const parsed = parsePersonsCsv(bytes);
@@ -83,11 +79,19 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
     },
   );
 
-  // Starts sending a notice to every person with an address. TODO(issue 10 §6): only once the
-  // notice is approved; until the template exists the commander starts it.
-  r.post('/api/incidents/:organisation/:incidentId/notifications', allow.roles(['commander'], 'params'), validate({ params: refParams, body: startBody }), async (_req, res) => {
-    const { params, body } = valid<{ params: typeof refParams; body: typeof startBody }>(res);
+  // Starts sending a notice to every person with an address: only a notice of this incident that
+  // a second person has approved (routes/notices.ts); each email is composed from it.
+  r.post('/api/incidents/:organisation/:incidentId/notifications', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams, body: startBody }), async (_req, res) => {
+    const { params, body } = valid<{ params: typeof incidentRefParams; body: typeof startBody }>(res);
     await requireIncident(params.organisation, params.incidentId);
+    const notice = await getNotice(db, params.organisation, body.noticeId);
+    if (!notice || notice.incidentId !== params.incidentId || notice.state !== 'APPROVED') {
+      throw new HttpError(
+        409,
+        'notice_not_approved',
+        `通知文 ${body.noticeId} はこの事案の承認済みの通知文ではありません。承認されるまで送信できません / notice ${body.noticeId} is not an approved notice of this incident: nothing is sent until it is approved`,
+      );
+    }
     const workflowId = notifyWorkflowId(params.organisation, params.incidentId, body.noticeId);
     recordingStarted(res);
     let created = true;
@@ -104,8 +108,8 @@ export function notificationsRouter(deps: NotificationRouteDeps): Router {
     res.status(created ? 202 : 200).json({ workflowId, links: { progress: `/api/incidents/${params.organisation}/${params.incidentId}/notifications` } });
   });
 
-  r.get('/api/incidents/:organisation/:incidentId/notifications', allow.roles(INCIDENT_READERS, 'params'), validate({ params: refParams }), async (_req, res) => {
-    const { organisation, incidentId } = valid<{ params: typeof refParams }>(res).params;
+  r.get('/api/incidents/:organisation/:incidentId/notifications', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (_req, res) => {
+    const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;
     await requireIncident(organisation, incidentId);
     const counts = await notificationCounts(db, organisation, incidentId, { now: now(), rateWindowMs: RATE_WINDOW_MS });
     res.json(notificationProgress(counts, RATE_WINDOW_MS));

@@ -7,6 +7,9 @@ import { PROFILE_READERS } from '../../domain/access';
 import { allow, visibleTo } from '../access';
 import { locals, notFound, valid, validate } from '../http';
 import { organisationPage, organisationsPage } from '../views/organisations';
+import { paperPlanSection } from '../views/paper';
+import { profileHash } from '../../documents/paper-plan';
+import { html } from '../html';
 
 const keyParams = z.object({ key: z.string().regex(ORGANISATION_KEY_PATTERN, { error: 'not an organisation key' }) });
 
@@ -35,7 +38,8 @@ export function organisationsRouter({ appDb, renderPage }: Pick<AppDeps, 'appDb'
     const { key } = valid<{ params: typeof keyParams }>(res).params;
     const profile = await getOrganisation(db, key);
     if (!profile) throw notFound(`organisation ${key} is not loaded`);
-    res.send(renderPage(req, res, profile.organisation.name, organisationPage(profile, locals(res).t)));
+    const { t, locale } = locals(res);
+    res.send(renderPage(req, res, profile.organisation.name, html`${paperPlanSection(profile, profileHash(profile), locale)}${organisationPage(profile, t)}`));
   });
   return r;
 }

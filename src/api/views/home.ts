@@ -1,4 +1,5 @@
 import type { Check } from '../../domain/health';
+import { DRILL_MARK, isDrill } from '../../domain/incidents';
 import type { OrganisationSummary } from '../../db/organisations';
 import { html, type Html } from '../html';
 import type { AlertRow } from '../../db/delivery';
@@ -24,6 +25,11 @@ export function statusTable(checks: Check[], t: Translate): Html {
 <tbody>${checks.map(
     (c) => html`<tr><td>${t(PART_KEYS[c.part])}</td><td class="${c.status}">${t(STATUS_KEYS[c.status])}</td><td>${c.detail}</td></tr>`,
   )}</tbody></table>`;
+}
+
+/** 【訓練】 at the top of every page about a drill's case, so nobody takes it for a real incident. */
+export function drillBanner(caseId: string, t: Translate): Html | string {
+  return isDrill(caseId) ? html`<p class="drill" role="note">${DRILL_MARK} ${t('drillBanner')}</p>` : '';
 }
 
 /** Standing alerts, as a banner at the top of the console and of the incident's page. */

@@ -1,6 +1,6 @@
 import { formatArticleRefJa } from '../../domain/articles';
 import { REPORT_KIND_LABELS, REPORT_KINDS } from '../../documents/incident-report';
-import { INCIDENT_KIND_LABELS, INCIDENT_KINDS, type IncidentKind } from '../../domain/incidents';
+import { INCIDENT_KIND_LABELS, INCIDENT_KINDS, type IncidentKind, isDrill } from '../../domain/incidents';
 import type { OrganisationProfile } from '../../domain/profile';
 import type { AuditRow } from '../../db/audit';
 import type { AlertRow, UndeliveredInvitation } from '../../db/delivery';
@@ -8,7 +8,14 @@ import type { IncidentRow } from '../../db/incidents';
 import type { TaskRow } from '../../db/tasks';
 import { html, type Html } from '../html';
 import { formatDateTime, type Locale, type MessageKey, type Translate } from '../i18n';
-import { alertBanner } from './home';
+import { alertBanner, drillBanner } from './home';
+import { checklistSection, openTasksSection } from './checklist';
+import type { ChecklistItem } from '../../domain/checklist';
+import { occurredAt, paperDetailOf } from '../../domain/paper';
+import { paperMark, paperRecordsLink } from './paper';
+import { notificationsSection } from './notices';
+import type { Notice } from '../../db/notices';
+import type { NotificationProgress } from '../../notify/notifications';
 import { taskStateLabel } from './tasks';
 
 export const kindLabel = (k: string, locale: Locale) => INCIDENT_KIND_LABELS[k as IncidentKind]?.[locale] ?? k;
@@ -36,7 +43,13 @@ export interface DeclareFormValues {
   detectedByEmail?: string;
   detectedAt?: string;
   awareAt?: string;
+  drill?: string;
+  timeScale?: string;
+  drillParticipants?: string;
 }
+
+/** Time scales offered for a drill: real time, or a day's procedure in a morning, an hour, a minute. */
+const TIME_SCALES = [1, 6, 24, 60, 1440] as const;
 
 export function declareFormPage(o: {
   organisations: Array<{ key: string; name: string; profile: OrganisationProfile }>;
@@ -51,7 +64,7 @@ export function declareFormPage(o: {
   locale: Locale;
 }): Html {
   const { t, values: v } = o;
-  const err = (field: string) => o.issues.filter((i) => i.path === `body.${field}` || i.path.startsWith(`body.${field}.`)).map((i) => html`<p class="error">${i.message}</p>`);
+  const err = (field: string) => o.issues.filter((i) => i.path === `body.${field}` || i.path.startsWith(`body.${field}.`) || i.path.startsWith(`body.${field}[`)).map((i) => html`<p class="error">${i.message}</p>`);
   const profile = o.organisations.find((x) => x.key === o.selected)?.profile ?? o.organisations[0]?.profile;
   return html`<section>
 ${o.notice ? html`<p class="error">${o.notice}</p>` : o.issues.length > 0 ? html`<p class="error">${t('badRequest')}</p>` : ''}
@@ -79,6 +92,15 @@ ${o.notice ? html`<p class="error">${o.notice}</p>` : o.issues.length > 0 ? html
 <label for="awareAt">${t('awareAt')}（JST）</label>${err('awareAt')}
 <p class="hint">${t('awareAtHint')}</p>
 <input type="datetime-local" id="awareAt" name="awareAt" required value="${v.awareAt ?? ''}">
+<fieldset class="drill-options">
+<legend>${t('drillLegend')}</legend>
+<label class="choice"><input type="checkbox" name="drill" value="on"${v.drill === 'on' ? html` checked` : ''}> ${t('drillRun')}</label>
+<label for="timeScale">${t('drillTimeScale')}</label>${err('drill.timeScale')}
+<select id="timeScale" name="timeScale">${TIME_SCALES.map((n) => html`<option value="${n}"${v.timeScale === String(n) ? html` selected` : ''}>${n === 1 ? t('drillRealTime') : `×${n}`}</option>`)}</select>
+<label for="drillParticipants">${t('drillParticipants')}</label>${err('drill.participants')}
+<p class="hint">${t('drillParticipantsHint')}</p>
+<textarea id="drillParticipants" name="drillParticipants" maxlength="5000">${v.drillParticipants ?? ''}</textarea>
+</fieldset>
 <button type="submit">${t('declare')}</button>
 </form></section>`;
 }
@@ -91,12 +113,21 @@ export function incidentPage(o: {
   alerts: AlertRow[];
   t: Translate;
   locale: Locale;
+  /** The playbook as a checklist, and the moment its countdowns count from. */
+  checklist: readonly ChecklistItem[];
+  now: Date;
   /** For a commander of the organisation: the form that raises or lowers the level. */
   levelForm?: { levels: OrganisationProfile['threatLevels']; csrf: string; error?: string; reason?: string };
+  /** The council's decisions and, for a commander or member, the form that records one. */
+  councilDecisions?: Html;
+  /** For a commander of the organisation: the link to enter what was done on paper. */
+  paperRecords?: boolean;
+  /** 本人通知: the notices and the sending's progress. */
+  notifications?: { organisation: string; incidentId: string; notices: Notice[]; progress: NotificationProgress; canWrite?: boolean };
 }): Html {
   const { incident: i, t, locale } = o;
   const council = o.tasks.filter((x) => x.step === 'emergency.conveneCouncil');
-  return html`${alertBanner(o.alerts, t, locale)}
+  return html`${drillBanner(i.incident_id, t)}${alertBanner(o.alerts, t, locale)}
 ${
   o.undelivered.length === 0
     ? ''
@@ -113,7 +144,10 @@ ${
 <tr><th>${t('detectedAt')}</th><td>${formatDateTime(i.detected_at, locale)}（${i.detected_by.name}）</td></tr>
 <tr><th>${t('awareAt')}</th><td>${formatDateTime(i.aware_at, locale)}</td></tr>
 </tbody></table></section>
+${checklistSection(o.checklist, o.now, t, locale)}
+${openTasksSection(o.tasks, o.now, t, locale)}
 ${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''}
+${o.notifications ? notificationsSection({ ...o.notifications, locale }) : ''}
 <h2>${t('acknowledgements')}</h2>
 <section>${
     council.length === 0
@@ -132,13 +166,18 @@ ${o.levelForm && i.status !== 'CLOSED' ? threatLevelForm(i, o.levelForm, t) : ''
           }</td></tr>`,
         )}</tbody></table>`
   }</section>
+${o.councilDecisions ?? ''}
+${isDrill(i.incident_id) ? html`<section><p><a href="/incidents/${i.organisation}/${i.incident_id}/scorecard">${t('scorecard')}</a></p></section>` : ''}
 <h2>${t('reportsPdf')}</h2>
 <section><p class="hint">${t('reportsPdfHint')}</p><p class="report-links">${REPORT_KINDS.map(
     (k, n) => html`${n > 0 ? '　' : ''}<a href="/api/incidents/${i.organisation}/${i.incident_id}/report.pdf?kind=${k}" download>${REPORT_KIND_LABELS[k][locale]}</a>`,
   )}</p></section>
 <h2>${t('timeline')}</h2>
-<section><table><thead><tr><th>${t('date')}</th><th>${t('actor')}</th><th>${t('outcome')}</th><th>${t('articles')}</th></tr></thead><tbody>${o.timeline.map(
-    (r) => html`<tr><td>${formatDateTime(r.at, locale)}</td><td>${r.actor === 'system' ? 'jukinet-ops' : r.actor.replace(/ <.*>$/, '')}</td><td>${r.outcome}</td><td>${r.articles.map(
+<section>${o.paperRecords ? paperRecordsLink(i, locale) : ''}<table><thead><tr><th>${t('date')}</th><th>${t('actor')}</th><th>${t('outcome')}</th><th>${t('articles')}</th></tr></thead><tbody>${o.timeline.map(
+    // At the real time: a row entered from paper shows when it happened, and who entered it when.
+    (r) => html`<tr><td>${formatDateTime(occurredAt(r), locale)}</td><td>${r.actor === 'system' ? 'jukinet-ops' : r.actor.replace(/ <.*>$/, '')}</td><td>${r.outcome}${
+      paperDetailOf(r) ? paperMark(paperDetailOf(r)!, locale) : ''
+    }</td><td>${r.articles.map(
       (a, n) => html`${n > 0 ? '、' : ''}<span title="${a}">${formatArticleRefJa(a)}</span>`,
     )}</td></tr>`,
   )}</tbody></table></section>`;

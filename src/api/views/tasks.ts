@@ -3,11 +3,12 @@ import type { TaskRow } from '../../db/tasks';
 import type { PendingDecision } from '../../domain/tasks';
 import { html, type Html } from '../html';
 import { formatDateTime, type Locale, type MessageKey, type Translate } from '../i18n';
+import { drillBanner } from './home';
 
 const articles = (refs: readonly string[]) => refs.map((r) => `${formatArticleRefJa(r)}（${r}）`).join('、');
 
 function taskFacts(task: TaskRow, t: Translate, locale: Locale, caseSummary?: string): Html {
-  return html`<table><tbody>
+  return html`${drillBanner(task.case_id, t)}<table><tbody>
 <tr><th>${t('incidentId')}</th><td>${task.case_id}${caseSummary ? html` — ${caseSummary}` : ''}</td></tr>
 <tr><th>${t('assignee')}</th><td>${task.assignee.name}（${task.assignee.title}）</td></tr>
 <tr><th>${t('due')}</th><td>${formatDateTime(task.due_at, locale)}</td></tr>

@@ -1,0 +1,311 @@
+// The OpenAPI description of `/api` (issue 10 §10), built from the app itself: each route's path,
+// method and policy come from the express stack, its request schemas from its validator (zod → JSON
+// Schema). Only what a person must write — the summary, the answers — is kept here, one entry per
+// operation; a test fails when a route has none, or an entry no route.
+import type express from 'express';
+import type { ZodType } from 'zod';
+import { z } from '../domain/zod';
+import type { Policy } from './access';
+import { routesOf } from './routes-of';
+
+type Media = 'json' | 'pdf' | 'csv' | 'gzip' | 'file' | 'none';
+
+export interface OperationDoc {
+  summary: string;
+  /** 日本語の説明: the screens' language, for the people reading the description. */
+  description: string;
+  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'keys' | 'audit' | 'system';
+  /** The success answers; 4xx from the policy and the validator are added from the route. */
+  ok: Record<number, { description: string; media?: Media }>;
+  /** Further refusals this operation gives, beside the policy's and the validator's. */
+  refusals?: Record<number, string>;
+  /** The body is not JSON (e.g. the persons' CSV). */
+  requestMedia?: Exclude<Media, 'json' | 'none'>;
+}
+
+const json = (description: string) => ({ description, media: 'json' as const });
+
+/** One entry per `/api` operation, keyed `METHOD /path` as express declares it. */
+export const API_OPERATIONS: Record<string, OperationDoc> = {
+  'GET /api/health': { tag: 'system', summary: 'Health of the database, Temporal and the mail relay', description: '稼働状況（データベース・Temporal・メール中継）', ok: { 200: json('all parts ok'), 503: json('a part is down; each check says which') } },
+  'GET /api/openapi.json': { tag: 'system', summary: 'This description', description: 'この API 仕様（OpenAPI 3.1）', ok: { 200: json('OpenAPI 3.1 document') } },
+  'GET /api/whoami': { tag: 'keys', summary: 'Who the credential belongs to, and its roles', description: '認証情報の持ち主と役割', ok: { 200: json('the principal and its grants') } },
+  'GET /api/keys': { tag: 'keys', summary: 'API keys of the organisations you administer', description: 'API キーの一覧（管理者）', ok: { 200: json('keys, without their secrets') } },
+  'POST /api/keys': { tag: 'keys', summary: 'Create an API key for one organisation and one role', description: 'API キーの発行（秘密は一度だけ表示）', ok: { 201: json('the key, shown once') } },
+  'POST /api/keys/{id}/revoke': { tag: 'keys', summary: 'Revoke an API key', description: 'API キーの失効', ok: { 204: { description: 'revoked', media: 'none' } } },
+  'GET /api/organisations': { tag: 'organisations', summary: 'Organisations you hold a role in', description: '役割を持つ団体の一覧', ok: { 200: json('organisations') } },
+  'GET /api/organisations/{key}': { tag: 'organisations', summary: "An organisation's profile", description: '団体のプロファイル（規程・役割・連絡先）', ok: { 200: json('the profile') } },
+  'GET /api/organisations/{key}/paper-plan.pdf': {
+    tag: 'organisations',
+    summary: 'The emergency plan for paper mode as an A4 PDF, generated from the current profile',
+    description: '紙運用版の緊急時対応計画（手順と根拠条項、脅威度ごとの対応、切離し、報告先と期限、夜間・休日連絡先、記録用紙）。プロファイルの版（SHA-256）と作成日時（和暦・西暦）入り',
+    ok: { 200: { description: 'the PDF', media: 'pdf' } },
+    refusals: { 503: 'no Japanese font is installed' },
+  },
+  'GET /api/outbox': { tag: 'system', summary: 'Mails caught by the embedded SMTP sink (embedded stack only)', description: '送信箱（組込み SMTP）', ok: { 200: json('a page of messages, newest first') } },
+  'GET /api/outbox/{id}': { tag: 'system', summary: 'One caught mail', description: '送信箱のメール', ok: { 200: json('the message') } },
+  'GET /api/tasks': { tag: 'tasks', summary: 'Your own tasks (by your email)', description: '自分のタスク', ok: { 200: json('tasks') } },
+  'POST /api/detections': {
+    tag: 'detections',
+    summary: 'Report an alert from a monitoring system (detector key)',
+    description: '検知の受付: 同じ alertId は一つのインシデントにまとめて追記',
+    ok: { 201: json('the first copy: an incident was declared'), 200: json('a later copy: appended to the incident') },
+  },
+  'GET /api/audit/verify': { tag: 'audit', summary: "Verify the audit log's MAC chain against the anchors in Temporal", description: '監査ログの検証', ok: { 200: json('the chain verifies'), 409: json('a problem, named row by row') } },
+  'POST /api/incidents': {
+    tag: 'incidents',
+    summary: 'Declare an incident (starts the emergency response plan)',
+    description: 'インシデントの宣言（緊急時対応計画の開始）。同じ declarationId の再送は同じインシデント',
+    ok: { 201: json('declared'), 200: json('already declared with this declarationId') },
+    refusals: { 503: 'Temporal did not start the workflow; nothing was recorded' },
+  },
+  'GET /api/incidents': { tag: 'incidents', summary: 'Incidents of the organisations you may read', description: 'インシデントの一覧', ok: { 200: json('incidents') } },
+  'GET /api/incidents/{incidentId}': {
+    tag: 'incidents',
+    summary: 'An incident by its id alone',
+    description: 'インシデント（番号のみで指定）',
+    ok: { 200: json('the incident with council, alerts and timeline') },
+    refusals: { 409: 'the id exists in several organisations you may read' },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}': { tag: 'incidents', summary: 'An incident with its council, alerts and timeline', description: 'インシデントの詳細', ok: { 200: json('the incident') } },
+  'POST /api/incidents/{organisation}/{incidentId}/threat-level': {
+    tag: 'incidents',
+    summary: 'Raise or lower the threat level, with a reason',
+    description: '脅威度の変更（理由必須）。引き上げで会議が招集されることがある',
+    ok: { 200: json('the change and whether it convenes the council') },
+    refusals: { 409: 'the level is not on the profile’s scale, is unchanged, or the incident is closed' },
+  },
+  'POST /api/incidents/{organisation}/{incidentId}/decisions': {
+    tag: 'incidents',
+    summary: "Record a decision of the security council, with its minutes (commander or member)",
+    description:
+      '会議の決定の記録: JSON {decision, reason, decidedAt?, presidedBy?}、または同じ項目と議事録ファイル minutes（PDF・PNG・JPEG・UTF-8 テキスト、10 MB まで、SHA-256 を記録）の multipart/form-data（API キーのみ）。誤りは項目名（body.decision、body.minutes …）とともに 4xx',
+    ok: { 201: json('the decision as recorded: council, presidedBy, decidedAt, minutes with SHA-256, articles') },
+    refusals: { 409: 'the council is not convened, or the incident is closed; nothing is kept', 413: 'body.minutes: larger than 10 MB', 415: 'body.minutes: not PDF, PNG, JPEG or UTF-8 text; or the body is neither JSON nor multipart' },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/decisions': {
+    tag: 'incidents',
+    summary: "The council's decisions, from the audit log",
+    description: '会議の決定の一覧（決定事項・理由・日時・議長・議事録）',
+    ok: { 200: json('decisions, oldest first') },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/decisions/{decisionId}/minutes': {
+    tag: 'incidents',
+    summary: 'The minutes of a decision, as uploaded',
+    description: '議事録ファイル（保存時の SHA-256 と同じバイト列）',
+    ok: { 200: { description: 'the file, with its own media type', media: 'file' } },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/report.pdf': {
+    tag: 'incidents',
+    summary: 'The statutory report as an A4 PDF, from what the incident recorded',
+    description: '事故報告（A4 PDF、和暦・西暦）',
+    ok: { 200: { description: 'the PDF', media: 'pdf' } },
+    refusals: { 503: 'no Japanese font is installed' },
+  },
+  'POST /api/incidents/{organisation}/{incidentId}/paper-records': {
+    tag: 'incidents',
+    summary: 'Enter afterwards, at their real times, the steps done on paper (commander)',
+    description: '紙の記録の入力: 紙で対応した手順を実際の日時で監査記録に追加。一行でも誤りがあれば何も記録しない。同じ submissionId の再送は一度だけ記録',
+    ok: { 201: json('recorded, one audit row a line'), 200: json('already recorded with this submissionId') },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/scorecard': {
+    tag: 'incidents',
+    summary: "A drill's scorecard: each milestone's time from awareness against its target",
+    description: '訓練評価表（招集・切離し・各報告の所要時間と目標。圧縮した訓練は計画上の時間で評価）',
+    ok: { 200: json('milestones with met / missed / pending') },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/scorecard.pdf': {
+    tag: 'incidents',
+    summary: "A drill's scorecard as an A4 PDF",
+    description: '訓練評価表（A4 PDF）',
+    ok: { 200: { description: 'the PDF', media: 'pdf' } },
+    refusals: { 503: 'no Japanese font is installed' },
+  },
+  'POST /api/incidents/{organisation}/{incidentId}/persons': {
+    tag: 'notifications',
+    summary: 'Import the persons concerned as CSV (UTF-8 or Shift_JIS)',
+    description: '本人通知の対象者の取込み。誤りがあれば行ごとに示し、何も取り込まない',
+    requestMedia: 'csv',
+    ok: { 201: json('imported: counts and the encoding read') },
+    refusals: { 409: 'sending has started: the list can no longer change' },
+  },
+  'POST /api/incidents/{organisation}/{incidentId}/notifications': {
+    tag: 'notifications',
+    summary: 'Start notifying every person with an address (each exactly once) with the approved notice',
+    description: '本人通知の送信開始（一人一通）。承認済みの通知文でのみ開始できる',
+    ok: { 202: json('started'), 200: json('already started') },
+    refusals: { 409: 'the notice is not an approved notice of this incident' },
+  },
+  'POST /api/incidents/{organisation}/{incidentId}/notices': {
+    tag: 'notifications',
+    summary: 'Write the notice to the persons concerned (a draft, to be approved by a second person)',
+    description: '通知文の作成（国立市条例第14条の7項目と規則第10条の5項目）。郵送で1人1枚に収まる長さまで',
+    ok: { 201: json('the draft notice') },
+    refusals: { 400: 'a field is missing or too long, or a letter would not fit one page' },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/notices': { tag: 'notifications', summary: "The incident's notices", description: '通知文の一覧', ok: { 200: json('notices') } },
+  'GET /api/incidents/{organisation}/{incidentId}/notices/{noticeId}': { tag: 'notifications', summary: 'One notice, its state and approval', description: '通知文', ok: { 200: json('the notice') } },
+  'GET /api/incidents/{organisation}/{incidentId}/notices/{noticeId}/notice.pdf': {
+    tag: 'notifications',
+    summary: 'The notice as an A4 PDF (marked unapproved until it is)',
+    description: '通知文（A4 PDF、承認前は【確認用・未承認】）',
+    ok: { 200: { description: 'the PDF', media: 'pdf' } },
+    refusals: { 503: 'no Japanese font is installed' },
+  },
+  'POST /api/incidents/{organisation}/{incidentId}/notices/{noticeId}/approve': {
+    tag: 'notifications',
+    summary: 'Approve the notice: a second commander, signed in as a person (not its writer, not an API key)',
+    description: '通知文の承認（作成者以外の指揮者本人。API キー不可）。承認後は変更できない',
+    ok: { 200: json('the approved notice') },
+    refusals: { 409: 'another notice of the incident is the approved one' },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/notices/{noticeId}/letters': {
+    tag: 'notifications',
+    summary: 'The letters to print: persons without an address or whose address was refused, in files of at most 1,000 pages',
+    description: '郵送分の一覧（1ファイル1,000ページまで）',
+    ok: { 200: json('the files') },
+    refusals: { 409: 'the notice is not approved' },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/notices/{noticeId}/letters/{file}': {
+    tag: 'notifications',
+    summary: 'One letters file: A4, one page per person, the address placed for a 長形3号 window envelope',
+    description: '郵送分の PDF（1人1枚、長形3号窓付き封筒の窓に宛名）',
+    ok: { 200: { description: 'the PDF', media: 'pdf' } },
+    refusals: { 409: 'the notice is not approved, or a letter runs over one page', 503: 'no Japanese font is installed' },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/notifications': {
+    tag: 'notifications',
+    summary: 'Progress of the notification: sent, failed, remaining, letters, ETA',
+    description: '本人通知の進捗（送信済・失敗・残り・郵送・完了見込み）',
+    ok: { 200: json('counts and ETA') },
+  },
+};
+
+const MEDIA_TYPES: Record<Exclude<Media, 'none'>, string> = { json: 'application/json', pdf: 'application/pdf', csv: 'text/csv', gzip: 'application/gzip', file: 'application/octet-stream' };
+
+/** `/api/incidents/:organisation/:incidentId` → `/api/incidents/{organisation}/{incidentId}`. */
+export const openApiPath = (expressPath: string) => expressPath.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+
+function jsonSchema(schema: ZodType): Record<string, unknown> {
+  // The request as sent (before defaults and transforms); what JSON Schema cannot say (a refine) is left to the server.
+  const s = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete s.$schema;
+  return s;
+}
+
+function propertiesOf(schema: ZodType | undefined): Array<[string, Record<string, unknown>, boolean]> {
+  if (!schema) return [];
+  const s = jsonSchema(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return Object.entries(s.properties ?? {}).map(([name, p]) => [name, p, (s.required ?? []).includes(name)]);
+}
+
+/** Who may call it, in words: the policy the route's first handler enforces. */
+export function policyWords(p: Policy | undefined): string {
+  if (!p) return 'no policy (a defect: the route-policy test fails)';
+  switch (p.kind) {
+    case 'public':
+      return 'Anyone (no credential).';
+    case 'taskLink':
+      return 'The signed task link in the path.';
+    case 'signedIn':
+      return 'Anyone signed in, or any API key.';
+    case 'installation':
+      return `One of ${p.roles.join(', ')} on every organisation (*).`;
+    case 'roles':
+      return `One of ${p.roles.join(', ')}${p.organisation ? ` in the organisation named by the ${p.organisation === 'params' ? 'path' : p.organisation === 'query' ? 'query' : 'body'}` : ''}. No role there: 404; another role: 403.`;
+  }
+}
+
+const ERROR = { $ref: '#/components/schemas/Error' };
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: Record<string, unknown>;
+  paths: Record<string, Record<string, Record<string, unknown>>>;
+  components: Record<string, unknown>;
+  security: Array<Record<string, string[]>>;
+}
+
+/** The description of every `/api` route the app serves that has an entry; `missing` names those without. */
+export function buildOpenApi(app: express.Express, o: { version: string; serverUrl?: string }): { document: OpenApiDocument; missing: string[]; stale: string[] } {
+  const paths: OpenApiDocument['paths'] = {};
+  const missing: string[] = [];
+  const seen = new Set<string>();
+  for (const route of routesOf(app)) {
+    if (!route.path.startsWith('/api/')) continue;
+    const key = `${route.method} ${openApiPath(route.path)}`;
+    const doc = API_OPERATIONS[key];
+    if (!doc) {
+      missing.push(key);
+      continue;
+    }
+    seen.add(key);
+    const { params, query, body } = route.schemas ?? {};
+    const pathNames = [...route.path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
+    const pathProps = new Map(propertiesOf(params).map(([n, s]) => [n, s]));
+    const parameters = [
+      ...pathNames.map((name) => ({ name, in: 'path', required: true, schema: pathProps.get(name) ?? { type: 'string' } })),
+      ...propertiesOf(query).map(([name, schema, required]) => ({ name, in: 'query', required, schema })),
+    ];
+    const responses: Record<string, unknown> = {};
+    for (const [status, r] of Object.entries(doc.ok)) {
+      const media = r.media ?? 'json';
+      responses[status] = { description: r.description, ...(media === 'none' ? {} : { content: { [MEDIA_TYPES[media]]: media === 'json' ? {} : { schema: { type: 'string', format: 'binary' } } } }) };
+    }
+    const refusal = (description: string) => ({ description, content: { 'application/json': { schema: ERROR } } });
+    if (route.schemas) responses['400'] = refusal('validation_failed: each issue names its field (`body.organisation`, `query.kind` …)');
+    if (route.policy && route.policy.kind !== 'public' && route.policy.kind !== 'taskLink') {
+      responses['401'] = refusal('no credential, or an expired or revoked one');
+      responses['403'] = refusal('a role in the organisation, but not one this operation needs');
+      if (route.policy.kind === 'roles') responses['404'] = refusal('no role in the organisation (ids cannot be probed), or no such resource');
+    }
+    for (const [status, description] of Object.entries(doc.refusals ?? {})) responses[status] = refusal(description);
+    const operation: Record<string, unknown> = {
+      operationId: key.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, ''),
+      tags: [doc.tag],
+      summary: doc.summary,
+      description: `${doc.description}\n\n${policyWords(route.policy)}`,
+      'x-policy': route.policy ?? null,
+      ...(parameters.length ? { parameters } : {}),
+      ...(body || doc.requestMedia
+        ? { requestBody: { required: true, content: doc.requestMedia ? { [MEDIA_TYPES[doc.requestMedia]]: { schema: { type: 'string' } } } : { 'application/json': { schema: jsonSchema(body!) } } } }
+        : {}),
+      responses,
+      ...(route.policy?.kind === 'public' ? { security: [] } : {}),
+    };
+    (paths[openApiPath(route.path)] ??= {})[route.method.toLowerCase()] = operation;
+  }
+  const stale = Object.keys(API_OPERATIONS).filter((k) => !seen.has(k));
+  return {
+    document: {
+      openapi: '3.1.0',
+      info: {
+        title: 'jukinet-ops API',
+        version: o.version,
+        description: '住基ネットのセキュリティ手順（緊急時対応計画ほか）を Temporal のワークフローとして運用する API。The API of jukinet-ops.',
+      },
+      ...(o.serverUrl ? { servers: [{ url: o.serverUrl }] } : {}),
+      paths,
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key `jko_<id>_<secret>` (jukinet-ops login, or an admin in the console)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'jo_session', description: 'The console session; writes must be JSON' },
+        },
+        schemas: {
+          Error: {
+            type: 'object',
+            required: ['error', 'message'],
+            properties: {
+              error: { type: 'string', description: 'a stable code, e.g. validation_failed' },
+              message: { type: 'string' },
+              issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+            },
+          },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    missing,
+    stale,
+  };
+}
