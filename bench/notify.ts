@@ -4,7 +4,10 @@
 // in-process SMTP sink, which counts every message per envelope recipient.
 import * as os from 'node:os';
 import nodemailer from 'nodemailer';
-import { composePersonNotice } from '../src/notify/notifications';
+import { publicUrl } from '../src/config';
+import { getNotice } from '../src/db/notices';
+import { noticeEmail } from '../src/notify/notice';
+import { seedApprovedNotice } from '../test/support/notices';
 import { startSmtpSink } from '../src/embedded/smtp-sink';
 import { json } from '../test/support/http';
 import { startTestStack } from '../test/support/stack';
@@ -68,11 +71,14 @@ export async function notifyBench(n: number, batchSize = 500) {
     if (imported.status !== 201) throw new Error(`import answered ${imported.status}: ${(await imported.text()).slice(0, 500)}`);
     const importMs = performance.now() - t;
 
+    // The product sends only an approved notice, composed per person; the baseline sends the same texts.
+    const noticeId = await seedApprovedNotice(stack.appDb.db, 'kunitachi', incidentId);
+    const notice = (await getNotice(stack.appDb.db, 'kunitachi', noticeId))!.content;
     process.stderr.write(`notify: product sending…\n`);
     t = performance.now();
     const productStart = t;
     const productCpu = process.cpuUsage();
-    const started = await stack.fetch(`${base}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noticeId: 'BENCH', batchSize }) });
+    const started = await stack.fetch(`${base}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noticeId, batchSize }) });
     if (started.status !== 202) throw new Error(`start answered ${started.status}`);
     const { workflowId } = await json(started);
     const progress = setInterval(() => process.stderr.write(`notify: product ${counts.product.size}/${n}\n`), 5_000);
@@ -91,7 +97,6 @@ export async function notifyBench(n: number, batchSize = 500) {
     process.stderr.write(`notify: baseline sending…\n`);
     phase = 'baseline';
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sinkPort, secure: false, ignoreTLS: true, pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity });
-    const m = composePersonNotice({ organisationName: '国立市', incidentId, personName: '' });
     t = performance.now();
     const baselineStart = t;
     const baselineCpu = process.cpuUsage();
@@ -100,8 +105,8 @@ export async function notifyBench(n: number, batchSize = 500) {
       Array.from({ length: CONNECTIONS }, async () => {
         while (next <= n) {
           const i = next++;
-          const text = composePersonNotice({ organisationName: '国立市', incidentId, personName: `対象者 ${i}` }).text;
-          await transport.sendMail({ from: stack.config.MAIL_FROM, to: address(i), subject: m.subject, text });
+          const m = noticeEmail(notice, { name: `対象者 ${i}` }, publicUrl(stack.config));
+          await transport.sendMail({ from: stack.config.MAIL_FROM, to: address(i), subject: m.subject, text: m.text });
         }
       }),
     );

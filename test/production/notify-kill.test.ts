@@ -18,6 +18,7 @@ import { runCliAsync } from '../support/cli';
 import { createTestDatabase } from '../support/databases';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
+import { seedApprovedNotice } from '../support/notices';
 import { freePort } from '../support/ports';
 import { type Running, startCli, until } from '../support/processes';
 import { startTestRelay, type TestRelay } from '../support/relay';
@@ -98,7 +99,8 @@ describe('notifying 3,000 persons while the worker is killed twice and the relay
 
     // A relay that takes a few milliseconds per message: the kills fall in the middle of batches.
     relay.holdDataMs = 5;
-    const started = await fetchApi(`${incident}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noticeId: 'N1', batchSize: 250 }) });
+    const noticeId = await seedApprovedNotice(appDb.db, 'kunitachi', incidentId);
+    const started = await fetchApi(`${incident}/notifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ noticeId, batchSize: 250 }) });
     expect(started.status).toBe(202);
     const { workflowId } = await json(started);
 
@@ -139,7 +141,7 @@ describe('notifying 3,000 persons while the worker is killed twice and the relay
     expect(byPerson.size).toBe(N);
     const wrong = expected.filter((i) => {
       const e = byPerson.get(address(i))!;
-      return e.ids.size !== 1 || !e.ids.has(noticeMessageId({ organisation: 'kunitachi', incidentId, noticeId: 'N1', personId: i }));
+      return e.ids.size !== 1 || !e.ids.has(noticeMessageId({ organisation: 'kunitachi', incidentId, noticeId, personId: i }));
     });
     expect(wrong).toEqual([]);
     // Copies the relay took twice: only a kill's window between acceptance and mark (the messages
