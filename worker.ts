@@ -44,6 +44,7 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
     linkTtlMs: parseDuration(config.TASK_LINK_TTL)!,
     createNotifyTransport: () => createMailTransport(config, { pool: { maxConnections: NOTIFY_CONNECTIONS } }).transport,
     notifyConcurrency: NOTIFY_CONNECTIONS,
+    notifyStaleAfterMs: parseDuration(config.NOTIFY_STALE_AFTER)!,
     // PGlite blocks the event loop (and the SMTP connections) for each statement: gather marks.
     notifyMarkGatherMs: appDb.engine === 'pglite' ? 50 : 0,
     ...(config.ALERT_WEBHOOK_URL ? { alertWebhookUrl: config.ALERT_WEBHOOK_URL } : {}),

@@ -81,6 +81,13 @@ describe('durations are bounded to what makes sense', () => {
   it.each(['1s', '4m'])('refuses SMTP_TIMEOUT=%s: under the mail activities\' 5 minutes, long enough for a slow relay', (d) => {
     expect(problems({ SMTP_TIMEOUT: d })).toEqual([expect.objectContaining({ variable: 'SMTP_TIMEOUT' })]);
   });
+  it.each(['1s', '11m'])('refuses NOTIFY_STALE_AFTER=%s: a loaded worker refreshes within it, a killed one\'s persons do not wait for ever', (d) => {
+    expect(problems({ NOTIFY_STALE_AFTER: d })).toEqual([expect.objectContaining({ variable: 'NOTIFY_STALE_AFTER' })]);
+  });
+  it('takes a killed notification worker\'s persons over after a minute unless told otherwise', () => {
+    expect(loadConfig({}, NO_FILE).NOTIFY_STALE_AFTER).toBe('1m');
+    expect(loadConfig({ NOTIFY_STALE_AFTER: '3s' }, NO_FILE).NOTIFY_STALE_AFTER).toBe('3s');
+  });
   it('masks a secret in the alert webhook\'s address, and refuses one that is not http(s)', () => {
     const c = loadConfig({ ALERT_WEBHOOK_URL: 'https://gw.example.jp/hook?token=s3cret' }, NO_FILE);
     expect(describeConfig(c).find(([k]) => k === 'ALERT_WEBHOOK_URL')![1]).not.toContain('s3cret');

@@ -1,6 +1,23 @@
 // The notifyPersons workflow's activity: one call sends one batch of notices over a pooled SMTP
 // transport. The database, not the workflow, knows who was notified: each person's row is claimed
 // for this attempt, marked SENT as soon as the relay accepts, and never claimed again once SENT.
+//
+// Why each person gets one email, whatever dies when:
+// - A row is sent only by the attempt that claimed it (state SENDING, its attempt_id), and claimed
+//   only while PENDING or, when its attempt stopped refreshing it for NOTIFY_STALE_AFTER, taken
+//   for dead. A live batch refreshes its rows several times within that period, so two living
+//   attempts never hold one person. SENT is final: no claim reads it again.
+// - A refusal that may pass (4xx, relay down) gives the row back as PENDING; nothing was accepted.
+// - The one window no database closes: the relay accepted (250 after DATA) and the worker died
+//   before the row's SENT mark was committed. The row goes stale and the next attempt sends the
+//   person the same notice again — with the same Message-ID (noticeMessageId: organisation,
+//   incident, notice, person; never the attempt), so the two copies are one message to the
+//   person's mailbox, which keeps one copy of a Message-ID, and to whoever counts. SMTP has no
+//   way to ask a relay what it took; a stable Message-ID is the idempotency key it carries.
+// - That window is kept to the messages in flight plus the marks not yet committed: a mark is
+//   queued the moment the relay answers and written by the next group statement (SentMarks), one
+//   statement for every batch of the worker, so writing fewer statements does not widen it.
+//   test/production/notify-kill.test.ts kills the worker with SIGKILL twice mid-run and counts.
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
@@ -30,7 +47,7 @@ export interface NotifyActivityDeps {
    * writes one statement for many persons, at the cost of a window that many milliseconds wider.
    */
   notifyMarkGatherMs?: number;
-  /** How often a running batch refreshes its rows' mark (default 5 s). */
+  /** How often a running batch refreshes its rows' mark (default 5 s, or a quarter of the staleness if shorter). */
   notifyBeatMs?: number;
   /** A SENDING row not refreshed for this long is a dead attempt's and is taken over (default 60 s). */
   notifyStaleAfterMs?: number;
@@ -72,61 +89,74 @@ function cancellation(): AbortSignal | undefined {
   }
 }
 
+type SentMark = { personId: number; messageId: string; sentAt: Date };
+
 /**
- * The batch's SENT marks, written as they come: each acceptance is queued at once and written by
- * the statement that starts as soon as the one before it has finished (group commit), so the
- * window between the relay's acceptance and the mark is one database write, not one per person.
+ * SENT marks, written as they come: each acceptance is queued at once and written by the
+ * statement that starts as soon as the one before it has finished (group commit), so the window
+ * between the relay's acceptance and the mark is about one database write, not one per person.
+ * One writer per incident serves every batch of this worker in flight: two batches sending side by
+ * side share each statement instead of writing twice as many (on PGlite a statement costs about a
+ * millisecond before its first row, on the event loop the SMTP connections share).
  */
 class SentMarks {
-  private queue: { personId: number; messageId: string; sentAt: Date }[] = [];
-  private writing: Promise<void> | undefined;
-  private failure: unknown;
+  private queue: { mark: SentMark; done: (err?: unknown) => void }[] = [];
+  private writing = false;
   constructor(
-    private readonly write: (marks: { personId: number; messageId: string; sentAt: Date }[]) => Promise<void>,
+    private readonly write: (marks: SentMark[]) => Promise<void>,
     private readonly gatherMs: number,
   ) {}
 
-  add(mark: { personId: number; messageId: string; sentAt: Date }): void {
-    this.queue.push(mark);
-    this.writing ??= this.flush();
+  /** Resolves once the mark is written; rejects if it could not be. */
+  add(mark: SentMark): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ mark, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.writing) {
+        this.writing = true;
+        void this.flush();
+      }
+    });
   }
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
       if (this.gatherMs > 0) await new Promise((r) => setTimeout(r, this.gatherMs));
-      const marks = this.queue.splice(0);
+      const taken = this.queue.splice(0);
       // A mark that cannot be written leaves its person SENDING: taken over when stale and sent
-      // again. Worth a few tries before that.
+      // again (with the same Message-ID). Worth a few tries before that.
+      let failure: unknown;
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.write(marks);
+          await this.write(taken.map((t) => t.mark));
+          failure = undefined;
           break;
         } catch (err) {
-          if (attempt >= 5) {
-            this.failure ??= err;
-            break;
-          }
+          failure = err ?? new Error('mark not written');
+          if (attempt >= 5) break;
           await new Promise((r) => setTimeout(r, 200 * attempt));
         }
       }
+      for (const t of taken) t.done(failure);
     }
-    this.writing = undefined;
-  }
-
-  /** Every queued mark written; throws if one could not be. */
-  async drain(): Promise<void> {
-    while (this.writing) await this.writing;
-    if (this.failure) throw this.failure;
+    this.writing = false;
   }
 }
 
 export function createNotifyActivities(deps: NotifyActivityDeps) {
   const { db } = deps;
   const concurrency = deps.notifyConcurrency ?? 5;
-  const beatMs = deps.notifyBeatMs ?? 5_000;
   const staleAfterMs = deps.notifyStaleAfterMs ?? 60_000;
+  // Several refreshes within the staleness period: a live batch's rows are never taken over.
+  const beatMs = deps.notifyBeatMs ?? Math.min(5_000, Math.floor(staleAfterMs / 4));
   const compose = deps.composeNotice ?? defaultCompose;
   let pooled: Transporter | undefined;
+  const writers = new Map<string, SentMarks>();
+  const writerFor = (scope: { organisation: string; incidentId: string }) => {
+    const k = `${scope.organisation}/${scope.incidentId}`;
+    let w = writers.get(k);
+    if (!w) writers.set(k, (w = new SentMarks((m) => markSentMany(db, scope, m), deps.notifyMarkGatherMs ?? 0)));
+    return w;
+  };
 
   return {
     /**
@@ -155,7 +185,8 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         refreshAttempt(db, attemptId, new Date()).catch(() => undefined);
       }, beatMs);
       const key = (p: RecipientRow) => ({ organisation: r.organisation, incidentId: r.incidentId, personId: p.person_id });
-      const marks = new SentMarks((m) => markSentMany(db, r, m), deps.notifyMarkGatherMs ?? 0);
+      const writer = writerFor({ organisation: r.organisation, incidentId: r.incidentId });
+      const written: Promise<void>[] = [];
       let next = 0;
       const stopped = () => transient !== undefined || signal?.aborted === true;
       const lane = async () => {
@@ -177,7 +208,9 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
           }
           // At once, before anything else: the narrower the gap between the relay's acceptance
           // and this mark, the smaller the window in which a killed worker sends twice.
-          marks.add({ personId: p.person_id, messageId, sentAt: new Date() });
+          const mark = writer.add({ personId: p.person_id, messageId, sentAt: new Date() });
+          mark.catch(() => undefined); // read below, after the batch (not an unhandled rejection meanwhile)
+          written.push(mark);
           sent++;
           if (sent % 50 === 0) heartbeat({ sent, failed });
         }
@@ -187,7 +220,10 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       } finally {
         // Rows claimed but not started (a refusal or a cancellation stopped the batch) go back at once.
         for (const p of claimed.slice(next)) await releaseRecipient(db, key(p), attemptId);
-        await marks.drain().finally(() => clearInterval(beat));
+        // This batch's marks written (or the activity fails, its rows go stale and are taken over).
+        const results = await Promise.allSettled(written).finally(() => clearInterval(beat));
+        const lost = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+        if (lost) throw lost.reason;
       }
       heartbeat({ sent, failed });
       if (signal?.aborted) throw new CancelledFailure('notification batch cancelled');

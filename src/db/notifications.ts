@@ -1,7 +1,7 @@
 // The persons concerned by an incident and their notices (本人通知, kunitachi:14). Each row is its
 // person's idempotency record: claimed by one sending attempt at a time, marked SENT the moment the
 // relay accepts, and never claimed again once SENT.
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { PersonRow } from '../notify/persons-csv';
 import type { Database, NotificationRecipientTable } from './schema';
 
@@ -53,25 +53,33 @@ export async function importRecipients(db: Kysely<Database>, o: { organisation: 
 }
 
 /**
- * Takes up to `limit` email rows for one attempt: PENDING ones, and SENDING ones whose attempt
- * has not refreshed its mark since `staleBefore` (a killed worker's). Lowest person first.
+ * Takes up to `limit` email rows for one attempt: first SENDING ones whose attempt has not
+ * refreshed its mark since `staleBefore` (a killed worker's), then PENDING ones, lowest person
+ * first. Two statements, each an index range of one state read in person order: a single query
+ * with `state = 'PENDING' OR (state = 'SENDING' AND …)` was planned as a scan of the incident's
+ * rows from its first person, stepping over every row already SENT, so each claim grew longer
+ * as the sending went on (quadratic at 100,000 persons).
  */
 export async function claimRecipients(
   db: Kysely<Database>,
   o: { organisation: string; incidentId: string; attemptId: string; limit: number; now: Date; staleBefore: Date },
 ): Promise<RecipientRow[]> {
-  const { rows } = await sql<RecipientRow>`
+  const claim = async (state: RawBuilder<unknown>, limit: number) =>
+    (
+      await sql<RecipientRow>`
     UPDATE notification_recipients r
        SET state = 'SENDING', attempt_id = ${o.attemptId}, seen_at = ${o.now}, attempts = r.attempts + 1
       FROM (SELECT organisation, incident_id, person_id FROM notification_recipients
-             WHERE organisation = ${o.organisation} AND incident_id = ${o.incidentId} AND channel = 'email'
-               AND (state = 'PENDING' OR (state = 'SENDING' AND seen_at < ${o.staleBefore}))
+             WHERE organisation = ${o.organisation} AND incident_id = ${o.incidentId} AND channel = 'email' AND ${state}
              ORDER BY person_id
-             LIMIT ${o.limit}
+             LIMIT ${limit}
              FOR UPDATE SKIP LOCKED) c
      WHERE r.organisation = c.organisation AND r.incident_id = c.incident_id AND r.person_id = c.person_id
-    RETURNING r.*`.execute(db);
-  return [...rows].sort((a, b) => a.person_id - b.person_id);
+    RETURNING r.*`.execute(db)
+    ).rows;
+  const stale = await claim(sql`state = 'SENDING' AND seen_at < ${o.staleBefore}`, o.limit);
+  const pending = stale.length < o.limit ? await claim(sql`state = 'PENDING'`, o.limit - stale.length) : [];
+  return [...stale, ...pending].sort((a, b) => a.person_id - b.person_id);
 }
 
 type Key = { organisation: string; incidentId: string; personId: number };

@@ -31,6 +31,12 @@ export const DURATION_BOUNDS = {
    * a send that is still running.
    */
   smtpTimeout: { min: '5s', max: '3m' },
+  /**
+   * How long a person's row claimed by a notification batch may go unrefreshed before another
+   * attempt takes it over (the claiming worker is taken for dead): long enough for a loaded
+   * worker's refresh, short enough that a killed worker's persons are not held for long.
+   */
+  notifyStaleAfter: { min: '2s', max: '10m' },
   /** A console session left idle ends after this. */
   sessionIdle: { min: '5m', max: '12h' },
   /** A console session ends after this, however active (sign in again). */

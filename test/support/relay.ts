@@ -16,13 +16,15 @@ export interface TestRelay extends SmtpSink {
   nonexistent: Set<string>;
   /** Messages taken, per envelope recipient. */
   accepted: string[];
+  /** Messages taken, each with its envelope recipients and Message-ID header (what a mailbox that drops a copy it already holds compares). */
+  messages: { to: string[]; messageId: string | undefined }[];
   /** Messages whose DATA the relay is holding now. */
   inFlight: number;
 }
 
 export async function startTestRelay(outboxDir: string): Promise<TestRelay> {
   fs.mkdirSync(outboxDir, { recursive: true });
-  const relay = { holdDataMs: 0, refusing: false, nonexistent: new Set<string>(), accepted: [] as string[], inFlight: 0 } as TestRelay;
+  const relay = { holdDataMs: 0, refusing: false, nonexistent: new Set<string>(), accepted: [] as string[], messages: [] as TestRelay['messages'], inFlight: 0 } as TestRelay;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -41,12 +43,19 @@ export async function startTestRelay(outboxDir: string): Promise<TestRelay> {
           relay.inFlight--;
           const id = `${new Date().toISOString().replace(/[:.]/g, '-')}_${randomUUID().slice(0, 8)}`;
           fs.writeFileSync(path.join(outboxDir, `${id}.eml`), Buffer.concat(chunks));
-          relay.accepted.push(...session.envelope.rcptTo.map((r) => r.address));
+          const to = session.envelope.rcptTo.map((r) => r.address);
+          relay.accepted.push(...to);
+          const raw = Buffer.concat(chunks).toString('latin1');
+          const head = raw.slice(0, Math.max(0, raw.search(/\r?\n\r?\n/)));
+          relay.messages.push({ to, messageId: /^message-id:\s*(<[^>\r\n]+>)/im.exec(head)?.[1] });
           callback();
         }, relay.holdDataMs);
       });
     },
   });
+  // A client that dies mid-conversation (a killed worker) resets its connection: the server
+  // reports that as an 'error' event, which would otherwise end the test's process.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.server.address();
   relay.port = typeof address === 'object' && address ? address.port : 0;
