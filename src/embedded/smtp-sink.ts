@@ -55,6 +55,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
     server.once('error', reject);
     server.listen(opts.port, host, () => {
       server.off('error', reject);
+      // A client that resets its connection (a worker killed mid-send) is that client's problem:
+      // smtp-server reports it as an 'error', which without a listener would end this process.
+      server.on('error', () => undefined);
       resolve();
     });
   });
