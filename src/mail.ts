@@ -44,6 +44,8 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  /** Files sent with the message (a report's PDF). */
+  attachments?: Array<{ filename: string; content: Buffer; contentType: string }>;
 }
 
 export interface SendResult {
@@ -119,7 +121,7 @@ export async function sendMailOnce(db: Kysely<Database>, mail: MailTransport, fr
     }
   }, beatMs);
   try {
-    await mail.transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, messageId });
+    await mail.transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text, messageId, ...(m.attachments ? { attachments: m.attachments } : {}) });
   } catch (err) {
     clearInterval(beat);
     await mine().set({ attempt_id: null, last_error: describeSmtpError(err), last_error_at: new Date() }).execute();

@@ -1,6 +1,7 @@
 // Table types of the application database, in the shape Kysely reads them.
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { OrganisationProfile } from '../domain/profile';
+import type { IncidentFacts } from '../domain/report-clocks';
 import type { Assignee, PendingDecision, TaskDecision, TaskOption } from '../domain/tasks';
 
 export interface OrganisationTable {
@@ -119,6 +120,8 @@ export interface IncidentTable {
   detected_by: JSONColumnType<{ name: string; email: string }>;
   detected_at: Date;
   aware_at: Date;
+  /** Known facts of a leak (0011): null when none were given. */
+  facts: ColumnType<IncidentFacts | null, string | undefined, string>;
   declared_via: string;
   status: string;
   created_at: Generated<Date>;
@@ -241,7 +244,48 @@ export interface DetectionTable {
   last_at: Date;
 }
 
+/** A statutory report of a case and its clock (src/domain/report-clocks.ts). */
+export interface ReportTable {
+  organisation: string;
+  case_id: string;
+  /** `report:<targetKind>:<reportKind>` */
+  key: string;
+  target: string;
+  target_name: string;
+  kind: string;
+  due_at: Date;
+  rule: string;
+  articles: JSONColumnType<string[]>;
+  /** open → review (a version awaits approval) → sent; or waived. Sent stays sent when amended. */
+  state: 'open' | 'review' | 'sent' | 'waived';
+  /** The newest version generated (0: none yet). */
+  version: Generated<number>;
+  sent_at: Date | null;
+  escalated_at: Date | null;
+  waived: JSONColumnType<{ reason: string; by: { name: string; email: string }; at: string } | null>;
+  created_at: Generated<Date>;
+}
+
+/** A report's version: the PDF approved and sent, kept as evidence with its SHA-256. */
+export interface ReportVersionTable {
+  organisation: string;
+  case_id: string;
+  key: string;
+  version: number;
+  filename: string;
+  size: number;
+  sha256: string;
+  bytes: Uint8Array;
+  note: string | null;
+  approved_by: JSONColumnType<{ name: string; email: string; at: string } | null>;
+  sent_at: Date | null;
+  recipients: JSONColumnType<string[] | null>;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
+  reports: ReportTable;
+  report_versions: ReportVersionTable;
   attachments: AttachmentTable;
   detections: DetectionTable;
   notification_recipients: NotificationRecipientTable;
