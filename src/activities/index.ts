@@ -3,10 +3,11 @@ import { createAuditActivities } from './audit';
 import { type ContainmentActivityDeps, createContainmentActivities } from './containment';
 import { createIncidentActivities } from './incidents';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
+import { createReportActivities, type ReportActivityDeps } from './reports';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ReportActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createContainmentActivities(deps),
     ...createNotifyActivities(deps),
+    ...createReportActivities(deps),
   };
 }
 

@@ -116,6 +116,7 @@ async function startEmergency(deps: IncidentServiceDeps, incident: IncidentRow):
             detectedBy: incident.detected_by,
             detectedAt: incident.detected_at.toISOString(),
             awareAt: incident.aware_at.toISOString(),
+            ...(incident.facts ? { facts: incident.facts } : {}),
           },
         ],
         typedSearchAttributes: [

@@ -120,6 +120,8 @@ export const reportTargetSchema = z.strictObject({
  * 第44条; 番号法第29条の4), reminders 24 h and 2 h before each deadline.
  */
 export const reportingSchema = z.strictObject({
+  /** The executive's report 「直ちに」, as a deadline after awareness (default 1h). */
+  executiveWithin: boundedDuration({ min: '1m', max: '1d' }).optional(),
   secondReportDays: z.number().int().min(1).max(30).optional(),
   ppcPreliminaryDays: z.number().int().min(1).max(5, { error: '速報は概ね3〜5日以内です（5以下にしてください）' }).optional(),
   ppcFinalDays: z.number().int().min(1).max(30, { error: '確報は30日以内です' }).optional(),

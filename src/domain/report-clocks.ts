@@ -45,6 +45,8 @@ export const PERSONS_THRESHOLD = 100;
 
 /** How the organisation counts its report deadlines; each may be set in the profile's `reporting`. */
 export interface ReportingRules {
+  /** The executive's report: 「直ちに」, read as within this long of awareness (default 1 h). */
+  executiveWithinMs: number;
   /** 第2報: the end of this many days after the day of awareness (R15: the next day). */
   secondReportDays: number;
   /** PPC 速報: days after the day of awareness (R10: "about 3–5 days"). */
@@ -57,12 +59,13 @@ export interface ReportingRules {
   remindBeforeMs: number[];
 }
 
-export const DEFAULT_REPORTING = { secondReportDays: 1, ppcPreliminaryDays: 3, ppcFinalDays: 30, ppcFinalWrongfulDays: 60, remindBefore: ['24h', '2h'] } as const;
+export const DEFAULT_REPORTING = { executiveWithin: '1h', secondReportDays: 1, ppcPreliminaryDays: 3, ppcFinalDays: 30, ppcFinalWrongfulDays: 60, remindBefore: ['24h', '2h'] } as const;
 
 /** The profile's rules, with the defaults for what it leaves out (and for profiles recorded before `reporting` existed). */
 export function reportingRules(profile: Pick<OrganisationProfile, 'reporting'>): ReportingRules {
   const r = profile.reporting ?? {};
   return {
+    executiveWithinMs: parseDuration(r.executiveWithin ?? DEFAULT_REPORTING.executiveWithin)!,
     secondReportDays: r.secondReportDays ?? DEFAULT_REPORTING.secondReportDays,
     ppcPreliminaryDays: r.ppcPreliminaryDays ?? DEFAULT_REPORTING.ppcPreliminaryDays,
     ppcFinalDays: r.ppcFinalDays ?? DEFAULT_REPORTING.ppcFinalDays,
@@ -108,8 +111,8 @@ export function endOfJstDay(ms: number, days = 0): number {
 export const reportKey = (target: ReportTargetKind, kind: ReportKind) => `report:${target}:${kind}`;
 
 /**
- * The reports due for an incident: one clock per target and report. The executive's is due at
- * awareness (「直ちに」); the prefecture's and J-LIS's 第1報 at the end of that day and 第2報 at the
+ * The reports due for an incident: one clock per target and report. The executive's is due soon after
+ * awareness (「直ちに」: `executiveWithin`, 1 h by default); the prefecture's and J-LIS's 第1報 at the end of that day and 第2報 at the
  * end of the `secondReportDays`-th day after; the PPC's only when `ppcGrounds` is not empty.
  */
 export function reportClocks(profile: Pick<OrganisationProfile, 'reportTargets' | 'reporting'>, awareAt: string, facts?: IncidentFacts): ReportClock[] {
@@ -123,7 +126,7 @@ export function reportClocks(profile: Pick<OrganisationProfile, 'reportTargets' 
       out.push({ key: reportKey(t.kind, kind), target: t.kind, targetName: t.name, kind, dueAt: iso(dueMs), rule, articles: t.articles });
     switch (t.kind) {
       case 'executive':
-        clock('first', aware, '覚知後直ちに');
+        clock('first', aware + rules.executiveWithinMs, `覚知後直ちに（${formatRemaining(rules.executiveWithinMs)}以内）`);
         break;
       case 'prefecture':
       case 'jlis':

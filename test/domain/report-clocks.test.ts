@@ -41,7 +41,7 @@ describe('report clocks', () => {
   it('asks the executive at once and the prefecture the same day and the next; no PPC without a ground', () => {
     const clocks = reportClocks(katsuragi, AWARE);
     expect(clocks.map((c) => [c.key, c.dueAt])).toEqual([
-      ['report:executive:first', '2026-11-23T23:40:00.000Z'],
+      ['report:executive:first', '2026-11-24T00:40:00.000Z'],
       ['report:prefecture:first', '2026-11-24T15:00:00.000Z'],
       ['report:prefecture:second', '2026-11-25T15:00:00.000Z'],
     ]);
