@@ -32,6 +32,11 @@ describe('statutory reports on the time-skipping server', () => {
     env = await timeSkippingServer();
     stack = await startTestStack(env, { taskQueue: `reports-${Date.now()}`, config: { TASK_LINK_TTL: '60d' }, now: () => Date.now() + skew });
   });
+  // Each test's incident ends with it: the next one's skipped time does not run its timers too.
+  const declared: string[] = [];
+  afterEach(async () => {
+    for (const id of declared.splice(0)) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+  });
   afterAll(async () => {
     await stack?.close();
     await env?.teardown();
@@ -48,6 +53,7 @@ describe('statutory reports on the time-skipping server', () => {
     });
     const body = await json(r);
     expect(r.status).toBe(201);
+    declared.push(body.workflowId);
     return body.incidentId as string;
   }
 
@@ -122,7 +128,8 @@ describe('statutory reports on the time-skipping server', () => {
   it('escalates a 第1報 still unsent at the end of the day to the reviewer’s chain and the executive', async () => {
     const incidentId = await declare({});
     const overdue = (to: string) => (m: OutboxMessage) => m.to.includes(to) && m.subject.startsWith('【期限超過】') && m.subject.includes(incidentId) && m.subject.includes('和歌山県知事への第1報');
-    await env.sleep('25 hours');
+    const first = await eventually(async () => getReport(stack.appDb.db, { organisation: 'katsuragi', caseId: incidentId, key: 'report:prefecture:first' }), 30_000, 'the 第1報 clock');
+    await env.sleep(first.due_at.getTime() - (await env.currentTimeMs()) + 60_000);
     await stack.waitForMail(overdue('fukuchoucho@katsuragi.example.jp'), 1, 60_000);
     await stack.waitForMail(overdue('chocho@katsuragi.example.jp'), 1, 60_000);
     const row = await eventually(async () => (await getReport(stack.appDb.db, { organisation: 'katsuragi', caseId: incidentId, key: 'report:prefecture:first' }))?.escalated_at ?? undefined, 30_000, 'escalated');
