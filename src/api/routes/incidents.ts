@@ -317,7 +317,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     const canChangeLevel = rolesIn(principal(res).grants, organisation).has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
-    res.status(levelForm.status ?? 200).send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale, ...(form ? { levelForm: form } : {}) })));
+    res.status(levelForm.status ?? 200).send(renderPage(req, res, `${incidentId} ${v.incident.summary}`, incidentPage({ ...v, t, locale, reports: { rows: await listReports(db, { organisation, caseId: incidentId }), now: (deps.now ?? Date.now)() }, ...(form ? { levelForm: form } : {}) })));
   }
 
   r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: refParams }), async (req, res) => {
