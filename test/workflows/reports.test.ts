@@ -30,7 +30,7 @@ describe('statutory reports on the time-skipping server', () => {
 
   beforeAll(async () => {
     env = await timeSkippingServer();
-    stack = await startTestStack(env, { taskQueue: `reports-${Date.now()}`, config: { TASK_LINK_TTL: '60d' }, now: () => Date.now() + skew });
+    stack = await startTestStack(env, { taskQueue: `reports-${Date.now()}`, config: { TASK_LINK_TTL: '60d' }, now: () => Date.now() + skew, updateTimeoutMs: 60_000 });
   });
   // Each test's incident ends with it: the next one's skipped time does not run its timers too.
   const declared: string[] = [];
@@ -132,10 +132,21 @@ describe('statutory reports on the time-skipping server', () => {
     await env.sleep(first.due_at.getTime() - (await env.currentTimeMs()) + 60_000);
     await stack.waitForMail(overdue('fukuchoucho@katsuragi.example.jp'), 1, 60_000);
     await stack.waitForMail(overdue('chocho@katsuragi.example.jp'), 1, 60_000);
-    const row = await eventually(async () => (await getReport(stack.appDb.db, { organisation: 'katsuragi', caseId: incidentId, key: 'report:prefecture:first' }))?.escalated_at ?? undefined, 30_000, 'escalated');
-    expect(row).toBeInstanceOf(Date);
+    const escalatedAt = await eventually(async () => (await getReport(stack.appDb.db, { organisation: 'katsuragi', caseId: incidentId, key: 'report:prefecture:first' }))?.escalated_at ?? undefined, 30_000, 'escalated');
+    expect(escalatedAt).toBeInstanceOf(Date);
     const trail = await auditTrail(stack.appDb.db, 'katsuragi', incidentId);
     expect(trail.find((a) => a.id.endsWith('report:prefecture:first/overdue'))?.articles).toContain('katsuragi:4.2');
+    // The page counts down (and past) each deadline, Japanese first.
+    await followServerClock();
+    const page = await (await stack.fetch(`${stack.baseUrl}/incidents/katsuragi/${incidentId}`)).text();
+    expect(page).toContain('法定報告と期限');
+    const row = /<tr data-key="report:prefecture:first">(.*?)<\/tr>/s.exec(page)![1];
+    expect(row).toContain('和歌山県知事');
+    expect(row).toContain('第1報');
+    expect(row).toMatch(/期限超過 \d+分|期限超過 1分未満/);
+    expect(row).toContain('期限超過を通知済み');
+    const second = /<tr data-key="report:prefecture:second">(.*?)<\/tr>/s.exec(page)![1];
+    expect(second).toMatch(/<time datetime="[^"]+">(\d+時間)?(\d+分)?<\/time>/);
   });
 
   it('reminds of the PPC 確報 a day before its 30-day deadline, without waiting 30 days', async () => {
