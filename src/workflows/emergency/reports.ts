@@ -58,6 +58,12 @@ interface Report {
   generation: number;
   /** Versions asked for (the first by the clock, later ones by amendReport). */
   wanted: number;
+  /**
+   * Already past its deadline when the incident was entered (declared late, or after the fact from
+   * paper): nobody could have been reminded. Shown overdue; drafted only when the commander asks
+   * (amendReport), or waived — no reminders, no escalation mail.
+   */
+  lateEntry: boolean;
   amendments: Array<{ note: string; findings?: ReportFindings; by: Actor }>;
 }
 
@@ -70,6 +76,8 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
   let facts: IncidentFacts = input.facts ?? {};
   const reports = new Map<string, Report>();
   let updates = 0;
+  const startedAt = Date.now();
+  let started = false;
 
   setHandler(reportsQuery, (): ReportSummary[] =>
     [...reports.values()].map((r) => ({ key: r.clock.key, target: r.clock.target, kind: r.clock.kind, dueAt: r.clock.dueAt, state: r.state, version: r.version, sentVersion: r.sentVersion })),
@@ -86,7 +94,7 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
         known.generation++;
         continue;
       }
-      const r: Report = { clock, state: 'open', version: 0, sentVersion: 0, generation: 0, wanted: 0, amendments: [] };
+      const r: Report = { clock, state: 'open', version: 0, sentVersion: 0, generation: 0, wanted: 0, amendments: [], lateEntry: !started && Date.parse(clock.dueAt) <= startedAt };
       reports.set(clock.key, r);
       void runClock(r);
       void runReviews(r);
@@ -97,6 +105,7 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
 
   /** Reminders before the deadline, then the escalation; over again when the deadline moves. */
   async function runClock(r: Report): Promise<void> {
+    if (r.lateEntry) return;
     for (;;) {
       const generation = r.generation;
       for (const alarm of clockAlarms(r.clock.dueAt, rules.remindBeforeMs, Date.now())) {
@@ -116,6 +125,7 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
   /** Each version asked for: generated, reviewed (again after 修正が必要), then sent. */
   async function runReviews(r: Report): Promise<void> {
     // Drafted at the first reminder (24 h before by default), at once when that has passed.
+    if (r.lateEntry) await condition(() => r.wanted > 0 || r.state === 'waived');
     const firstAt = Date.parse(r.clock.dueAt) - (rules.remindBeforeMs[0] ?? 0);
     const early = firstAt - Date.now();
     if (early > 0) await condition(() => r.wanted > 0 || r.state === 'waived', early);
@@ -231,8 +241,16 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
   );
 
   const initial = reportClocks(profile, input.awareAt, facts);
-  await recordReportClocks({ ...ref, clocks: initial, auditId: `${wf}/clocks`, reason: '報告期限を設定（覚知から起算）', facts });
+  const late = initial.filter((c) => Date.parse(c.dueAt) <= startedAt);
+  await recordReportClocks({
+    ...ref,
+    clocks: initial,
+    auditId: `${wf}/clocks`,
+    reason: `報告期限を設定（覚知から起算${late.length ? `。登録時点で期限を過ぎている ${late.length} 件は、紙等で行った報告を記録するか、報告書の作成を指示してください` : ''}）`,
+    facts,
+  });
   track(initial);
+  started = true;
   // Lives as long as the incident: facts, amendments and waivers may come until it closes.
   await condition(() => false);
 }
