@@ -77,7 +77,8 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
   const reports = new Map<string, Report>();
   let updates = 0;
   const startedAt = Date.now();
-  let started = false;
+  /** Set once the initial clocks are tracked: clocks added later (by facts) are never late entries. */
+  let initialTracked = false;
 
   setHandler(reportsQuery, (): ReportSummary[] =>
     [...reports.values()].map((r) => ({ key: r.clock.key, target: r.clock.target, kind: r.clock.kind, dueAt: r.clock.dueAt, state: r.state, version: r.version, sentVersion: r.sentVersion })),
@@ -94,7 +95,7 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
         known.generation++;
         continue;
       }
-      const r: Report = { clock, state: 'open', version: 0, sentVersion: 0, generation: 0, wanted: 0, amendments: [], lateEntry: !started && Date.parse(clock.dueAt) <= startedAt };
+      const r: Report = { clock, state: 'open', version: 0, sentVersion: 0, generation: 0, wanted: 0, amendments: [], lateEntry: !initialTracked && Date.parse(clock.dueAt) <= startedAt };
       reports.set(clock.key, r);
       void runClock(r);
       void runReviews(r);
@@ -250,7 +251,7 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
     facts,
   });
   track(initial);
-  started = true;
+  initialTracked = true;
   // Lives as long as the incident: facts, amendments and waivers may come until it closes.
   await condition(() => false);
 }
