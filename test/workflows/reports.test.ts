@@ -29,16 +29,15 @@ describe('statutory reports on the time-skipping server', () => {
     skew = (await env.currentTimeMs()) - Date.now();
   };
 
-  beforeAll(async () => {
+  // Each test has its own time-skipping server: one test's Updates and timers cannot hold back another's skipped time.
+  beforeEach(async () => {
+    skew = 0;
     env = await timeSkippingServer();
     stack = await startTestStack(env, { taskQueue: `reports-${Date.now()}`, config: { TASK_LINK_TTL: '60d' }, now: () => Date.now() + skew, updateTimeoutMs: 60_000 });
   });
-  // Each test's incident ends with it: the next one's skipped time does not run its timers too.
   const declared: string[] = [];
   afterEach(async () => {
     for (const id of declared.splice(0)) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
-  });
-  afterAll(async () => {
     await stack?.close();
     await env?.teardown();
   });
