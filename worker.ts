@@ -47,6 +47,7 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
     notifyStaleAfterMs: parseDuration(config.NOTIFY_STALE_AFTER)!,
     // PGlite blocks the event loop (and the SMTP connections) for each statement: gather marks.
     notifyMarkGatherMs: appDb.engine === 'pglite' ? 50 : 0,
+    ...(config.PDF_FONT_PATH ? { pdfFontPath: config.PDF_FONT_PATH } : {}),
     ...(config.ALERT_WEBHOOK_URL ? { alertWebhookUrl: config.ALERT_WEBHOOK_URL } : {}),
     ...(config.NETWORK_OPERATOR_API_KEY ? { networkOperatorApiKey: config.NETWORK_OPERATOR_API_KEY } : {}),
     pdfFont: () => resolveJapaneseFont({ configured: config.PDF_FONT_PATH }),

@@ -5,10 +5,11 @@ import { type ContainmentActivityDeps, createContainmentActivities } from './con
 import { createIncidentActivities } from './incidents';
 import { createApprovedNoticeComposer } from './notices';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
+import { createReportActivities, type ReportActivityDeps } from './reports';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps & ReportActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     // Each person's email is the approved notice, unless a test gives its own text.
     ...createNotifyActivities({ composeNotice: createApprovedNoticeComposer(deps), ...deps }),
     ...createClosingActivities(deps),
+    ...createReportActivities(deps),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   closeIncidentUpdate,
   issueFinalReportUpdate,
 } from '../workflows/messages';
+import { waiveReport } from './reports';
 import { HttpError, notFound } from './http';
 
 export interface ClosingServiceDeps {
@@ -103,12 +104,18 @@ export async function closeIncident(deps: ClosingServiceDeps, ref: Ref, reason: 
 export type WaiverHandler = (deps: ClosingServiceDeps, ref: Ref, waiver: WaiverInput, by: By) => Promise<Obligation>;
 
 /** The waiver of the obligations gathered here: a row (the first waiver stands) and an audit row with the reason. */
-export const storeWaiver: WaiverHandler = async (deps, ref, w, by) => {
-  const obligation = (await caseObligations(deps, ref)).find((o) => o.key === w.key);
-  if (!obligation) throw new HttpError(404, 'not_found', `body.key: ${w.key} は ${ref.incidentId} の義務ではありません`, [{ path: 'body.key', message: `${w.key} はこの事案の義務ではありません` }]);
+/** The case's open obligation of that key: 404 when the case has none, 409 when it is done or waived. */
+async function openObligation(deps: ClosingServiceDeps, ref: Ref, key: string): Promise<Obligation> {
+  const obligation = (await caseObligations(deps, ref)).find((o) => o.key === key);
+  if (!obligation) throw new HttpError(404, 'not_found', `body.key: ${key} は ${ref.incidentId} の義務ではありません`, [{ path: 'body.key', message: `${key} はこの事案の義務ではありません` }]);
   if (obligation.state !== 'open') {
-    throw new HttpError(409, 'not_open', `body.key: ${w.key} は${obligation.state === 'done' ? '完了済み' : '免除済み'}です`, [{ path: 'body.key', message: `${obligation.label}: ${obligation.state}` }]);
+    throw new HttpError(409, 'not_open', `body.key: ${key} は${obligation.state === 'done' ? '完了済み' : '免除済み'}です`, [{ path: 'body.key', message: `${obligation.label}: ${obligation.state}` }]);
   }
+  return obligation;
+}
+
+export const storeWaiver: WaiverHandler = async (deps, ref, w, by) => {
+  const obligation = await openObligation(deps, ref, w.key);
   const at = deps.now();
   const actor = `${by.name} <${by.email}>`;
   if (!(await insertWaiver(deps.db, { organisation: ref.organisation, caseId: ref.incidentId, key: w.key, reason: w.reason, waivedBy: actor, at }))) {
@@ -132,11 +139,16 @@ export const storeWaiver: WaiverHandler = async (deps, ref, w, by) => {
   return { ...obligation, state: 'waived' };
 };
 
-/**
- * Who handles a waiver, by the key's source. The statutory reports join at merge:
- * `report: (deps, ref, w, by) => …the reports' waiveReport Update…`.
- */
+/** A statutory report's waiver stops its clock: the reports' workflow records it (and withdraws an open review). */
+export const reportWaiver: WaiverHandler = async (deps, ref, w, by) => {
+  const obligation = await openObligation(deps, ref, w.key);
+  await waiveReport(deps, ref, w.key, w.reason, by);
+  return { ...obligation, state: 'waived' };
+};
+
+/** Who handles a waiver, by the key's source. */
 export const WAIVER_HANDLERS: Record<string, WaiverHandler> = {
+  report: reportWaiver,
   notice: storeWaiver,
   recovery: storeWaiver,
   'final-report': storeWaiver,

@@ -117,6 +117,7 @@ async function startEmergency(deps: IncidentServiceDeps, incident: IncidentRow):
             detectedAt: incident.detected_at.toISOString(),
             awareAt: incident.aware_at.toISOString(),
             ...(incident.drill ? { drill: incident.drill } : {}),
+            ...(incident.facts ? { facts: incident.facts } : {}),
           },
         ],
         typedSearchAttributes: [

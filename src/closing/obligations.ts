@@ -1,9 +1,10 @@
 // What an incident may not close without, gathered from every source (issue 10 §7): the notice to
-// the persons concerned, the recovery tasks and the final report, and — added at merge — the
-// statutory reports. Each source lists its own obligations; waivers are applied here, once, so a
+// the persons concerned, the recovery tasks and the final report, and the statutory
+// reports. Each source lists its own obligations; waivers are applied here, once, so a
 // source never needs to know about them. Adding a source is one line in OBLIGATION_SOURCES.
 import type { Kysely } from 'kysely';
 import { listCaseDocuments, listRecoveryTasks, listWaivers, noticeCounts } from '../db/closing';
+import { reportObligations } from '../db/reports';
 import type { Database } from '../db/schema';
 import { FINAL_REPORT_KEY, RECOVERY_TASK_LABELS, recoveryTaskKey } from '../domain/closing';
 import type { Obligation } from '../domain/obligations';
@@ -65,12 +66,9 @@ export const recoveryObligations: ObligationSource = async (db, { organisation, 
   return out;
 };
 
-/**
- * Every source, in the order the checklist shows them. The statutory reports join at merge:
- * `(db, s) => reportObligations(db, s)`.
- */
+/** Every source, in the order the checklist shows them. */
 export const OBLIGATION_SOURCES: readonly ObligationSource[] = [
-  // reports: (db, s) => reportObligations(db, s),
+  (db, s) => reportObligations(db, s),
   noticeObligations,
   recoveryObligations,
 ];

@@ -38,6 +38,7 @@ export async function insertIncident(
         detected_by: JSON.stringify(d.detectedBy),
         detected_at: new Date(d.detectedAt),
         aware_at: new Date(d.awareAt),
+        ...(d.facts ? { facts: JSON.stringify(d.facts) } : {}),
         declared_via: via,
         status: IncidentStatus.DECLARED,
         drill: d.drill ? JSON.stringify(d.drill) : null,

@@ -302,6 +302,51 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011_reports': {
+    async up(db: Kysely<any>) {
+      // What is known of a leak (本人の数, 要配慮個人情報, …), as declared and as updated later.
+      await db.schema.alterTable('incidents').addColumn('facts', 'jsonb').execute();
+      // One row per statutory report of a case (report:<target>:<kind>) and its clock.
+      await db.schema
+        .createTable('reports')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('target_name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('due_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('rule', 'text', (c) => c.notNull())
+        .addColumn('articles', 'jsonb', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('sent_at', 'timestamptz')
+        .addColumn('escalated_at', 'timestamptz')
+        .addColumn('waived', 'jsonb')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('reports_pk', ['organisation', 'case_id', 'key'])
+        .execute();
+      // Each version of a report as generated for review: the very bytes approved and then sent
+      // (the evidence), with their SHA-256, who approved them and to whom they went.
+      await db.schema
+        .createTable('report_versions')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'bytea', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addColumn('approved_by', 'jsonb')
+        .addColumn('sent_at', 'timestamptz')
+        .addColumn('recipients', 'jsonb')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('report_versions_pk', ['organisation', 'case_id', 'key', 'version'])
+        .execute();
+    },
+  },
   '0013_closing': {
     async up(db: Kysely<any>) {
       // 原因究明・再発防止策: one row per task assigned to a section; its humanTask child carries the link.

@@ -2,6 +2,7 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { DrillSettings } from '../domain/incidents';
 import type { OrganisationProfile } from '../domain/profile';
+import type { IncidentFacts } from '../domain/report-clocks';
 import type { Assignee, PendingDecision, TaskDecision, TaskOption } from '../domain/tasks';
 
 export interface OrganisationTable {
@@ -122,6 +123,8 @@ export interface IncidentTable {
   detected_by: JSONColumnType<{ name: string; email: string }>;
   detected_at: Date;
   aware_at: Date;
+  /** Known facts of a leak (0011): null when none were given. */
+  facts: ColumnType<IncidentFacts | null, string | undefined, string>;
   declared_via: string;
   status: string;
   /** 訓練: the drill's time scale and participants; null for a real incident. */
@@ -320,10 +323,51 @@ export interface CaseDocumentTable {
   created_at: Date;
 }
 
+/** A statutory report of a case and its clock (src/domain/report-clocks.ts). */
+export interface ReportTable {
+  organisation: string;
+  case_id: string;
+  /** `report:<targetKind>:<reportKind>` */
+  key: string;
+  target: string;
+  target_name: string;
+  kind: string;
+  due_at: Date;
+  rule: string;
+  articles: JSONColumnType<string[]>;
+  /** open → review (a version awaits approval) → sent; or waived. Sent stays sent when amended. */
+  state: 'open' | 'review' | 'sent' | 'waived';
+  /** The newest version generated (0: none yet). */
+  version: Generated<number>;
+  sent_at: Date | null;
+  escalated_at: Date | null;
+  waived: JSONColumnType<{ reason: string; by: { name: string; email: string }; at: string } | null>;
+  created_at: Generated<Date>;
+}
+
+/** A report's version: the PDF approved and sent, kept as evidence with its SHA-256. */
+export interface ReportVersionTable {
+  organisation: string;
+  case_id: string;
+  key: string;
+  version: number;
+  filename: string;
+  size: number;
+  sha256: string;
+  bytes: Uint8Array;
+  note: string | null;
+  approved_by: JSONColumnType<{ name: string; email: string; at: string } | null>;
+  sent_at: Date | null;
+  recipients: JSONColumnType<string[] | null>;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   recovery_tasks: RecoveryTaskTable;
   obligation_waivers: ObligationWaiverTable;
   case_documents: CaseDocumentTable;
+  reports: ReportTable;
+  report_versions: ReportVersionTable;
   attachments: AttachmentTable;
   notices: NoticeTable;
   detections: DetectionTable;

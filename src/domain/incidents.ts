@@ -3,6 +3,7 @@
 import { z } from './zod';
 import { ORGANISATION_KEY_PATTERN } from './articles';
 import { text } from './text';
+import { incidentFactsSchema } from './report-clocks';
 
 export const INCIDENT_KINDS = ['failure', 'misconduct', 'leak', 'disaster'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
@@ -107,6 +108,8 @@ export const declareIncidentSchema = z
     detectedAt: pastInstant,
     /** The moment the organisation became aware (覚知): every statutory clock counts from it. */
     awareAt: pastInstant,
+    /** What is known of a leak (本人の数, 要配慮個人情報, …): decides the PPC's reports (R9, R13); may be updated later. */
+    facts: incidentFactsSchema.optional(),
     /** The caller's idempotency key: declaring with the same key again returns the same incident. */
     declarationId: z.uuid({ error: 'UUID にしてください' }).optional(),
     /**

@@ -113,6 +113,24 @@ export const reportTargetSchema = z.strictObject({
   articles: z.array(articleRef).default([]),
 });
 
+/**
+ * How the report deadlines are counted (src/domain/report-clocks.ts), when the organisation's own
+ * rules differ from the defaults: 第2報 the next day (research notes R15), the PPC's 速報 within 3
+ * days and 確報 within 30, 60 for a wrongful purpose (R10: 個人情報保護法第68条第1項, 施行規則第43条・
+ * 第44条; 番号法第29条の4), reminders 24 h and 2 h before each deadline.
+ */
+export const reportingSchema = z.strictObject({
+  /** The executive's report 「直ちに」, as a deadline after awareness (default 1h). */
+  executiveWithin: boundedDuration({ min: '1m', max: '1d' }).optional(),
+  secondReportDays: z.number().int().min(1).max(30).optional(),
+  ppcPreliminaryDays: z.number().int().min(1).max(5, { error: '速報は概ね3〜5日以内です（5以下にしてください）' }).optional(),
+  ppcFinalDays: z.number().int().min(1).max(30, { error: '確報は30日以内です' }).optional(),
+  ppcFinalWrongfulDays: z.number().int().min(1).max(60, { error: '不正の目的によるおそれがある場合の確報は60日以内です' }).optional(),
+  remindBefore: z.array(boundedDuration(DURATION_BOUNDS.responseWindow)).max(5).optional(),
+  /** Who reviews and approves each report before it is sent (with that role's stand-ins); the chief by default. */
+  reviewer: roleKey.optional(),
+});
+
 const responseWindowSchema = z.strictObject({
   /** How long to wait before reminding the person asked. */
   remindAfter: duration,
@@ -180,6 +198,8 @@ export const organisationProfileSchema = z
     council: councilSchema,
     contacts: contactsSchema,
     reportTargets: z.array(reportTargetSchema).default([]),
+    /** Absent: the defaults of src/domain/report-clocks.ts (DEFAULT_REPORTING). */
+    reporting: reportingSchema.optional(),
     responseWindows: z.strictObject({
       acknowledgement: responseWindowSchema,
       decision: responseWindowSchema,
@@ -256,6 +276,9 @@ export const organisationProfileSchema = z
     p.roles.forEach((r, i) => checkArticles(['roles', i, 'articles'], r.articles));
     checkArticles(['council', 'articles'], p.council.articles);
     p.reportTargets.forEach((r, i) => checkArticles(['reportTargets', i, 'articles'], r.articles));
+    if (p.reporting?.reviewer && !p.roles.some((r) => r.role === p.reporting!.reviewer)) {
+      issue(['reporting', 'reviewer'], `役割 ${p.reporting.reviewer} が roles に定められていません`);
+    }
     for (const [step, refs] of Object.entries(p.articles)) checkArticles(['articles', step], refs ?? []);
 
     if (p.containment) {

@@ -84,6 +84,11 @@ export async function buildEvidenceBundle(db: Kysely<Database>, ref: { organisat
     const row = await db.selectFrom('case_documents').select('bytes').where('id', '=', d.id).executeTakeFirstOrThrow();
     add(`documents/${safe(d.id)}${extension(d.filename)}`, row.bytes, { kind: 'document', id: d.id, filename: d.filename, mediaType: d.media_type });
   }
+  // Each statutory report's versions, the very PDFs approved and sent.
+  const reportVersions = await db.selectFrom('report_versions').selectAll().where('organisation', '=', ref.organisation).where('case_id', '=', ref.caseId).orderBy('key').orderBy('version').execute();
+  for (const v of reportVersions) {
+    add(`reports/${safe(v.key)}-v${v.version}.pdf`, v.bytes, { kind: 'document', id: `${v.key}/v${v.version}`, filename: v.filename, mediaType: 'application/pdf' });
+  }
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     organisation: ref.organisation,

@@ -30,6 +30,9 @@ import { CONTAIN_OPTIONS, containmentDeciders } from '../domain/containment';
 import { containment } from './emergency/containment';
 import { COUNCIL_PATCH, councilDeliberation, type CouncilDeliberation } from './emergency/council';
 import { recoverAndClose } from './emergency/closing';
+import { statutoryReports } from './emergency/reports';
+import { statutoryReportsWorkflowId } from './report-messages';
+import type { IncidentFacts } from '../domain/report-clocks';
 import { assessingCommander, checkLevelChange, firstCalls, type FirstCalls, nextLevelUp, playbook } from '../domain/triage';
 
 const { loadProfile, setIncidentStatus, setIncidentThreatLevel, withdrawTask, recordAudit } = proxyActivities<Activities>({
@@ -50,6 +53,8 @@ export interface EmergencyResponseInput {
   awareAt: string;
   /** 訓練: a drill, its windows compressed by its time scale. */
   drill?: DrillSettings;
+  /** What is known of a leak at declaration (本人の数 …): decides the PPC's reports. */
+  facts?: IncidentFacts;
 }
 
 export const ATTENDANCE_OPTIONS: TaskOption[] = [
@@ -95,6 +100,11 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
     actor: `${input.detectedBy.name} <${input.detectedBy.email}>`,
     detail: { kind: input.kind, threatLevel: input.threatLevel, observed: input.observed, detectedAt: input.detectedAt, awareAt: input.awareAt },
   });
+  // 報告: the statutory reports and their clocks run beside the plan, from awareness on.
+  if (patched('reports-v1')) {
+    const { organisation, incidentId, awareAt, summary, facts } = input;
+    await startChild(statutoryReports, { workflowId: statutoryReportsWorkflowId(workflowInfo().workflowId), args: [{ organisation, incidentId, awareAt, summary, ...(facts ? { facts } : {}) }] });
+  }
 
   // 会議招集: every seat is asked to acknowledge; the meeting needs its chair, or whoever acts for the chair.
   const conveneCouncil = async () => {

@@ -3,5 +3,6 @@ export { auditAnchor } from './audit-anchor';
 export { containment } from './emergency/containment';
 export { emergencyResponse } from './emergency-response';
 export { notifyPersons } from './emergency/notify';
+export { statutoryReports } from './emergency/reports';
 export { humanTask } from './human-task';
 export { systemCheck } from './system-check';

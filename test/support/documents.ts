@@ -25,6 +25,7 @@ export function leakIncident(over: Partial<IncidentRow> = {}): IncidentRow {
     detected_by: { name: '市民課 佐藤', email: 'sato@kunitachi.example.jp' },
     detected_at: new Date('2026-12-01T09:40:00+09:00'),
     aware_at: new Date('2026-12-01T10:05:00+09:00'),
+    facts: { personsAffected: 300 },
     declared_via: 'console',
     status: 'AWAITING_CONTAINMENT_DECISION',
     drill: null,

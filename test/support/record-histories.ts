@@ -14,6 +14,8 @@ import { IncidentStatus } from '../../src/domain/incidents';
 import { declaration } from './declarations';
 import { linkIn, openTaskPage, postTaskForm, startTestStack, waitForIncidentStatus } from './stack';
 import { devServer } from './temporal';
+import type { OutboxMessage } from '../../src/embedded/outbox';
+import { statutoryReportsWorkflowId, waiveReportUpdate } from '../../src/workflows/report-messages';
 
 const OUT = path.join(__dirname, '..', 'fixtures', 'histories');
 
@@ -144,4 +146,56 @@ async function recordCouncil() {
   }
 }
 
-void (process.argv[2] === 'triage' ? recordTriage() : process.argv[2] === 'council' ? recordCouncil() : main());
+/**
+ * A kunitachi leak with 300 persons (patched 'reports-v1'): J-LIS's 第1報 approved and sent, amended
+ * and sent again, the PPC 速報 waived, a wrongful purpose learnt later (the 確報 moves to 60 days).
+ *   npx tsx test/support/record-histories.ts reports
+ */
+async function recordReports() {
+  const env = await devServer();
+  const stack = await startTestStack(env, { taskQueue: 'record-histories-reports' });
+  const post = (url: string, body: unknown) => stack.fetch(`${stack.baseUrl}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const approve = async (m: OutboxMessage) => {
+    const page = await openTaskPage(linkIn(m));
+    await postTaskForm(linkIn(m), { option: 'approve', note: '', csrf: page.csrf! }, page.cookie);
+  };
+  try {
+    const now = Date.now();
+    const r = await post('/api/incidents', declaration({
+      organisation: 'kunitachi',
+      kind: 'leak',
+      threatLevel: 2,
+      detectedBy: { name: '佐藤 花子', email: 'sato@kunitachi.example.jp' },
+      detectedAt: new Date(now - 120_000).toISOString(),
+      awareAt: new Date(now - 60_000).toISOString(),
+      facts: { personsAffected: 300 },
+    }));
+    const { incidentId, workflowId } = (await r.json()) as { incidentId: string; workflowId: string };
+    const review = (what: string) => (m: OutboxMessage) => m.subject.includes(incidentId) && m.subject.includes(what) && m.subject.includes('地方公共団体情報システム機構');
+    await approve((await stack.waitForMail(review('第1報の承認')))[0]);
+    await stack.waitForMail((m) => m.subject.startsWith('【報告】') && m.subject.includes(incidentId));
+    if ((await post(`/api/incidents/kunitachi/${incidentId}/reports/report:jlis:first/amend`, { note: '原因を追記', findings: { cause: '送付先の入力誤り' } })).status !== 202) throw new Error('amend');
+    await approve((await stack.waitForMail(review('第2版')))[0]);
+    await stack.waitForMail((m) => m.subject.includes('訂正') && m.subject.includes(incidentId));
+    const reports = env.client.workflow.getHandle(statutoryReportsWorkflowId(workflowId));
+    await reports.executeUpdate(waiveReportUpdate, { args: [{ key: 'report:ppc:preliminary', reason: '確報と併せて報告する', by: { name: '杉山 誠', email: 'fukushicho@kunitachi.example.jp' } }] });
+    if ((await post(`/api/incidents/kunitachi/${incidentId}/facts`, { wrongfulPurpose: true })).status !== 200) throw new Error('facts');
+    const indexFile = path.join(OUT, 'workflow-ids.json');
+    const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, string>;
+    for (const [name, id] of [
+      ['statutory-reports', statutoryReportsWorkflowId(workflowId)],
+      ['emergency-response-reports', workflowId],
+    ] as const) {
+      const history = await env.client.workflow.getHandle(id).fetchHistory();
+      fs.writeFileSync(path.join(OUT, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
+      index[name] = id;
+      console.log(`${name}: ${history.events?.length} events`);
+    }
+    fs.writeFileSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
+  } finally {
+    await stack.close();
+    await env.teardown();
+  }
+}
+
+void (process.argv[2] === 'triage' ? recordTriage() : process.argv[2] === 'council' ? recordCouncil() : process.argv[2] === 'reports' ? recordReports() : main());

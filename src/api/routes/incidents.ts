@@ -35,6 +35,8 @@ import { changeThreatLevel, threatLevelChangeSchema } from '../threat-level';
 import { councilDecisionsIn, DECISION_FORM_MAX_BYTES, parseDecisionBody, readDecisionForm, recordCouncilDecision } from '../council-decisions';
 import { councilDecisionsSection, type DecisionFormState } from '../views/council';
 import { occurredAt, paperDetailOf, timelineOrder } from '../../domain/paper';
+import { amendBodySchema, amendReport, factsBodySchema, reportKeySchema, updateIncidentFacts } from '../reports';
+import { getReportVersion, listReports } from '../../db/reports';
 import { rolesIn } from '../../domain/access';
 import type { Html } from '../html';
 import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
@@ -250,6 +252,32 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       .send(Buffer.from(file.bytes));
   });
 
+  // 報告: facts learnt later (a new ground starts the PPC's clocks) and amendments, by a commander.
+  const reportParams = incidentRefParams.extend({ key: reportKeySchema });
+  r.post('/api/incidents/:organisation/:incidentId/facts', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams, body: factsBodySchema }), async (_req, res) => {
+    const { params, body } = valid<{ params: typeof incidentRefParams; body: typeof factsBodySchema }>(res);
+    res.json(await updateIncidentFacts(levelService, params, body, changedBy(res)));
+  });
+  r.post('/api/incidents/:organisation/:incidentId/reports/:key/amend', allow.roles(['commander'], 'params'), validate({ params: reportParams, body: amendBodySchema }), async (_req, res) => {
+    const { params, body } = valid<{ params: typeof reportParams; body: typeof amendBodySchema }>(res);
+    res.status(202).json(await amendReport(levelService, params, params.key, body, changedBy(res)));
+  });
+  r.get('/api/incidents/:organisation/:incidentId/reports', allow.roles(INCIDENT_READERS, 'params'), validate({ params: incidentRefParams }), async (_req, res) => {
+    const { params } = valid<{ params: typeof incidentRefParams }>(res);
+    const rows = await listReports(db, { organisation: params.organisation, caseId: params.incidentId });
+    res.json({
+      reports: rows.map((x) => ({ key: x.key, target: x.target, targetName: x.target_name, kind: x.kind, dueAt: x.due_at.toISOString(), rule: x.rule, state: x.state, version: x.version, sentAt: x.sent_at?.toISOString() ?? null, escalatedAt: x.escalated_at?.toISOString() ?? null, waived: x.waived, articles: x.articles })),
+    });
+  });
+  // A report's version as generated for review (and, once approved, as sent): the link in the review task.
+  const versionParams = reportParams.extend({ file: z.string().regex(/^[1-9][0-9]{0,3}\.pdf$/, { error: 'N.pdf' }) });
+  r.get('/incidents/:organisation/:incidentId/reports/:key/:file', allow.roles(INCIDENT_READERS, 'params'), validate({ params: versionParams }), async (_req, res) => {
+    const { params } = valid<{ params: typeof versionParams }>(res);
+    const v = await getReportVersion(db, { organisation: params.organisation, caseId: params.incidentId, key: params.key }, Number.parseInt(params.file, 10));
+    if (!v) throw notFound(`report ${params.key} ${params.file} not found`);
+    res.status(200).type('application/pdf').set('Content-Disposition', contentDisposition(v.filename, `${params.key.replace(/:/g, '-')}-${params.file}`)).set('Cache-Control', 'no-store').send(Buffer.from(v.bytes));
+  });
+
   r.get('/api/incidents', allow.roles(INCIDENT_READERS, 'query'), validate({ query: listQuery }), async (_req, res) => {
     const { organisation } = valid<{ query: typeof listQuery }>(res).query;
     res.json({ incidents: visibleTo(res, INCIDENT_READERS, await listIncidents(db, organisation)).map(incidentJson) });
@@ -418,7 +446,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
           req,
           res,
           caseSubject(incidentId, `${incidentId} ${v.incident.summary}`),
-          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, notifications, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel, ...(extra ? { extra } : {}) }),
+          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, notifications, reports: { rows: await listReports(db, { organisation, caseId: incidentId }), now: (deps.now ?? Date.now)() }, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel, ...(extra ? { extra } : {}) }),
         ),
       );
   }

@@ -1,5 +1,8 @@
 import { formatArticleRefJa } from '../../domain/articles';
-import { REPORT_KIND_LABELS, REPORT_KINDS } from '../../documents/incident-report';
+import { REPORT_KIND_LABELS, REPORT_KINDS, type ReportKind } from '../../documents/incident-report';
+import { formatJst } from '../../domain/calendar';
+import { formatRemaining } from '../../domain/report-clocks';
+import type { ReportRow } from '../../db/reports';
 import { INCIDENT_KIND_LABELS, INCIDENT_KINDS, type IncidentKind, isDrill } from '../../domain/incidents';
 import type { OrganisationProfile } from '../../domain/profile';
 import type { AuditRow } from '../../db/audit';
@@ -116,6 +119,8 @@ export function incidentPage(o: {
   /** The playbook as a checklist, and the moment its countdowns count from. */
   checklist: readonly ChecklistItem[];
   now: Date;
+  /** The statutory reports and their clocks; `now` is the moment the countdowns count from. */
+  reports?: { rows: ReportRow[]; now: number };
   /** For a commander of the organisation: the form that raises or lowers the level. */
   levelForm?: { levels: OrganisationProfile['threatLevels']; csrf: string; error?: string; reason?: string };
   /** The council's decisions and, for a commander or member, the form that records one. */
@@ -168,6 +173,7 @@ ${o.notifications ? notificationsSection({ ...o.notifications, locale }) : ''}
           }</td></tr>`,
         )}</tbody></table>`
   }</section>
+${o.reports && o.reports.rows.length > 0 ? reportClocksSection(o.reports.rows, o.reports.now, t, locale) : ''}
 ${o.councilDecisions ?? ''}
 ${isDrill(i.incident_id) ? html`<section><p><a href="/incidents/${i.organisation}/${i.incident_id}/scorecard">${t('scorecard')}</a></p></section>` : ''}
 ${o.extra ?? ''}
@@ -199,4 +205,18 @@ ${f.error ? html`<p class="fail" role="alert">${f.error}</p>` : ''}
 <textarea id="reason" name="reason" required maxlength="1000">${f.reason ?? ''}</textarea>
 <button type="submit">${t('changeThreatLevelButton')}</button>
 </form></section>`;
+}
+
+const REPORT_STATE_KEYS = { open: 'reportStateOpen', review: 'reportStateReview', sent: 'reportStateSent', waived: 'reportStateWaived' } as const;
+
+/** 法定報告と期限: each report, its deadline in Japan time and what is left of it, server-rendered. */
+function reportClocksSection(rows: ReportRow[], now: number, t: Translate, locale: Locale): Html {
+  return html`<h2>${t('statutoryReports')}</h2>
+<section><p class="hint">${t('statutoryReportsHint')}</p><table class="report-clocks"><thead><tr><th>${t('reportTarget')}</th><th>${t('reportKind')}</th><th>${t('reportDue')}</th><th>${t('reportRemaining')}</th><th>${t('status')}</th></tr></thead><tbody>${rows.map((r) => {
+    const left = r.due_at.getTime() - now;
+    const done = r.state === 'sent' || r.state === 'waived';
+    return html`<tr data-key="${r.key}"><td>${r.target_name}</td><td>${REPORT_KIND_LABELS[r.kind as ReportKind]?.[locale] ?? r.kind}</td><td>${formatJst(r.due_at.getTime(), locale)}<br><small>${r.rule}</small></td><td class="${done ? '' : left < 0 ? 'fail' : ''}">${
+      done ? '—' : html`<time datetime="${r.due_at.toISOString()}">${formatRemaining(left, locale)}</time>`
+    }</td><td class="${r.state}">${t(REPORT_STATE_KEYS[r.state])}${r.version > 0 ? `（v${r.version}）` : ''}${r.escalated_at && !done ? html`<br><strong class="fail">${t('reportEscalated')}</strong>` : ''}</td></tr>`;
+  })}</tbody></table></section>`;
 }
