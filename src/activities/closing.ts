@@ -2,6 +2,8 @@
 // case's obligations, and issue the final report (PDF) to the executive. Each is idempotent: a
 // retry finds its row, its document and its mail already there.
 import type { Kysely } from 'kysely';
+import { caseSubject } from '../domain/incidents';
+import { drillRecipients } from '../domain/drill';
 import { appendAudit, auditTrail } from '../db/audit';
 import { finishRecoveryTask, insertCaseDocument, insertRecoveryTask, listCaseDocuments, listRecoveryTasks, listWaivers } from '../db/closing';
 import { getIncident } from '../db/incidents';
@@ -128,14 +130,15 @@ export function createClosingActivities(deps: ClosingActivityDeps) {
       }
       const doc = (await db.selectFrom('case_documents').selectAll().where('id', '=', documentId).executeTakeFirstOrThrow());
       const executive = profile.reportTargets.find((t) => t.kind === 'executive');
-      const recipients = executive?.contacts ?? [];
+      // A drill's final report goes to its participants, like its other reports.
+      const recipients = incident.drill ? drillRecipients(incident.drill, incident.detected_by) : (executive?.contacts ?? []);
       for (const c of recipients) {
         await sendMailOnce(db, deps.mail, deps.mailFrom, {
           key: `${documentId}/${c.email.toLowerCase()}`,
           to: person(c),
-          subject: `最終報告書（${o.caseId}）${o.edition > 1 ? `第${o.edition}版` : ''}`,
+          subject: caseSubject(o.caseId, `最終報告書（${o.caseId}）${o.edition > 1 ? `第${o.edition}版` : ''}`),
           text: [
-            `${executive!.name} ${c.name} 様`,
+            `${executive?.name ?? ''} ${c.name} 様`.trim(),
             '',
             `${profile.organisation.name}の${o.caseId}について、復旧及び再発防止の措置を最終報告書（添付 PDF）のとおり報告します。`,
             `SHA-256: ${doc.sha256}`,

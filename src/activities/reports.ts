@@ -3,6 +3,8 @@
 // before the deadline and escalate once it passes; send the approved PDF to every contact of the
 // target; record facts learnt later. Each is idempotent: a retry finds its rows and mails done
 // (mail by key through sendMailOnce, rows by primary key, audit rows by id).
+import { drillRecipients } from '../domain/drill';
+import { caseSubject } from '../domain/incidents';
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { appendAudit, auditTrail } from '../db/audit';
@@ -151,12 +153,14 @@ export function createReportActivities(deps: ReportActivityDeps) {
       if (!target) throw new Error(`report target ${report.target} is not in the profile of ${o.organisation}`);
       const label = reportLabel(report);
       const amended = o.version > 1 && report.sent_at !== null;
+      // A drill reports to its participants, never to the real prefecture, J-LIS or PPC.
+      const contacts = incident.drill ? drillRecipients(incident.drill, incident.detected_by) : target.contacts;
       let sentAt = new Date(0);
-      for (const c of target.contacts) {
+      for (const c of contacts) {
         const r = await send({
           key: `report/${o.organisation}/${o.caseId}/${o.key}/v${o.version}/${c.email.toLowerCase()}`,
           to: `${c.name} <${c.email}>`,
-          subject: `【報告】${profile.organisation.name} ${o.caseId} 事故報告書（${label.replace(/^.*への/, '')}${amended ? '・訂正' : ''}）`,
+          subject: caseSubject(o.caseId, `【報告】${profile.organisation.name} ${o.caseId} 事故報告書（${label.replace(/^.*への/, '')}${amended ? '・訂正' : ''}）`),
           text: [
             `${target.name}`,
             `${c.name} 様（${c.title}）`,
@@ -172,7 +176,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         });
         if (r.sentAt > sentAt) sentAt = r.sentAt;
       }
-      const recipients = target.contacts.map((c) => c.email);
+      const recipients = contacts.map((c) => c.email);
       await markVersionSent(db, o, { version: o.version, approvedBy: { ...o.approvedBy, at: o.approvedAt }, recipients, sentAt });
       await audit({
         id: `report/${o.organisation}/${o.caseId}/${o.key}/v${o.version}/sent`,
@@ -197,7 +201,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         await send({
           key: `report/${o.organisation}/${o.caseId}/${o.key}/remind-${o.beforeMs}/${p.email.toLowerCase()}`,
           to: `${p.name} <${p.email}>`,
-          subject: `【期限まで${left}】${o.caseId} ${label}`,
+          subject: caseSubject(o.caseId, `【期限まで${left}】${o.caseId} ${label}`),
           text: [`${p.name} 様（${p.title}）`, '', `${o.caseId} の${label}の期限は ${formatJst(Date.parse(o.dueAt))} です（${report.rule}）。`, '期限までに報告書を確認・承認してください。', '', `状況: ${consoleUrl(o)}`, ...footer].join('\n'),
         });
       }
@@ -220,7 +224,7 @@ export function createReportActivities(deps: ReportActivityDeps) {
         await send({
           key: `report/${o.organisation}/${o.caseId}/${o.key}/overdue/${p.email.toLowerCase()}`,
           to: `${p.name} <${p.email}>`,
-          subject: `【期限超過】${o.caseId} ${label}`,
+          subject: caseSubject(o.caseId, `【期限超過】${o.caseId} ${label}`),
           text: [
             `${p.name} 様（${p.title}）`,
             '',

@@ -3,6 +3,7 @@
 // day's procedure fits in a morning. The statutory clocks are scaled the same way by their owner.
 import type { OrganisationProfile } from './profile';
 import { parseDuration } from './duration';
+import type { DrillSettings } from './incidents';
 
 /** `30m` at scale 60 is `30s`: never below one second, so a window is still a window. */
 export function compressDuration(text: string, timeScale: number): string {
@@ -32,4 +33,20 @@ export function participantLines(text: string | undefined): Array<{ name: string
       const m = /^(.*?)\s*<([^<>]*)>$/.exec(l);
       return m ? { name: m[1] || m[2], email: m[2] } : { name: l, email: l };
     });
+}
+
+/** A deadline `dueAt` counted from `awareAt`, as a drill at `timeScale` runs it: that much sooner. */
+export function compressDeadline(awareAt: string, dueAt: string, timeScale: number | undefined): string {
+  if (!timeScale || timeScale === 1) return dueAt;
+  const aware = Date.parse(awareAt);
+  return new Date(aware + Math.round((Date.parse(dueAt) - aware) / timeScale)).toISOString();
+}
+
+/**
+ * Who receives a drill's reports: its participants — never the real prefecture, J-LIS or PPC —
+ * or, when none were named, whoever declared it.
+ */
+export function drillRecipients(drill: DrillSettings, declarer: { name: string; email: string }): Array<{ name: string; email: string; title: string }> {
+  const people = drill.participants.length > 0 ? drill.participants : [declarer];
+  return people.map((p) => ({ name: p.name, email: p.email, title: '訓練参加者' }));
 }

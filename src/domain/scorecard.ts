@@ -11,8 +11,9 @@ export interface ScorecardTrailRow {
   at: Date;
 }
 
-/** A statutory clock as the reports' owner computes it: due that long (plan time) after awareness. */
-export interface ReportClock {
+/** A statutory report's clock: due that long (plan time) after awareness. */
+export interface ScorecardClock {
+  /** `report:<target>:<kind>` */
   key: string;
   label: string;
   dueAfterMs: number;
@@ -55,7 +56,7 @@ export interface ScorecardInput {
   timeScale: number;
   profile: OrganisationProfile;
   trail: readonly ScorecardTrailRow[];
-  reportClocks?: readonly ReportClock[];
+  reportClocks?: readonly ScorecardClock[];
   now: Date;
 }
 
@@ -86,7 +87,7 @@ export function scorecard(input: ScorecardInput): Scorecard {
   const rows: ScorecardRow[] = [
     row('convene', `${input.profile.council.name}の招集（議長の出席）`, reached('chair'), targets.convene, 'profile'),
     row('contain', '切離しの確認', reached('containment/disconnect/verified'), targets.contain, 'profile'),
-    ...(input.reportClocks ?? []).map((c) => row(`report:${c.key}`, c.label, c.sentAt, c.dueAfterMs, 'statute')),
+    ...(input.reportClocks ?? []).map((c) => row(c.key, c.label, c.sentAt, c.dueAfterMs, 'statute')),
   ];
   return {
     incidentId: input.incidentId,

@@ -102,8 +102,11 @@ export async function emergencyResponse(input: EmergencyResponseInput): Promise<
   });
   // 報告: the statutory reports and their clocks run beside the plan, from awareness on.
   if (patched('reports-v1')) {
-    const { organisation, incidentId, awareAt, summary, facts } = input;
-    await startChild(statutoryReports, { workflowId: statutoryReportsWorkflowId(workflowInfo().workflowId), args: [{ organisation, incidentId, awareAt, summary, ...(facts ? { facts } : {}) }] });
+    const { organisation, incidentId, awareAt, summary, facts, drill } = input;
+    await startChild(statutoryReports, {
+      workflowId: statutoryReportsWorkflowId(workflowInfo().workflowId),
+      args: [{ organisation, incidentId, awareAt, summary, ...(facts ? { facts } : {}), ...(drill && drill.timeScale > 1 ? { timeScale: drill.timeScale } : {}) }],
+    });
   }
 
   // 会議招集: every seat is asked to acknowledge; the meeting needs its chair, or whoever acts for the chair.

@@ -28,8 +28,8 @@ describe('the drill scorecard', () => {
         { id: `${wf}/containment/disconnect/verified`, at: at(10) },
       ],
       reportClocks: [
-        { key: 'prefecture:first', label: '県への第1報', dueAfterMs: 8 * 3_600_000, sentAt: at(2) },
-        { key: 'ppc:final', label: '個人情報保護委員会への確報', dueAfterMs: 30 * 86_400_000 },
+        { key: 'report:prefecture:first', label: '県への第1報', dueAfterMs: 8 * 3_600_000, sentAt: at(2) },
+        { key: 'report:ppc:final', label: '個人情報保護委員会への確報', dueAfterMs: 30 * 86_400_000 },
       ],
       now: at(11),
     });

@@ -102,6 +102,20 @@ describe('recover, prevent, close (kunitachi)', () => {
     expect(trail.map((a) => a.outcome)).toEqual(expect.arrayContaining([expect.stringContaining('原因究明を市民課（高橋 一郎）に指示'), expect.stringMatching(/督促/), expect.stringMatching(/移管/)]));
     expect(trail.find((a) => a.outcome.startsWith('原因究明を市民課'))).toMatchObject({ step: 'emergency.recover' });
 
+    // The statutory reports are obligations too: waived here (their clocks stop in the reports'
+    // workflow), so what follows is about recovery and the final report.
+    const reports = ((await json(await auditor(`${api}/obligations`))).obligations as Array<{ key: string; state: string }>).filter((o) => o.key.startsWith('report:'));
+    expect(reports.length).toBeGreaterThan(0);
+    for (const r of reports.filter((o) => o.state === 'open')) {
+      expect((await post(commander, `${api}/waivers`, { key: r.key, reason: '紙で報告済み' })).status).toBe(201);
+    }
+    const waivedReports = (await eventually(async () => {
+      const o = ((await json(await auditor(`${api}/obligations`))).obligations as Array<{ key: string; state: string }>).filter((x) => x.key.startsWith('report:'));
+      return o.every((x) => x.state !== 'open') ? o : undefined;
+    })) as Array<{ key: string; state: string }>;
+    expect(waivedReports.map((o) => o.state)).not.toContain('open');
+    expect((await post(commander, `${api}/waivers`, { key: reports[0].key, reason: 'again' })).status).toBe(409);
+
     // The close is refused, each blocker by key and name.
     const obligations = await json(await auditor(`${api}/obligations`));
     expect(obligations.blockers.map((b: { key: string }) => b.key)).toEqual(['recovery:1', 'final-report']);
@@ -141,7 +155,7 @@ describe('recover, prevent, close (kunitachi)', () => {
       const o = (await json(await auditor(`${api}/obligations`))).obligations as Array<{ key: string; state: string }>;
       return o.find((x) => x.key === 'recovery:2' && x.state === 'done') ? o : undefined;
     });
-    expect(done.map((o) => o.key)).toEqual(['recovery:1', 'recovery:2', 'final-report']);
+    expect(done.map((o) => o.key).filter((k) => !k.startsWith('report:'))).toEqual(['recovery:1', 'recovery:2', 'final-report']);
     const result = (await auditTrail(stack.appDb.db, 'kunitachi', incidentId)).find((a) => a.outcome.startsWith('再発防止策完了'));
     expect(result).toMatchObject({ step: 'emergency.preventRecurrence', detail: { reportItems: { prevention: '交付時に二名で確認する手順を定めた' } } });
 

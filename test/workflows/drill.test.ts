@@ -7,7 +7,7 @@ import { getIncident } from '../../src/db/incidents';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
 import { devServer } from '../support/temporal';
-import { linkIn, openTaskPage, startTestStack, type TestStack } from '../support/stack';
+import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -70,6 +70,31 @@ describe('drills on the dev server', () => {
     expect(body).toContain('これは訓練です');
     const task = await openTaskPage(linkIn(invitations[0]));
     expect(task.html).toContain('class="drill"');
+  });
+
+  it('sends a drill’s reports to its participants only, marked 【訓練】, on the compressed clock', async () => {
+    const participants = [{ name: '訓練 参加者二', email: 'kunren2@katsuragi.example.jp' }];
+    const aware = new Date(Date.now() - 5_000).toISOString();
+    const drill = await json(await post(declaration({ declarationId: randomUUID(), detectedAt: aware, awareAt: aware, drill: { timeScale: 60, participants } })));
+    // The executive's report is due within the hour (a minute at ×60): its review is asked at once.
+    const [review] = await stack.waitForMail((m) => m.subject.includes(drill.incidentId) && m.subject.includes('の承認'), 1, 60_000);
+    expect(review.subject.startsWith('【訓練】')).toBe(true);
+    const page = await openTaskPage(linkIn(review));
+    expect((await postTaskForm(linkIn(review), { option: 'approve', note: '', csrf: page.csrf! }, page.cookie)).status).toBe(303);
+    const [sent] = await stack.waitForMail((m) => m.subject.includes(drill.incidentId) && m.subject.includes('【報告】'), 1, 60_000);
+    expect(sent.to).toContain('kunren2@katsuragi.example.jp');
+    expect(sent.subject.startsWith('【訓練】')).toBe(true);
+    // Nobody outside the drill received a report.
+    const reports = (await stack.mail()).filter((m) => m.subject.includes(drill.incidentId) && m.subject.includes('【報告】'));
+    expect(reports.every((m) => m.to.includes('kunren2@katsuragi.example.jp'))).toBe(true);
+    // The scorecard judges the report against its clock in plan time: sent within the hour.
+    // (The sending is marked just after the mail goes: read once it is.)
+    const row = await eventually(async () => {
+      const card = await json(await stack.fetch(`${stack.baseUrl}/api/incidents/katsuragi/${drill.incidentId}/scorecard`));
+      const r = card.rows.find((x: { key: string }) => x.key === 'report:executive:first');
+      return r?.reachedAt ? r : undefined;
+    });
+    expect(row).toMatchObject({ result: 'met', targetMs: 3_600_000, planElapsedMs: row.elapsedMs * 60 });
   });
 
   it('refuses a time scale off the range and a participant without an address, naming the fields', async () => {

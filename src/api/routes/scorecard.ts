@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { auditTrail } from '../../db/audit';
 import { getIncident, type IncidentRow } from '../../db/incidents';
 import { getOrganisation } from '../../db/organisations';
+import { listReports, reportLabel } from '../../db/reports';
 import type { Database } from '../../db/schema';
 import { INCIDENT_READERS } from '../../domain/access';
 import { type Scorecard, scorecard } from '../../domain/scorecard';
@@ -33,8 +34,16 @@ export function scorecardRouter(deps: ScorecardRouteDeps): Router {
     const incident = await getIncident(db, organisation, incidentId);
     if (!incident) throw notFound(`incident ${organisation}/${incidentId} not found`);
     if (!incident.drill) throw new HttpError(404, 'not_a_drill', `${incidentId} is not a drill: only drills (DRL-…) have a scorecard`);
-    const [trail, profile] = await Promise.all([auditTrail(db, organisation, incidentId), getOrganisation(db, organisation)]);
+    const [trail, profile, reports] = await Promise.all([auditTrail(db, organisation, incidentId), getOrganisation(db, organisation), listReports(db, { organisation, caseId: incidentId })]);
     if (!profile) throw notFound(`organisation ${organisation} not found`);
+    const scale = incident.drill.timeScale;
+    // Each statutory report against its clock, in plan time (the drill's clock ran `scale` times faster).
+    const reportClocks = reports.map((r) => ({
+      key: r.key,
+      label: `${reportLabel(r)}の送付`,
+      dueAfterMs: (r.due_at.getTime() - incident.aware_at.getTime()) * scale,
+      ...(r.sent_at ? { sentAt: r.sent_at } : {}),
+    }));
     const card = scorecard({
       incidentId,
       workflowId: incident.workflow_id,
@@ -42,6 +51,7 @@ export function scorecardRouter(deps: ScorecardRouteDeps): Router {
       timeScale: incident.drill.timeScale,
       profile,
       trail,
+      reportClocks,
       now: deps.now(),
     });
     return { incident, card, organisationName: profile.organisation.name };

@@ -4,6 +4,7 @@
 // person from an email link (the reviewer, the chief by default, then the stand-ins); then sent to
 // every contact of the target with the PDF attached, and kept. A report may be amended and sent
 // again (第2報, 確報 訂正), waived with a reason, and facts learnt later start the PPC's clocks.
+import { compressDeadline } from '../../domain/drill';
 import { CancellationScope, condition, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../../activities';
@@ -42,6 +43,8 @@ export interface StatutoryReportsInput {
   awareAt: string;
   summary: string;
   facts?: IncidentFacts;
+  /** 訓練: every clock and reminder compressed by the time scale. */
+  timeScale?: number;
 }
 
 export const REVIEW_OPTIONS = {
@@ -71,7 +74,11 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
   const wf = workflowInfo().workflowId;
   const ref = { organisation: input.organisation, caseId: input.incidentId };
   const profile = await loadProfile(input.organisation);
-  const rules = reportingRules(profile);
+  const scale = input.timeScale ?? 1;
+  const baseRules = reportingRules(profile);
+  const rules = { ...baseRules, remindBeforeMs: baseRules.remindBeforeMs.map((ms) => Math.round(ms / scale)) };
+  // A drill's deadlines come that much sooner; a real incident's are the profile's and the law's.
+  const clocksFor = (f: IncidentFacts) => reportClocks(profile, input.awareAt, f).map((c) => ({ ...c, dueAt: compressDeadline(input.awareAt, c.dueAt, scale) }));
   const reviewers = roleHolderChain(profile, profile.reporting?.reviewer ?? 'chief');
   let facts: IncidentFacts = input.facts ?? {};
   const reports = new Map<string, Report>();
@@ -186,10 +193,10 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
   setHandler(
     updateFactsUpdate,
     async ({ facts: update, by }) => {
-      const before = reportClocks(profile, input.awareAt, facts);
+      const before = clocksFor(facts);
       facts = mergeFacts(facts, update);
       const n = ++updates;
-      const started = changedClocks(before, reportClocks(profile, input.awareAt, facts));
+      const started = changedClocks(before, clocksFor(facts));
       await recordIncidentFacts({ ...ref, facts, update, by, auditId: `${wf}/facts-${n}` });
       if (started.length > 0) {
         await recordReportClocks({ ...ref, clocks: started, auditId: `${wf}/clocks-${n}`, reason: '事実関係の更新により報告期限を設定（覚知から起算）', facts });
@@ -241,7 +248,7 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
     },
   );
 
-  const initial = reportClocks(profile, input.awareAt, facts);
+  const initial = clocksFor(facts);
   const late = initial.filter((c) => Date.parse(c.dueAt) <= startedAt);
   await recordReportClocks({
     ...ref,
