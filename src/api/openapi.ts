@@ -162,6 +162,26 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
     ok: { 200: { description: 'the .tar.gz', media: 'gzip' } },
     refusals: { 409: 'the incident is not closed' },
   },
+  'POST /api/incidents/{organisation}/{incidentId}/facts': {
+    tag: 'incidents',
+    summary: 'Record facts learnt later (persons affected, sensitive data, …); a new ground starts the PPC clocks',
+    description: '事実の追加（本人の数・要配慮個人情報など）。新たな根拠で個人情報保護委員会への報告の期限が始まる',
+    ok: { 200: json('the facts and the clocks started') },
+    refusals: { 409: 'the incident is closed', 503: 'the workflow did not answer in time' },
+  },
+  'GET /api/incidents/{organisation}/{incidentId}/reports': {
+    tag: 'incidents',
+    summary: 'The statutory reports: each target, kind, deadline, state and version',
+    description: '法定報告の一覧（宛先・区分・期限・状態・版）',
+    ok: { 200: json('reports') },
+  },
+  'POST /api/incidents/{organisation}/{incidentId}/reports/{key}/amend': {
+    tag: 'incidents',
+    summary: 'Amend a report: a new version, reviewed, approved and sent again (訂正)',
+    description: '報告の訂正（新しい版を承認の上で再送）',
+    ok: { 202: json('the new version asked for') },
+    refusals: { 409: 'the report is waived, or the incident closed' },
+  },
   'POST /api/incidents/{organisation}/{incidentId}/persons': {
     tag: 'notifications',
     summary: 'Import the persons concerned as CSV (UTF-8 or Shift_JIS)',
