@@ -9,6 +9,7 @@
 // report goes to the mayor; the case closes and its evidence bundle verifies with the CLI. Every
 // audit row carries its article. Screenshots and a PNG of each PDF's first page go to test-artifacts/.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +20,7 @@ import { SESSION_COOKIE } from '../../src/api/access';
 import { auditTrail, verifyAuditChain } from '../../src/db/audit';
 import { IncidentStatus } from '../../src/domain/incidents';
 import type { OutboxMessage } from '../../src/embedded/outbox';
+import { verifyEvidenceBundle } from '../../src/evidence/bundle';
 import { sessionCookie } from '../support/access-app';
 import { CookieJar, createTestAccount, fetchWith } from '../support/auth';
 import { launchChromium } from '../support/chromium';
@@ -41,6 +43,7 @@ const address = (i: number) => `jumin${i}@example.jp`;
 const hasEmail = (i: number) => i % 30 !== 0; // 10 persons without an address get a letter
 const LOG = Buffer.from('2026-12-01 17:20:03 switch jk-core-1: interface ge-0/0/1 administratively down\n', 'utf8');
 
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const squeeze = (s: string) => s.replace(/[ \u3000\n]+/g, '');
 
 /** pdftotext of a PDF (squeezed of spaces), and a PNG of its first page kept in the artifacts. */
@@ -200,9 +203,11 @@ describe('a Kunitachi leak of 300 persons, declaration to close (e2e)', () => {
     // 5. Reports: the ones due now approved from their links; each goes out with its PDF.
     for (const m of reviews) await answer(m, 'approve', '');
     const sent = await stack.waitForMail((m) => m.subject.startsWith('【報告】') && m.subject.includes(incidentId), reviews.length, 90_000);
+    const sentPdfs: string[] = [];
     for (const m of sent) {
       const pdfs = (await attachmentsOf(m)).filter((a) => a.contentType === 'application/pdf');
       expect(pdfs).toHaveLength(1);
+      sentPdfs.push(sha256(pdfs[0].content));
       const addressee = m.to.includes(MAYOR) ? '国立市長様' : '地方公共団体情報システム機構';
       const text = inspectPdf(pdfs[0].content, `report-${m.to.includes(MAYOR) ? 'executive' : 'jlis'}-first`);
       expect(text).toContain(addressee);
@@ -321,7 +326,15 @@ describe('a Kunitachi leak of 300 persons, declaration to close (e2e)', () => {
     const bundle = await auditor(`${api}/evidence-bundle`);
     expect(bundle.status).toBe(200);
     const bundleFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-')), `${incidentId}.tar.gz`);
-    fs.writeFileSync(bundleFile, Buffer.from(await bundle.arrayBuffer()));
+    const bundleBytes = Buffer.from(await bundle.arrayBuffer());
+    fs.writeFileSync(bundleFile, bundleBytes);
+    // It holds every audit row, the four attestation files and every PDF that was sent.
+    const content = verifyEvidenceBundle(bundleBytes, { macKeys: stack.auditMacKeys });
+    expect(content).toMatchObject({ ok: true, problems: [] });
+    expect(content.auditRows).toBe(trail.length);
+    expect(content.manifest!.files.filter((f) => f.kind === 'attachment').map((f) => f.filename).sort()).toEqual(['cable.png', 'reconnected.png', 'switch.log', 'up.log']);
+    const documents = content.manifest!.files.filter((f) => f.kind === 'document').map((f) => f.sha256);
+    expect(documents).toEqual(expect.arrayContaining([...sentPdfs, sha256(finalPdf!.content)]));
     const key = stack.auditMacKeys[0];
     const verified = await runCliAsync(['audit', 'verify-bundle', bundleFile], { AUDIT_MAC_KEYS: `${key.id}:${key.secret.toString('base64')}`, DATA_DIR: path.dirname(bundleFile) });
     expect(verified.stdout).toContain('Bundle intact');
