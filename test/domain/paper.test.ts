@@ -66,7 +66,7 @@ describe('paperRecordArticles', () => {
   it("is the line's own, else the profile's for the step, else none", () => {
     expect(paperRecordArticles(line({ articles: ['kunitachi:13.2'] }), profile)).toEqual(['kunitachi:13.2']);
     expect(paperRecordArticles(line(), profile)).toEqual(['kunitachi:13.1', 'kunitachi:13.2']);
-    expect(paperRecordArticles(line({ step: 'emergency.recover' }), profile)).toEqual([]);
+    expect(paperRecordArticles(line({ step: 'emergency.recover' }), { articles: {} })).toEqual([]); // a profile that names none for the step
   });
 });
 

@@ -46,6 +46,15 @@ describe('the shipped profiles', () => {
     expect(r.profile.articles['emergency.conveneCouncil']).toEqual(expect.arrayContaining(['katsuragi:3.3', 'katsuragi:3.4']));
   });
 
+  it('Kunitachi names the articles of every step its emergency plan records, so no audit row of a case is without one', () => {
+    const r = parseOrganisationProfile(load('kunitachi'));
+    if (!r.ok) throw new Error('invalid');
+    const steps = ['emergency.detect', 'emergency.instruct', 'emergency.conveneCouncil', 'emergency.contain', 'emergency.reconnect', 'emergency.report', 'emergency.notifyPersons', 'emergency.recover', 'emergency.preventRecurrence', 'emergency.close'] as const;
+    expect(steps.filter((s) => !r.profile.articles[s]?.length)).toEqual([]);
+    expect(r.profile.articles['emergency.detect']).toEqual(['kunitachi:7', 'kunitachi:10.1']);
+    expect(r.profile.articles['emergency.preventRecurrence']).toContain('kunitachi:3');
+  });
+
   it('cite items of one-paragraph articles without a paragraph, item branch numbers, and laws outside the regulation', () => {
     const parsed = (key: string) => {
       const r = parseOrganisationProfile(load(key));
