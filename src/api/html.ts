@@ -54,6 +54,7 @@ th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);ve
 th{color:var(--muted);font-weight:600;white-space:nowrap}
 .ok{color:var(--ok);font-weight:600}.fail{color:var(--bad);font-weight:600}.skipped{color:var(--muted)}
 .empty{color:var(--muted)}
+code{overflow-wrap:anywhere;word-break:break-all}
 pre{white-space:pre-wrap;word-break:break-word;font-family:inherit;background:var(--bg);padding:.8rem;border-radius:.3rem}
 iframe{width:100%;min-height:20rem;border:1px solid var(--line)}
 .issues li{margin:.2rem 0}

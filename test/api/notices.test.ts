@@ -191,6 +191,8 @@ describe('the notice over HTTP', () => {
     const marks = await a.db.selectFrom('notification_recipients').select(['channel', 'letter_printed_at']).where('incident_id', '=', incidentId).execute();
     expect(marks.filter((m) => m.letter_printed_at !== null).length).toBe(4);
     expect(marks.filter((m) => m.channel === 'email').every((m) => m.letter_printed_at === null)).toBe(true);
+    const printedRows = await a.db.selectFrom('audit_log').select(['outcome', 'step']).where('case_id', '=', incidentId).where('outcome', 'like', '本人通知（郵送）%').execute();
+    expect(printedRows).toEqual([{ outcome: '本人通知（郵送）1 番目のファイルを印刷済み（4 通）', step: 'emergency.notifyPersons' }]);
   });
 
   it('shows the notices and the progress on the incident page', async () => {

@@ -240,7 +240,12 @@ export function noticesRouter(deps: NoticeRouteDeps): Router {
     const f = files.find((x) => x.file === Number.parseInt(params.file, 10));
     if (!f) throw notFound(`letters file ${params.file} not found (${files.length} files)`);
     const persons = await letterRecipients(db, n.organisation, n.incidentId, { offset: f.offset, limit: f.pages });
-    await markLettersPrinted(db, { organisation: n.organisation, caseId: n.incidentId }, persons.map((p) => p.personId), deps.now());
+    const at = deps.now();
+    recordingStarted(res);
+    await markLettersPrinted(db, { organisation: n.organisation, caseId: n.incidentId }, persons.map((p) => p.personId), at);
+    // The letters part of the notice (kunitachi:14) leaves its trace: which file, how many letters, who.
+    const span = persons.length > 0 ? `${persons[0].personId}-${persons.at(-1)!.personId}` : 'none';
+    await audit(n, `letters/${f.file}/printed/${span}`, `本人通知（郵送）${f.file} 番目のファイルを印刷済み（${persons.length} 通）`, actorOf(principal(res)), at, { file: f.file, letters: persons.length });
     res.json({ file: f.file, printed: persons.length });
   });
 

@@ -151,7 +151,7 @@ export async function recoverAndClose(ctx: ClosingContext): Promise<void> {
           id: `${wf}/closed`,
           ...ref,
           step: 'emergency.close',
-          outcome: `終結${reason ? `（${reason}）` : ''}: 義務 ${obligations.length} 件（完了 ${obligations.filter((o) => o.state === 'done').length}、免除 ${waivers.length}）`,
+          outcome: `終結${reason ? `（${reason}）` : ''}: 義務 ${obligations.length} 件（完了 ${obligations.filter((o) => o.state === 'done').length}、免除 ${obligations.filter((o) => o.state === 'waived').length}）`,
           actor: person(by),
           articles: closingArticles,
           detail: { reason, obligations: obligations.map((o) => ({ key: o.key, state: o.state })), waivers },

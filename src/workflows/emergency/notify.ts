@@ -58,7 +58,7 @@ export async function notifyPersons(input: NotifyPersonsInput): Promise<NotifyPe
       detail,
     });
   };
-  if (totals.runs === 1) await audit('started', 'sending', { noticeId, batchSize });
+  if (totals.runs === 1) await audit('started', '本人通知の送信を開始', { noticeId, batchSize });
 
   // Two batches at a time: while one claims its persons and reports back through the server, the
   // other keeps the shared SMTP connections busy. The database decides who is in which batch.
@@ -88,7 +88,7 @@ export async function notifyPersons(input: NotifyPersonsInput): Promise<NotifyPe
   };
   await Promise.all(Array.from({ length: PARALLEL_BATCHES }, lane));
   if (done) {
-    await audit('done', 'notified', { noticeId, ...totals });
+    await audit('done', `本人通知の送信を完了（送信 ${totals.sent} 件、郵送へ ${totals.failed} 件）`, { noticeId, ...totals });
     return totals;
   }
   return continueAsNew<typeof notifyPersons>({ ...input, totals });
