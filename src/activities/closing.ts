@@ -11,11 +11,12 @@ import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import { finalReportDocument, finalReportFileName } from '../documents/final-report';
 import { type JapaneseFont, renderPdf, resolveJapaneseFont, sha256Hex } from '../documents/pdf';
-import { FINAL_REPORT_KEY, RECOVERY_TASK_LABELS, type RecoveryTaskKind } from '../domain/closing';
+import { FINAL_REPORT_KEY, RECOVERY_TASK_LABELS } from '../domain/closing';
 import type { Obligation } from '../domain/obligations';
 import { gatherObligations } from '../closing/obligations';
 import { type MailTransport, sendMailOnce } from '../mail';
 import type { SigningKey } from '../tokens';
+import type { AssignRecoveryTaskInput } from '../workflows/messages';
 
 export interface ClosingActivityDeps {
   db: Kysely<Database>;
@@ -28,14 +29,9 @@ export interface ClosingActivityDeps {
 
 type CaseRef = { organisation: string; caseId: string };
 
-export interface RecoveryTaskRecord extends CaseRef {
+/** A task as assigned (the Update's input, the commander as `assignedBy`), numbered within its case. */
+export interface RecoveryTaskRecord extends CaseRef, Omit<AssignRecoveryTaskInput, 'by'> {
   n: number;
-  kind: RecoveryTaskKind;
-  section: string;
-  title: string;
-  detail: string;
-  assignee: { name: string; email: string };
-  dueAt: string;
   assignedBy: { name: string; email: string };
   workflowId: string;
 }
