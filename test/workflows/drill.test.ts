@@ -76,7 +76,7 @@ describe('drills on the dev server', () => {
     const participants = [{ name: '訓練 参加者二', email: 'kunren2@katsuragi.example.jp' }];
     const aware = new Date(Date.now() - 5_000).toISOString();
     const drill = await json(await post(declaration({ declarationId: randomUUID(), detectedAt: aware, awareAt: aware, drill: { timeScale: 60, participants } })));
-    // The executive's report is due within the hour (a minute at ×60): its review is asked at once.
+    // The executive's report is due within the hour (a minute at ×60): its review is asked at once (and others').
     const [review] = await stack.waitForMail((m) => m.subject.includes(drill.incidentId) && m.subject.includes('の承認'), 1, 60_000);
     expect(review.subject.startsWith('【訓練】')).toBe(true);
     const page = await openTaskPage(linkIn(review));
@@ -88,18 +88,22 @@ describe('drills on the dev server', () => {
     const reports = (await stack.mail()).filter((m) => m.subject.includes(drill.incidentId) && m.subject.includes('【報告】'));
     expect(reports.every((m) => m.to.includes('kunren2@katsuragi.example.jp'))).toBe(true);
     // The scorecard judges the report against its clock in plan time: sent within the hour.
-    // (The sending is marked just after the mail goes: read once it is.)
+    // (The sending is marked just after the mail goes: read once it is.) Several reviews are asked
+    // at once (the executive's, the prefecture's before the day ends): whichever was approved counts.
     const row = await eventually(
       async () => {
         const card = await json(await stack.fetch(`${stack.baseUrl}/api/incidents/katsuragi/${drill.incidentId}/scorecard`));
-        const r = card.rows.find((x: { key: string }) => x.key === 'report:executive:first');
-        return r?.reachedAt ? r : undefined;
+        return card.rows.find((x: { key: string; reachedAt: string | null }) => x.key.startsWith('report:') && x.reachedAt);
       },
       90_000,
-      'the report marked sent',
+      'a report marked sent',
     );
-    // An hour of plan time is a real minute: met when sent within it (a loaded machine may take longer).
-    expect(row).toMatchObject({ targetMs: 3_600_000, planElapsedMs: row.elapsedMs * 60, result: row.elapsedMs * 60 <= 3_600_000 ? 'met' : 'missed' });
+    const { reports: clocks } = await json(await stack.fetch(`${stack.baseUrl}/api/incidents/katsuragi/${drill.incidentId}/reports`));
+    const clock = clocks.find((c: { key: string }) => c.key === row.key);
+    // Its target is its own statutory clock in plan time (the drill's clock ran 60 times faster), and it is judged by it.
+    expect(row.targetMs).toBe((Date.parse(clock.dueAt) - Date.parse(aware)) * 60);
+    expect(row.planElapsedMs).toBe(row.elapsedMs * 60);
+    expect(row.result).toBe(row.planElapsedMs <= row.targetMs ? 'met' : 'missed');
   });
 
   it('refuses a time scale off the range and a participant without an address, naming the fields', async () => {
