@@ -43,6 +43,16 @@ export function healthChecks({ config, client, appDb, mail }: Pick<ApiDeps, 'con
 }
 
 /** Starts listening; resolves once the port is bound. */
+/**
+ * Idle keep-alive connections outlive the client's (fetch keeps them 4 s, proxies about a minute):
+ * with Node's 5 s, a client reusing a connection just as the server closes it gets ECONNRESET —
+ * seen on a loaded machine, where both timers run late.
+ */
+export function keepIdleConnections(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+}
+
 export async function listen(deps: ApiDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const { config } = deps;
   const app = createApp({ ...deps, ...(deps.sources ?? signInSources(config)), health: healthChecks(deps) });
@@ -51,6 +61,7 @@ export async function listen(deps: ApiDeps): Promise<{ server: Server; url: stri
       const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
     }),
   );
+  keepIdleConnections(server);
   return {
     server,
     url: publicUrl(config),

@@ -10,6 +10,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import type express from 'express';
 import type { Kysely } from 'kysely';
 import { createApp } from '../../src/api/app';
+import { keepIdleConnections } from '../../src/api/server';
 import { SESSION_COOKIE } from '../../src/api/access';
 import { loadConfig } from '../../src/config';
 import type { AppDatabase } from '../../src/db';
@@ -61,6 +62,7 @@ export async function startAccessApp(o: { env?: Record<string, string>; outbox?:
     now,
   });
   const server = app.listen(0, '127.0.0.1');
+  keepIdleConnections(server);
   await new Promise((r) => server.once('listening', r));
   return {
     app,

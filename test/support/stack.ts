@@ -1,6 +1,7 @@
 // The product's parts wired as the embedded stack wires them, around a Temporal test
 // environment of the test's choosing (dev server or time-skipping): PGlite with the profiles,
 // an SMTP sink whose outbox the test reads, the worker, and the HTTP app on a loopback port.
+import { keepIdleConnections } from '../../src/api/server';
 import * as fs from 'node:fs';
 import type { Server } from 'node:http';
 import * as os from 'node:os';
@@ -110,6 +111,7 @@ export async function startTestStack(
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
+  keepIdleConnections(server);
 
   const all = async () => {
     const list = await outbox.list(1000);
