@@ -211,7 +211,7 @@ export function createApp(deps: AppDeps): express.Express {
       ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}),
       pdfFont: deps.pdfFont ?? (() => resolveJapaneseFont({ configured: config.PDF_FONT_PATH })),
       ...(deps.now ? { now: deps.now } : {}),
-      pageExtras: (req, res, incident) => closingSection({ db, signingKeys }, req, res, { organisation: incident.organisation, incidentId: incident.incident_id, status: incident.status }),
+      pageExtras: (req, res, incident, obligations) => closingSection({ db, signingKeys }, req, res, { organisation: incident.organisation, incidentId: incident.incident_id, status: incident.status }, obligations),
     }),
   );
   app.use(closingRouter({ db, client, signingKeys, auditMacKey, now, ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}) }));

@@ -1,6 +1,7 @@
 // Recovery, prevention and close (issue 10 §7) over HTTP: the case's obligations, recovery tasks
 // assigned to sections, the final report, waivers, the close (409 naming each open obligation),
 // and the evidence bundle of a closed case. The console's section of the incident page is here too.
+import type { Obligation } from '../../domain/obligations';
 import type { Client } from '@temporalio/client';
 import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -148,9 +149,16 @@ export function closingRouter(deps: ClosingRouteDeps): Router {
 }
 
 /** The incident page's section: the obligations, the recovery tasks and, for a commander, the forms. */
-export async function closingSection(deps: Pick<ClosingRouteDeps, 'db' | 'signingKeys'>, req: Request, res: Response, o: { organisation: string; incidentId: string; status: string }): Promise<Html> {
+export async function closingSection(
+  deps: Pick<ClosingRouteDeps, 'db' | 'signingKeys'>,
+  req: Request,
+  res: Response,
+  o: { organisation: string; incidentId: string; status: string },
+  /** As the incident page gathered them for its checklist: not read a second time. */
+  obligations: readonly Obligation[],
+): Promise<Html> {
   const { t } = locals(res);
-  const [obligations, tasks] = await Promise.all([caseObligations(deps, o), listRecoveryTasks(deps.db, { organisation: o.organisation, caseId: o.incidentId })]);
+  const tasks = await listRecoveryTasks(deps.db, { organisation: o.organisation, caseId: o.incidentId });
   const commander = rolesIn(principal(res).grants, o.organisation).has('commander');
   const open = o.status !== IncidentStatus.CLOSED;
   const csrf = commander && open ? formCsrf(req, res, deps.signingKeys) : '';

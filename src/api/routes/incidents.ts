@@ -1,5 +1,6 @@
 // Incidents: declared from the console form or `POST /api/incidents`; one incident's timeline
 // (from the audit log) and who has acknowledged the council call and who is still awaited.
+import type { Obligation } from '../../domain/obligations';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import express, { type Request, type Response, Router } from 'express';
@@ -58,7 +59,7 @@ export interface IncidentRouteDeps {
   /** The clock a report's date and its PDF's CreationDate come from. */
   now?: () => number;
   /** Sections of later steps on the incident page (recovery and close). */
-  pageExtras?: (req: Request, res: Response, incident: IncidentRow) => Promise<Html>;
+  pageExtras?: (req: Request, res: Response, incident: IncidentRow, obligations: readonly Obligation[]) => Promise<Html>;
 }
 
 const idParams = z.object({ incidentId: incidentIdParam });
@@ -120,7 +121,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       openTasks: tasks.filter((x) => x.state === TaskState.OPEN).map((x) => ({ workflowId: x.workflow_id, assignee: x.assignee, dueAt: x.due_at })),
       obligations,
     });
-    return { incident, tasks, timeline, undelivered, alerts, checklist };
+    return { incident, tasks, timeline, undelivered, alerts, checklist, obligations };
   }
 
   async function viewJson(organisation: string, incidentId: string) {
@@ -422,7 +423,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
     const canChangeLevel = roles.has('commander');
     const profile = canChangeLevel ? await getOrganisation(db, organisation) : undefined;
     const form = profile ? { levels: profile.threatLevels, csrf: formCsrf(req, res, deps.signingKeys), ...levelForm } : undefined;
-    const extra = deps.pageExtras ? await deps.pageExtras(req, res, v.incident) : undefined;
+    const extra = deps.pageExtras ? await deps.pageExtras(req, res, v.incident, v.obligations) : undefined;
     // The council's decisions are recorded by a commander or a member of the organisation.
     const { status: decisionStatus, ...decisionState } = decisionForm;
     const decisions = councilDecisionsSection({
