@@ -75,6 +75,8 @@ export async function startAccessApp(o: { env?: Record<string, string>; outbox?:
     now: () => new Date(now()),
     logLines,
     close: async () => {
+      // Idle keep-alive connections are kept 65 s: close them, or close() waits that long.
+      server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await appDb.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
