@@ -2,7 +2,7 @@
 // email its link; remind when the window passes; then move it to the next person of the chain
 // (the substitute) — and keep waiting. A slow person never fails the procedure. The answer comes
 // as the `decide` Update, whose id is derived from the task, so a double submit records once.
-import { allHandlersFinished, condition, proxyActivities, type RetryPolicy, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, allHandlersFinished, condition, patched, proxyActivities, type RetryPolicy, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../activities';
 import { decisionTime, type HumanTaskOutcome, type HumanTaskRequest, isIsoInstant, NOTE_MAX, type TaskDecision } from '../domain/tasks';
@@ -14,12 +14,21 @@ const retry: RetryPolicy = { initialInterval: '5 seconds', maximumInterval: '5 m
  * heartbeats meanwhile, so a dead worker is noticed within 30 s and a slow send is not retried while
  * it still runs (a retry that finds it running does not send again).
  */
-const { openTask, remindTask, alertUndeliveredInvitation } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry,
-});
-const { moveTask, recordDecision } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+const mail = { startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry } as const;
+const short = { startToCloseTimeout: '1 minute', retry } as const;
+/**
+ * A task withdrawn (cancelled) while one of its activities runs ends only once that activity has:
+ * nothing of a withdrawn task is left running. (The Java time-skipping server also stops skipping
+ * time for good when an execution ends with an activity still running, which held back a month
+ * skipped in a test.) Executions begun before this keep abandoning it, as they did.
+ */
+const waited = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } as const;
+function taskActivities(cancellation: Partial<typeof waited> = {}) {
+  const { openTask, remindTask, alertUndeliveredInvitation } = proxyActivities<Activities>({ ...mail, ...cancellation });
+  const { moveTask, recordDecision } = proxyActivities<Activities>({ ...short, ...cancellation });
+  return { openTask, remindTask, alertUndeliveredInvitation, moveTask, recordDecision };
+}
+type TaskActivities = ReturnType<typeof taskActivities>;
 
 /** After the last person of the chain was asked, remind them each window, at most this often. */
 const MAX_FINAL_REMINDERS = 10;
@@ -27,6 +36,8 @@ const MAX_FINAL_REMINDERS = 10;
 const newTaskId = () => uuid4().replace(/-/g, '').slice(0, 20);
 
 export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOutcome> {
+  const acts = taskActivities(patched('task-activities-finish-v1') ? waited : {});
+  const { openTask, remindTask, moveTask, recordDecision } = acts;
   let current: { taskId: string; index: number } | undefined;
   let decision: TaskDecision | undefined;
   const decided = () => decision !== undefined;
@@ -71,7 +82,7 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
       index,
       askedAt: Date.now(),
     });
-    if (request.deliveryAlertAfterMs !== undefined) await alertIfUndelivered(request, request.deliveryAlertAfterMs, opening, current);
+    if (request.deliveryAlertAfterMs !== undefined) await alertIfUndelivered(acts, request, request.deliveryAlertAfterMs, opening, current);
     // The window counts from here: openTask returns once the relay has taken the invitation.
     await opening;
     if (await condition(decided, request.remindAfterMs)) break;
@@ -88,7 +99,7 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
 }
 
 /** Alerts the commander when the invitation is still undelivered after `afterMs`; then keeps waiting for it. */
-async function alertIfUndelivered(request: HumanTaskRequest, afterMs: number, opening: Promise<unknown>, task: { taskId: string; index: number }): Promise<void> {
+async function alertIfUndelivered({ alertUndeliveredInvitation }: TaskActivities, request: HumanTaskRequest, afterMs: number, opening: Promise<unknown>, task: { taskId: string; index: number }): Promise<void> {
   let settled = false;
   void opening.then(
     () => (settled = true),
