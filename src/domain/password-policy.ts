@@ -365,9 +365,7 @@ const DICTIONARY: TrieNode = (() => {
   for (const word of lists.join(' ').split(/\s+/)) {
     const w = word.normalize('NFKC').toLowerCase().replace(/[-_]/g, '');
     // Digits and symbols are filler between words; two Latin letters (ai, ki, go) would make every string words.
-    if (!/\p{L}/u.test(w) || (isLatin(w) && w.length < 3)) continue;
-    insert(w);
-    insert(foldRomaji(w));
+    for (const form of new Set([w, foldRomaji(w)])) if (/\p{L}/u.test(form) && !(isLatin(form) && form.length < 3)) insert(form);
   }
   return root;
 })();
@@ -378,53 +376,72 @@ const LEET_ALTERNATIVES: Record<string, readonly string[]> = {
   '@': ['a'], $: ['s'], '!': ['i'], '|': ['l'], '+': ['t'],
 };
 
-/** Bit 0: reached with no word yet; bit 1: with one word; bit 2: with two or more. */
-type TokenCounts = number;
-const oneMore = (m: TokenCounts): TokenCounts => ((m << 1) | (m & 4)) & 7;
+/**
+ * The readings of a string that reach a position, as bits: bit `3 × words + strays` is set when a
+ * reading got there with `words` dictionary words (0, 1, 2 for two or more) and `strays` letters
+ * belonging to no word (0-2; more and the reading is dropped).
+ */
+type Readings = number;
+const bit = (words: number, strays: number) => 1 << (3 * words + strays);
+const mapReadings = (m: Readings, f: (words: number, strays: number) => Readings): Readings => {
+  let out = 0;
+  for (let w = 0; w < 3; w++) for (let st = 0; st < 3; st++) if (m & bit(w, st)) out |= f(w, st);
+  return out;
+};
+const oneMoreWord = (m: Readings) => mapReadings(m, (w, st) => bit(Math.min(w + 1, 2), st));
+const oneMoreStray = (m: Readings) => mapReadings(m, (w, st) => (st < 2 ? bit(w, st + 1) : 0));
+const ANY_WORD = bit(1, 0) | bit(1, 1) | bit(1, 2) | bit(2, 0) | bit(2, 1) | bit(2, 2);
+const ONE_WORD = bit(1, 0) | bit(1, 1) | bit(1, 2);
 
 /**
- * How many dictionary words a string can be read as, when digits, symbols and spaces between
- * them are filler and leetspeak is read as letters: the counts (0, 1, 2+) of the readings that
- * cover the whole string, as bits. An era's initial with a year (r8, h31, s64) counts as a word.
- * Dynamic programming over positions; each position walks the dictionary's trie.
+ * How a string reads as dictionary words, with digits, symbols and spaces between them as filler,
+ * leetspeak read as letters, and up to two stray letters (Sakura2026a, Reiwa8!Aa) forgiven as a
+ * guesser's padding. An era's initial with a year (r8, h31, s64) counts as a word. Dynamic
+ * programming over positions; each position walks the dictionary's trie.
  */
-function dictionaryReadings(s: string): TokenCounts {
+function dictionaryReadings(s: string): Readings {
   const chars = [...s];
-  const reach: TokenCounts[] = new Array(chars.length + 1).fill(0);
-  reach[0] = 1;
+  const reach: Readings[] = new Array(chars.length + 1).fill(0);
+  reach[0] = bit(0, 0);
   for (let i = 0; i < chars.length; i++) {
     const here = reach[i];
     if (!here) continue;
-    if (!/\p{L}/u.test(chars[i])) reach[i + 1] |= here;
-    if ('mtshr'.includes(chars[i]) && /\d/.test(chars[i + 1] ?? '')) reach[i + 2] |= oneMore(here);
-    let nodes: TrieNode[] = [DICTIONARY];
+    reach[i + 1] |= /\p{L}/u.test(chars[i]) ? oneMoreStray(here) : here;
+    if ('mtshr'.includes(chars[i]) && /\d/.test(chars[i + 1] ?? '')) reach[i + 2] |= oneMoreWord(here);
+    // A word needs one letter typed as a letter: digits and symbols alone (1985#0401) are not read as leetspeak.
+    let nodes: Array<[TrieNode, boolean]> = [[DICTIONARY, false]];
     for (let k = i; k < chars.length && nodes.length > 0; k++) {
-      const options = [chars[k], ...(LEET_ALTERNATIVES[chars[k]] ?? [])];
-      const next: TrieNode[] = [];
-      for (const node of nodes) for (const o of options) {
-        const n = node.next.get(o);
-        if (n) next.push(n);
+      const typed = chars[k];
+      const letter = /\p{L}/u.test(typed);
+      const next: Array<[TrieNode, boolean]> = [];
+      for (const [node, sawLetter] of nodes) {
+        const asTyped = node.next.get(typed);
+        if (asTyped) next.push([asTyped, sawLetter || letter]);
+        for (const o of LEET_ALTERNATIVES[typed] ?? []) {
+          const n = node.next.get(o);
+          if (n) next.push([n, sawLetter]);
+        }
       }
       nodes = next;
-      if (nodes.some((n) => n.end)) reach[k + 1] |= oneMore(here);
+      if (nodes.some(([n, sawLetter]) => n.end && sawLetter)) reach[k + 1] |= oneMoreWord(here);
     }
   }
   return reach[chars.length];
 }
 
 /** The readings of the candidate as typed (lowercase) and with its romaji folded. */
-function candidateReadings(c: PasswordCandidate): TokenCounts {
+function candidateReadings(c: PasswordCandidate): Readings {
   return dictionaryReadings(c.lower) | dictionaryReadings(foldRomaji(c.lower));
 }
 
 /** Whether the password is nothing but dictionary words (Japanese, places, eras, English) with digits and symbols. */
 export function isDictionaryWords(password: string): boolean {
-  return (candidateReadings(passwordCandidate(password)) & 6) !== 0;
+  return (candidateReadings(passwordCandidate(password)) & ANY_WORD) !== 0;
 }
 
 /** Whether the password is one dictionary word or era date padded with digits and symbols. */
 export function isOneDictionaryWord(password: string): boolean {
-  return (candidateReadings(passwordCandidate(password)) & 2) !== 0;
+  return (candidateReadings(passwordCandidate(password)) & ONE_WORD) !== 0;
 }
 
 // ---- the rules of the sets -----------------------------------------------------------------------
@@ -454,7 +471,7 @@ const checkComposition: PasswordCheck = (c) => {
 };
 
 const checkDictionary: PasswordCheck = (c) =>
-  (candidateReadings(c) & 6) !== 0 || checkBlocklist(c, {}) !== null
+  (candidateReadings(c) & ANY_WORD) !== 0
     ? reject(
         'dictionary',
         '辞書にある単語（ローマ字の日本語・地名・和暦を含む）に数字や記号を付けただけのパスワードは使えません',
@@ -463,7 +480,7 @@ const checkDictionary: PasswordCheck = (c) =>
     : null;
 
 const checkNistBlocklist: PasswordCheck = (c) =>
-  (candidateReadings(c) & 2) !== 0 || checkBlocklist(c, {}) !== null
+  (candidateReadings(c) & ONE_WORD) !== 0 || checkBlocklist(c, {}) !== null
     ? reject(
         'blocklist',
         'よく使われる・推測されやすいパスワード（単語や和暦に数字や記号を付けたものを含む）は使えません',
@@ -525,7 +542,7 @@ function checksOf(ruleSet: PasswordRuleSetName, o: { singleFactor?: boolean }): 
     blocklist: checkNistBlocklist,
     context: checkContextFolded,
     repeated: checkRepeated,
-    sequence: checkSequence,
+    sequence: checkSimpleSequence,
   };
 }
 
