@@ -13,7 +13,7 @@
 // (checkPasswordWith), built from the same pieces.
 import { COMMON_PASSWORDS, JAPANESE_CONTEXT_PASSWORDS } from './password-blocklist';
 import { ENGLISH_WORDS, ERA_WORDS, JAPANESE_WORDS, PLACE_NAMES } from './password-words';
-import { foldRomaji } from './romaji';
+import { foldRomaji, kanaToRomaji } from './romaji';
 
 export const PASSWORD_MIN_LENGTH = 12;
 /** Above this the password is refused before any other check: Argon2 would take it, a form should not. */
@@ -350,7 +350,11 @@ interface TrieNode {
 
 const isLatin = (s: string) => /^[\p{Script=Latin}\d]*$/u.test(s);
 
-const DICTIONARY: TrieNode = (() => {
+/** Built on first use: the console's sign-in and the workflows that import this module never need it. */
+let dictionary: TrieNode | undefined;
+const DICTIONARY = (): TrieNode => (dictionary ??= buildDictionary());
+
+const buildDictionary = (): TrieNode => {
   const root: TrieNode = { next: new Map(), end: false };
   const insert = (w: string) => {
     let node = root;
@@ -368,7 +372,7 @@ const DICTIONARY: TrieNode = (() => {
     for (const form of new Set([w, foldRomaji(w)])) if (/\p{L}/u.test(form) && !(isLatin(form) && form.length < 3)) insert(form);
   }
   return root;
-})();
+};
 
 /** What a character may stand for in leetspeak, beside itself. */
 const LEET_ALTERNATIVES: Record<string, readonly string[]> = {
@@ -382,6 +386,7 @@ const LEET_ALTERNATIVES: Record<string, readonly string[]> = {
  * belonging to no word (0-2; more and the reading is dropped).
  */
 type Readings = number;
+const DATE_MARKS = '年月日';
 const bit = (words: number, strays: number) => 1 << (3 * words + strays);
 const mapReadings = (m: Readings, f: (words: number, strays: number) => Readings): Readings => {
   let out = 0;
@@ -406,10 +411,11 @@ function dictionaryReadings(s: string): Readings {
   for (let i = 0; i < chars.length; i++) {
     const here = reach[i];
     if (!here) continue;
-    reach[i + 1] |= /\p{L}/u.test(chars[i]) ? oneMoreStray(here) : here;
+    // 年, 月 and 日 separate the parts of a date as digits' punctuation (令和8年4月1日).
+    reach[i + 1] |= /\p{L}/u.test(chars[i]) && !DATE_MARKS.includes(chars[i]) ? oneMoreStray(here) : here;
     if ('mtshr'.includes(chars[i]) && /\d/.test(chars[i + 1] ?? '')) reach[i + 2] |= oneMoreWord(here);
     // A word needs one letter typed as a letter: digits and symbols alone (1985#0401) are not read as leetspeak.
-    let nodes: Array<[TrieNode, boolean]> = [[DICTIONARY, false]];
+    let nodes: Array<[TrieNode, boolean]> = [[DICTIONARY(), false]];
     for (let k = i; k < chars.length && nodes.length > 0; k++) {
       const typed = chars[k];
       const letter = /\p{L}/u.test(typed);
@@ -429,9 +435,18 @@ function dictionaryReadings(s: string): Readings {
   return reach[chars.length];
 }
 
-/** The readings of the candidate as typed (lowercase) and with its romaji folded. */
+const KANA_PATTERN = /[\u3041-\u3096\u30a1-\u30fc]/u;
+
+/** The spellings a word list is compared with: as typed (lowercase), kana in romaji, each with its romaji folded. */
+function spellings(lower: string): string[] {
+  const forms = [lower, ...(KANA_PATTERN.test(lower) ? [kanaToRomaji(lower)] : [])];
+  return [...new Set(forms.flatMap((f) => [f, foldRomaji(f)]))];
+}
+
 function candidateReadings(c: PasswordCandidate): Readings {
-  return dictionaryReadings(c.lower) | dictionaryReadings(foldRomaji(c.lower));
+  let m = 0;
+  for (const form of spellings(c.lower)) m |= dictionaryReadings(form);
+  return m;
 }
 
 /** Whether the password is nothing but dictionary words (Japanese, places, eras, English) with digits and symbols. */
@@ -490,8 +505,8 @@ const checkNistBlocklist: PasswordCheck = (c) =>
 
 /** Context words also in folded romaji, and the candidate read de-leeted: `Sat0u` contains `sato`. */
 const checkContextFolded: PasswordCheck = (c, context) => {
-  const words = contextWords(context).flatMap((w) => [w, foldRomaji(w)]);
-  const forms = new Set(c.forms.flatMap((f) => [f, ...deleet(f)]).flatMap((f) => [f, foldRomaji(f)]));
+  const words = contextWords(context).flatMap(spellings);
+  const forms = new Set(c.forms.flatMap((f) => [f, ...deleet(f)]).flatMap(spellings));
   for (const word of words) {
     for (const form of forms) {
       if (form.includes(word)) {

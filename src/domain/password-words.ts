@@ -10,8 +10,8 @@
 //   zi/ji, sya/sha, long vowels ou/oo/oh/ō) with romaji.ts, so each word is listed once.
 // - PLACE_NAMES: the 47 prefectures, the 20 designated cities (政令指定都市), the 23 special wards
 //   of Tokyo and the other prefectural capitals, and the municipalities of the seed regulations.
-// - ERA_WORDS: the eras since 明治 in romaji and kanji, with 元年 (gannen); the policy also reads
-//   an era's initial followed by a year (R8, H31, S64) as a date.
+// - ERA_WORDS: the eras since 明治 in romaji and kanji, also with 元年 (gannen); the policy reads
+//   an era's initial followed by a year (R8, H31, S64) as a date too, and 年月日 as a date's marks.
 // - ENGLISH_WORDS: common English words seen in leaked passwords beyond the 1,000 passwords of
 //   password-blocklist.ts (which are also used as dictionary words).
 // Kept as text, one word per space, so a reviewer can read and extend the lists.
@@ -84,8 +84,8 @@ ginza akihabara asakusa shibuya harajuku roppongi odaiba ueno umeda namba tenjin
 `;
 
 export const ERA_WORDS = `
-meiji taisho showa heisei reiwa gannen
-明治 大正 昭和 平成 令和 元年 年 月 日
+meiji taisho showa heisei reiwa meijigannen taishogannen showagannen heiseigannen reiwagannen
+明治 大正 昭和 平成 令和 明治元年 大正元年 昭和元年 平成元年 令和元年
 `;
 
 export const ENGLISH_WORDS = `

@@ -43,3 +43,62 @@ export function foldRomaji(lower: string): string {
   for (const [from, to] of FOLDS) s = s.replace(from, to);
   return s;
 }
+
+// ---- kana → Hepburn romaji ----------------------------------------------------------------------
+
+const KANA_ROWS: ReadonlyArray<[string, readonly string[]]> = [
+  ['あいうえお', ['a', 'i', 'u', 'e', 'o']],
+  ['かきくけこ', ['ka', 'ki', 'ku', 'ke', 'ko']],
+  ['がぎぐげご', ['ga', 'gi', 'gu', 'ge', 'go']],
+  ['さしすせそ', ['sa', 'shi', 'su', 'se', 'so']],
+  ['ざじずぜぞ', ['za', 'ji', 'zu', 'ze', 'zo']],
+  ['たちつてと', ['ta', 'chi', 'tsu', 'te', 'to']],
+  ['だぢづでど', ['da', 'ji', 'zu', 'de', 'do']],
+  ['なにぬねの', ['na', 'ni', 'nu', 'ne', 'no']],
+  ['はひふへほ', ['ha', 'hi', 'fu', 'he', 'ho']],
+  ['ばびぶべぼ', ['ba', 'bi', 'bu', 'be', 'bo']],
+  ['ぱぴぷぺぽ', ['pa', 'pi', 'pu', 'pe', 'po']],
+  ['まみむめも', ['ma', 'mi', 'mu', 'me', 'mo']],
+  ['やゆよ', ['ya', 'yu', 'yo']],
+  ['らりるれろ', ['ra', 'ri', 'ru', 're', 'ro']],
+  ['わをんゔ', ['wa', 'o', 'n', 'vu']],
+  ['ぁぃぅぇぉ', ['a', 'i', 'u', 'e', 'o']],
+];
+const KANA: ReadonlyMap<string, string> = new Map(KANA_ROWS.flatMap(([kana, romaji]) => [...kana].map((k, i): [string, string] => [k, romaji[i]])));
+const SMALL_Y: Readonly<Record<string, string>> = { ゃ: 'a', ゅ: 'u', ょ: 'o' };
+
+/**
+ * Hiragana and katakana in Hepburn romaji, so a password typed in kana (さくら, パスワード) meets
+ * the romaji word lists; other characters pass through. The long-vowel mark is dropped (romaji
+ * folding drops long vowels anyway); っ doubles the next consonant; きゃ is kya, しゃ sha.
+ */
+export function kanaToRomaji(s: string): string {
+  // Katakana → hiragana: the blocks are 0x60 apart.
+  const chars = [...s].map((c) => (c >= 'ァ' && c <= 'ヶ' ? String.fromCharCode(c.charCodeAt(0) - 0x60) : c));
+  let out = '';
+  let double = false;
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if (c === 'っ') {
+      double = true;
+      continue;
+    }
+    if (c === 'ー') continue;
+    let r = KANA.get(c);
+    if (r === undefined) {
+      out += c;
+      double = false;
+      continue;
+    }
+    const small = SMALL_Y[chars[i + 1]];
+    if (small && r.length > 1 && r.endsWith('i')) {
+      const base = r.slice(0, -1);
+      r = /(sh|ch|j)$/.test(base) ? base + small : `${base}y${small}`;
+      i++;
+    }
+    if (double && /^[a-z]/.test(r) && !/^[aiueon]/.test(r)) out += r.startsWith('ch') ? 't' : r[0];
+    double = false;
+    out += r;
+  }
+  return out;
+}

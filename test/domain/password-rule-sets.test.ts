@@ -10,7 +10,7 @@ import {
   type PasswordRuleSetName,
 } from '../../src/domain/password-policy';
 import { passwordRuleSetOf } from '../../src/domain/profile';
-import { foldRomaji } from '../../src/domain/romaji';
+import { foldRomaji, kanaToRomaji } from '../../src/domain/romaji';
 
 const rules = (set: PasswordRuleSetName, candidate: string, context = {}, o = {}) => checkPasswordWith(set, candidate, context, o).map((r) => r.rule);
 const yamada = { displayName: 'Yamada Taro', userId: 'ytaro01', organisationNames: ['katsuragi', '葛城町'] };
@@ -35,6 +35,21 @@ describe('romaji folding', () => {
     ['juumin', 'zyumin'],
   ])('%s and %s are one spelling', (a, b) => {
     expect(foldRomaji(a)).toBe(foldRomaji(b));
+  });
+});
+
+describe('kana in romaji', () => {
+  it.each([
+    ['さくら', 'sakura'],
+    ['パスワード', 'pasuwado'],
+    ['きっぷ', 'kippu'],
+    ['まっちゃ', 'matcha'],
+    ['しゃしん', 'shashin'],
+    ['じゅうみん', 'juumin'],
+    ['トウキョウ', 'toukyou'],
+    ['Aさくら1', 'Asakura1'],
+  ])('%s is %s', (kana, romaji) => {
+    expect(kanaToRomaji(kana)).toBe(romaji);
   });
 });
 
@@ -94,6 +109,10 @@ describe('the Juki-net rule set (niigata:15.2)', () => {
       ['an era initial and year with a place', 'R8!Tokyo'],
       ['H31 with a word', 'Sakura-H31!'],
       ['the era in kanji', '令和8年!Aa'],
+      ['a full era date in kanji', '令和8年4月1日#Ab'],
+      ['the first year of an era', 'Reiwagannen!1'],
+      ['a word typed in kana', 'さくら#2026Aa'],
+      ['a word typed in katakana', 'パスワード#1Ab'],
       ['leetspeak', 'P@ssw0rd2026!'],
       ['leetspeak in romaji', 'S@kur@#2026'],
       ['an English word', 'Welcome#2026'],
@@ -131,6 +150,7 @@ describe('the Juki-net rule set (niigata:15.2)', () => {
       ['the organisation', 'Katsuragi#7Q'],
       ['the organisation in kanji', '葛城町#7Qa'],
       ['the name in IME spelling of a Hepburn name', 'Xq9#Satou!', { displayName: 'Sato Hanako' }],
+      ['a name given in kana, typed in romaji', 'Yamada#9Xq', { displayName: 'やまだ たろう' }],
     ])('refuses %s', (_what, p, context: object = yamada) => {
       expect(rules('juki', p, context)).toContain('context');
     });
@@ -180,6 +200,7 @@ describe('the NIST SP 800-63B-4 rule set', () => {
     ['an era date padded', 'Reiwa8-12-01-0000!'],
     ['R8 with a date', 'R8.12.01-2026/12/01'],
     ['a kana word', 'パスワード123456789012'],
+    ['a place in kana with a date in kanji', 'とうきょう1964年10月10日!'],
   ])('blocklists %s', (_what, p) => {
     expect(rules('nist', p)).toContain('blocklist');
     expect(isOneDictionaryWord(p) || rules('nist', p).includes('blocklist')).toBe(true);
