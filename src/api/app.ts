@@ -189,7 +189,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(tasksRouter({ db, renderPage }));
   // A person trying candidates at the keyboard asks a few times a minute; a script walking a list, more.
-  app.use(passwordCheckRouter({ limiter: createRateLimiter({ limit: 30, windowMs: 60_000, now: () => now().getTime() }) }));
+  app.use(passwordCheckRouter({ db, limiter: createRateLimiter({ limit: 30, windowMs: 60_000, now: () => now().getTime() }) }));
   app.use(
     detectionsRouter({
       db,

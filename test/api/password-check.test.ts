@@ -2,6 +2,7 @@
 // each rule broken, and the candidate is nowhere afterwards — not in the log (captured at TRACE),
 // not on the console, not in any table of the database, not in any answer, even a refusal.
 import { sql } from 'kysely';
+import { getOrganisation, upsertOrganisations } from '../../src/db/organisations';
 import { createTestAccount, createTestKey, fetchWith, signIn, fetchAsSignedIn } from '../support/auth';
 import { type AccessApp, startAccessApp } from '../support/access-app';
 
@@ -44,13 +45,23 @@ describe('POST /api/password-check', () => {
   });
 
   it('answers an API key of any role: a Juki-net rejection names its rule, both messages and the article', async () => {
-    const r = await check({ password: 'Sakura#2026' });
+    const r = await check({ password: 'Sakura#2026', ruleSet: 'juki' });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
       ruleSet: 'juki',
       accepted: false,
       rejections: [{ rule: 'dictionary', message: expect.stringContaining('辞書'), messageEn: expect.stringContaining('dictionary'), reference: 'niigata:15.2.7' }],
     });
+  });
+
+  it('without a rule set, follows the profile of the caller\'s one organisation (signIn.passwordPolicy), else Juki-net', async () => {
+    const tokyo = (await getOrganisation(a.db, 'tokyo'))!;
+    await upsertOrganisations(a.db, [{ file: 'tokyo.yaml', profile: { ...tokyo, signIn: { totpRequired: false, passwordPolicy: 'nist' } } }]);
+    // The auditor's key is for Tokyo alone.
+    expect((await check({ password: 'kakinoki no shita de' })).body).toEqual({ ruleSet: 'nist', accepted: true, rejections: [] });
+    const everywhere = fetchWith(await createTestKey(a.db, 'auditor', '*'));
+    expect((await check({ password: 'kakinoki no shita de' }, everywhere)).body.ruleSet).toBe('juki');
+    expect((await check({ password: 'kakinoki no shita de', ruleSet: 'juki' })).body.ruleSet).toBe('juki');
   });
 
   it('accepts a good Juki-net password', async () => {
@@ -60,7 +71,7 @@ describe('POST /api/password-check', () => {
 
   it('reads Japanese in romaji, era dates and leetspeak', async () => {
     for (const password of ['Toukyou#1964', 'Sinbun!2026', 'Heisei31#', 'R8!Niigata', 'P@ssw0rd2026!']) {
-      expect((await check({ password })).body.rejections.map((x: { rule: string }) => x.rule)).toContain('dictionary');
+      expect((await check({ password, ruleSet: 'juki' })).body.rejections.map((x: { rule: string }) => x.rule)).toContain('dictionary');
     }
   });
 

@@ -7,8 +7,13 @@
 // Anyone signed in, or any API key, may ask: the rules are public and the answer is about the
 // candidate only. It is still an oracle for the blocklist, so it is rate-limited per principal.
 import { Router } from 'express';
+import type { Kysely } from 'kysely';
 import type { RateLimiter } from '../../auth/rate-limit';
-import { checkPasswordWith, DEFAULT_PASSWORD_RULE_SET, PASSWORD_RULE_SET_NAMES } from '../../domain/password-policy';
+import type { Database } from '../../db/schema';
+import { getOrganisation } from '../../db/organisations';
+import { EVERY_ORGANISATION } from '../../domain/access';
+import { checkPasswordWith, DEFAULT_PASSWORD_RULE_SET, PASSWORD_RULE_SET_NAMES, type PasswordRuleSetName } from '../../domain/password-policy';
+import { passwordRuleSetOf } from '../../domain/profile';
 import { z } from '../../domain/zod';
 import { allow, principalOf } from '../access';
 import { HttpError, locals, valid, validate } from '../http';
@@ -18,6 +23,7 @@ const contextText = z.string().trim().max(200);
 export const passwordCheckSchema = z.strictObject({
   /** Checked as sent, spaces included; the policy refuses over 256 characters, this bounds the work. */
   password: z.string().max(1024),
+  /** Absent: the rule set of the caller's organisation's profile when it has one organisation, else `juki`. */
   ruleSet: z.enum(PASSWORD_RULE_SET_NAMES).optional(),
   /** NIST only: the password is the only factor (15 characters) or one of several (8). Default true. */
   singleFactor: z.boolean().optional(),
@@ -37,7 +43,15 @@ export interface PasswordCheckAnswer {
   rejections: Array<{ rule: string; message: string; messageEn: string; reference: string }>;
 }
 
-export function passwordCheckRouter(deps: { limiter: RateLimiter }): Router {
+/** The rule set a caller gets by default: their one organisation's choice (signIn.passwordPolicy), else the regulation's. */
+async function defaultRuleSet(db: Kysely<Database>, organisations: string[]): Promise<PasswordRuleSetName> {
+  const own = [...new Set(organisations)];
+  if (own.length !== 1 || own[0] === EVERY_ORGANISATION) return DEFAULT_PASSWORD_RULE_SET;
+  const profile = await getOrganisation(db, own[0]);
+  return profile ? passwordRuleSetOf(profile) : DEFAULT_PASSWORD_RULE_SET;
+}
+
+export function passwordCheckRouter(deps: { db: Kysely<Database>; limiter: RateLimiter }): Router {
   const r = Router();
   r.post(
     '/api/password-check',
@@ -49,9 +63,9 @@ export function passwordCheckRouter(deps: { limiter: RateLimiter }): Router {
       next(new HttpError(429, 'rate_limited', locals(res).t('rateLimited')));
     },
     validate({ body: passwordCheckSchema }),
-    (_req, res) => {
+    async (_req, res) => {
       const body = valid<{ body: typeof passwordCheckSchema }>(res).body;
-      const ruleSet = body.ruleSet ?? DEFAULT_PASSWORD_RULE_SET;
+      const ruleSet = body.ruleSet ?? (await defaultRuleSet(deps.db, principalOf(res)!.grants.map((g) => g.organisation)));
       const c = body.context ?? {};
       const rejections = checkPasswordWith(
         ruleSet,
