@@ -268,10 +268,11 @@ export function checkPassword(candidate: string, context: PasswordContext = {}, 
 //   periodic expiry (both SHALL NOT in Revision 4); at most 100 consecutive failures (§3.2.2).
 //
 // "Dictionary word" reads Japanese too, offline: romaji in Hepburn and IME spellings (folded by
-// romaji.ts), place names, era dates (reiwa8, heisei31, R8), leetspeak (p@ssw0rd), from the lists
-// of password-words.ts and password-blocklist.ts. The Juki-net reading refuses a password made
-// only of such words with digits and symbols between them (Sakura#2026, Tokyo-Reiwa8!); a word
-// inside an otherwise random string (xQ7#sakura) is not "using a dictionary word" in its sense.
+// romaji.ts), kana read as romaji, place names, era dates (reiwa8, heisei31, R8, 令和8年),
+// leetspeak (p@ssw0rd), from the lists of password-words.ts and password-blocklist.ts. The
+// Juki-net reading refuses a password made only of such words with digits, symbols and at most
+// two stray letters between them (Sakura#2026, Tokyo-Reiwa8!, xQ7#sakura); a word inside an
+// otherwise random string (xQz7#sakura) is not "using a dictionary word" in its sense.
 // The NIST reading refuses one expected value padded out (Sakura-1987-04-01), not a passphrase
 // of several words, which the guideline encourages.
 
@@ -314,6 +315,7 @@ export const PASSWORD_RULE_SETS: Readonly<Record<PasswordRuleSetName, PasswordRu
     ],
     validityMonths: 12,
     validityReference: 'niigata:15.2.5, niigata:15.2.6',
+    // 「複数回」: the number is the profile's (niigata.yaml says 5, as LOCKOUT_THRESHOLD's default); at most 20, as profile.ts allows.
     lockout: { defaultThreshold: 5, maxThreshold: 20, reference: 'niigata:15.2.9' },
   },
   nist: {
