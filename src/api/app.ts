@@ -38,6 +38,7 @@ import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
 import { outboxRouter } from './routes/outbox';
 import { paperRouter } from './routes/paper';
+import { passwordCheckRouter } from './routes/password-check';
 import { homePage } from './views/home';
 
 export interface AppDeps {
@@ -187,6 +188,8 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(tasksRouter({ db, renderPage }));
+  // A person trying candidates at the keyboard asks a few times a minute; a script walking a list, more.
+  app.use(passwordCheckRouter({ db, limiter: createRateLimiter({ limit: 30, windowMs: 60_000, now: () => now().getTime() }) }));
   app.use(
     detectionsRouter({
       db,

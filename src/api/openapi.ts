@@ -14,7 +14,7 @@ export interface OperationDoc {
   summary: string;
   /** 日本語の説明: the screens' language, for the people reading the description. */
   description: string;
-  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'keys' | 'audit' | 'system';
+  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'keys' | 'audit' | 'passwords' | 'system';
   /** The success answers; 4xx from the policy and the validator are added from the route. */
   ok: Record<number, { description: string; media?: Media }>;
   /** Further refusals this operation gives, beside the policy's and the validator's. */
@@ -32,6 +32,13 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
   'GET /api/whoami': { tag: 'keys', summary: 'Who the credential belongs to, and its roles', description: '認証情報の持ち主と役割', ok: { 200: json('the principal and its grants') } },
   'GET /api/keys': { tag: 'keys', summary: 'API keys of the organisations you administer', description: 'API キーの一覧（管理者）', ok: { 200: json('keys, without their secrets') } },
   'POST /api/keys': { tag: 'keys', summary: 'Create an API key for one organisation and one role', description: 'API キーの発行（秘密は一度だけ表示）', ok: { 201: json('the key, shown once') } },
+  'POST /api/password-check': {
+    tag: 'passwords',
+    summary: 'Check a candidate password against the Juki-net or the NIST SP 800-63B-4 rules; nothing is stored or logged',
+    description: 'パスワード候補の検査（住基ネット基準または NIST SP 800-63B-4）。候補は保存も記録もしない',
+    ok: { 200: json('accepted, and each rejection with its rule, Japanese and English messages and the article it comes from') },
+    refusals: { 429: 'rate_limited: too many checks by this principal; Retry-After says when to try again' },
+  },
   'POST /api/keys/{id}/revoke': { tag: 'keys', summary: 'Revoke an API key', description: 'API キーの失効', ok: { 204: { description: 'revoked', media: 'none' } } },
   'GET /api/organisations': { tag: 'organisations', summary: 'Organisations you hold a role in', description: '役割を持つ団体の一覧', ok: { 200: json('organisations') } },
   'GET /api/organisations/{key}': { tag: 'organisations', summary: "An organisation's profile", description: '団体のプロファイル（規程・役割・連絡先）', ok: { 200: json('the profile') } },

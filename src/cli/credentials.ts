@@ -62,19 +62,30 @@ export async function apiFetch(api: string, pathname: string, init: RequestInit 
 
 export const LOGIN_HINT = 'the API needs a key: run `jukinet-ops login` (an admin creates keys in the console under API キー), or set JUKINET_OPS_API_KEY';
 
-/** One line from the terminal without echoing it (raw mode), or from standard input when piped. */
-export async function readSecret(prompt: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string> {
-  output.write(prompt);
+/**
+ * One line from the terminal without echoing it (raw mode), or from standard input when piped.
+ * Trimmed unless `trim: false`: a key has no spaces, a passphrase may begin or end with one.
+ */
+export async function readSecret(
+  prompt: string,
+  input: NodeJS.ReadStream = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+  o: { trim?: boolean } = {},
+): Promise<string> {
+  const finish = (line: string) => (o.trim === false ? line.replace(/\r$/, '') : line.trim());
   if (!input.isTTY) {
+    output.write(prompt);
     const rl = readline.createInterface({ input, terminal: false });
     try {
-      for await (const line of rl) return line.trim();
+      for await (const line of rl) return finish(line);
       return '';
     } finally {
       rl.close();
     }
   }
+  // Raw mode before the prompt: whatever is typed once the prompt shows is never echoed.
   input.setRawMode(true);
+  output.write(prompt);
   input.resume();
   return new Promise((resolve, reject) => {
     let typed = '';
@@ -87,7 +98,7 @@ export async function readSecret(prompt: string, input: NodeJS.ReadStream = proc
     };
     const onData = (chunk: Buffer) => {
       for (const ch of chunk.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') return done(() => resolve(typed.trim()));
+        if (ch === '\r' || ch === '\n') return done(() => resolve(finish(typed)));
         if (ch === '\u0003') return done(() => reject(new Error('cancelled')));
         if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
         else typed += ch;

@@ -23,6 +23,7 @@ import { apiFetch, LOGIN_HINT } from './credentials';
 import { incidentList, incidentShow, LIST_USAGE, SHOW_USAGE } from './incident-view';
 import { loginCommand, logoutCommand, USER_USAGE, userCommand } from './user';
 import { incidentPaperRecords, PAPER_PLAN_USAGE, PAPER_RECORDS_USAGE, paperPlanCommand } from './paper';
+import { passwordCommand } from './password';
 
 const USAGE = `Usage: jukinet-ops <command>
 
@@ -43,6 +44,7 @@ Commands:
   incident close ORG ID [--reason TEXT]    close the incident (終結); refused, naming each open obligation, while any is open
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
   logout                     forget the stored API key
+  password check [--rule-set juki|nist] …   check a candidate password offline (asked for without echo, never an argument); exits 1 naming each rule broken
   user add|grant|revoke|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
   audit verify               check the audit log's MAC chain and its anchors in Temporal; exits 1 naming each edited, deleted or lost row
   audit verify-bundle FILE   check a case's evidence bundle (証拠一式): hashes, missing or extra files, audit links and MACs
@@ -51,7 +53,7 @@ Commands:
 `;
 
 /** Commands exposed to the production topology (docker-compose.yml runs these). */
-export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'paper-plan', 'login', 'logout', 'user', 'audit', 'migrate', 'build-workflows', 'help'] as const;
+export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'paper-plan', 'login', 'logout', 'password', 'user', 'audit', 'migrate', 'build-workflows', 'help'] as const;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -235,6 +237,8 @@ export async function run(argv: string[]): Promise<number> {
       return loginCommand(rest, loadConfig(), out, err);
     case 'logout':
       return logoutCommand(out);
+    case 'password':
+      return passwordCommand(rest, out, err);
     case 'user':
       if (rest.length === 0 || rest.includes('--help')) {
         (rest.includes('--help') ? out : err)(USER_USAGE);

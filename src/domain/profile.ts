@@ -9,6 +9,7 @@ import { boundedDuration, DURATION_BOUNDS, parseDuration } from './duration';
 import { PROCEDURE_STEPS } from './procedures';
 import { REQUIRED_ROLES, ROLE_KEYS, SINGLE_HOLDER_ROLES } from './roles';
 import { THREAT_LEVEL_RANGE } from './incidents';
+import { DEFAULT_PASSWORD_RULE_SET, PASSWORD_RULE_SET_NAMES, type PasswordRuleSetName } from './password-policy';
 
 const text = z.string().trim().min(1, { error: '空にできません' });
 const roleKey = z.enum(ROLE_KEYS, {
@@ -215,6 +216,12 @@ export const organisationProfileSchema = z
         lockoutThreshold: z.number().int().min(1).max(20).optional(),
         /** A second factor (TOTP) for everyone of the organisation, not only administrators. */
         totpRequired: z.boolean().default(false),
+        /**
+         * The rules the passwords of the organisation's user IDs follow (password-policy.ts): `juki`,
+         * the regulation's (niigata:15.2.5-9), or `nist` (SP 800-63B-4). Unset: `juki`, as the
+         * regulation binds every Juki-net organisation until it decides otherwise.
+         */
+        passwordPolicy: z.enum(PASSWORD_RULE_SET_NAMES).optional(),
       })
       .optional(),
   })
@@ -297,6 +304,11 @@ export const organisationProfileSchema = z
   });
 
 export type OrganisationProfile = z.infer<typeof organisationProfileSchema>;
+
+/** The password rule set an organisation's user IDs follow: its profile's choice, else the regulation's. */
+export function passwordRuleSetOf(profile: Pick<OrganisationProfile, 'signIn'>): PasswordRuleSetName {
+  return profile.signIn?.passwordPolicy ?? DEFAULT_PASSWORD_RULE_SET;
+}
 
 export interface ProfileProblem {
   path: string;

@@ -41,9 +41,9 @@ export interface AccessApp {
   close(): Promise<void>;
 }
 
-export async function startAccessApp(o: { env?: Record<string, string>; outbox?: boolean } = {}): Promise<AccessApp> {
+export async function startAccessApp(o: { env?: Record<string, string>; outbox?: boolean; logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' } = {}): Promise<AccessApp> {
   const logLines: string[] = [];
-  const logger = new DefaultLogger('WARN', (entry) => logLines.push(`${entry.message} ${JSON.stringify(entry.meta ?? {})}`));
+  const logger = new DefaultLogger(o.logLevel ?? 'WARN', (entry) => logLines.push(`${entry.message} ${JSON.stringify(entry.meta ?? {})}`));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-access-'));
   const config = loadConfig({ DATA_DIR: dataDir, PROFILES_DIR: path.join(__dirname, '..', '..', 'profiles'), ...o.env }, '/nonexistent/.env');
   const appDb = await openMigratedDatabase(config, logger);
