@@ -248,6 +248,21 @@ export function createTaskActivities(deps: TaskActivityDeps) {
       }, deps.auditMacKeys[0]);
     },
 
+    /**
+     * お知らせ: tells people something that asks no answer (the executive's instruction to the
+     * chief; a decision the council did not ratify), each once per key, with the incident's page.
+     */
+    async informPeople(o: { key: string; organisation: string; caseId: string; to: Array<{ name: string; email: string; title?: string }>; title: string; lines: string[] }): Promise<void> {
+      for (const p of o.to) {
+        await send({
+          key: `inform/${o.key}/${p.email.toLowerCase()}`,
+          to: `${p.name} <${p.email}>`,
+          subject: caseSubject(o.caseId, `【お知らせ】${o.title}`),
+          text: [`${p.name} 様${p.title ? `（${p.title}）` : ''}`, '', ...o.lines, '', `状況: ${deps.publicUrl}/incidents/${o.organisation}/${o.caseId}`, '', '-- ', 'jukinet-ops（住基ネット セキュリティ手続）'].join('\n'),
+        });
+      }
+    },
+
     async recordDecision(o: { request: HumanTaskRequest; decision: TaskDecision }): Promise<void> {
       const { request, decision } = o;
       await markDecided(db, decision.taskId, decision);

@@ -99,6 +99,10 @@ describe('the council deliberates', () => {
     expect(instructed).toMatchObject({ articles: ['kunitachi:10.1'], actor: expect.stringContaining(MAYOR) });
     expect(instructed.outcome).toContain('端末JK-03を隔離し、アクセスログを保全すること');
     expect(instructed.detail).toMatchObject({ instruction: '端末JK-03を隔離し、アクセスログを保全すること', to: { name: '杉山 誠', position: '統括責任者' } });
+    // …and reaches the chief it is given to.
+    const [told] = await stack.waitForMail((m) => m.subject.startsWith('【お知らせ】') && m.subject.includes(incidentId) && m.to.includes('fukushicho@kunitachi.example.jp'));
+    expect(told.subject).toContain('からの指示');
+    expect(told.text).toContain('端末JK-03を隔離し、アクセスログを保全すること');
 
     // The chair accepts the call: the council meets, presided by the chair.
     const [chairCall] = await stack.waitForMail(ofThis(incidentId, '招集', CHAIR));
@@ -253,6 +257,11 @@ describe('the council deliberates', () => {
     expect(done).toMatchObject({ step: 'emergency.contain', outcome: '切離しの判断の事後承認: 承認しない（切離しを検討すべきだった）' });
     expect(done.articles).toEqual(expect.arrayContaining(['tokyo:9.1', 'tokyo:8.1']));
     expect(done.detail).toMatchObject({ ratified: false, reasons: ['standIn'] });
+    // Not ratified: the stand-in who decided, and the chief, are told to reconsider — once each.
+    const told = await stack.waitForMail((m) => m.subject.startsWith('【お知らせ】') && m.subject.includes('事後承認されませんでした') && m.subject.includes(incidentId), 2);
+    expect(told).toHaveLength(2);
+    expect(told.map((m) => m.to)).toEqual(expect.arrayContaining([expect.stringContaining('gyosei-bucho@'), expect.stringContaining(CHIEF)]));
+    expect(told[0].text).toContain('切離しを検討すべきだった');
   });
 
   it('a containment decision taken once the council has met is not put to it again (kunitachi)', async () => {

@@ -2,7 +2,8 @@
 // chief when the council is convened (kunitachi:10.1); the council's decisions are recorded — what,
 // by whom, when, why, with the minutes — as the `recordCouncilDecision` Update; and a decision one
 // person took first, in urgency, is put to the council afterwards for 事後承認 (kunitachi:10.2).
-import { condition, executeChild, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { condition, executeChild, patched, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
 import { type CouncilCall, councilCalls, roleHolderChain } from '../../domain/council';
 import {
   COUNCIL_RATIFY_OPTIONS,
@@ -23,6 +24,11 @@ import { type CouncilDecisionRecord, councilDecisionsQuery, recordCouncilDecisio
 
 /** Every step of the emergency response after this patch: the instruction, decisions' recording, 事後承認. */
 export const COUNCIL_PATCH = 'council-decisions-v1';
+
+/** After this patch the chief is emailed the executive's instruction, and a decision not ratified is told to whoever took it. */
+export const INFORM_PATCH = 'council-informs-v1';
+
+const { informPeople } = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' } });
 
 export type Audit = (key: string, step: ProcedureStep, outcome: string, extra?: { actor?: string; articles?: string[]; detail?: Record<string, unknown> }) => Promise<void>;
 
@@ -151,13 +157,25 @@ export function councilDeliberation(ctx: CouncilContext) {
         ],
       })
         .then((h) => h.result())
-        .then((o) => {
+        .then(async (o) => {
           const instruction = instructionText(o.decision.note);
-          return audit('instruct', 'emergency.instruct', `${o.decision.decidedBy.name}が${chief ? chief.position : '統括責任者'}に指示: ${quotedForMail(instruction, 120)}`, {
-            actor: `${o.decision.decidedBy.name} <${o.decision.decidedBy.email}>`,
+          const by = o.decision.decidedBy;
+          await audit('instruct', 'emergency.instruct', `${by.name}が${chief ? chief.position : '統括責任者'}に指示: ${quotedForMail(instruction, 120)}`, {
+            actor: `${by.name} <${by.email}>`,
             articles,
             detail: { instruction, to: chief ? { name: chief.name, position: chief.position } : null, decidedAt: o.decision.decidedAt, asked: o.asked },
           });
+          // The instruction reaches the chief it is given to, not only the record.
+          if (chief && patched(INFORM_PATCH)) {
+            await informPeople({
+              key: `${wf()}/instruct`,
+              organisation: input.organisation,
+              caseId: input.incidentId,
+              to: [chief],
+              title: `${by.name}からの指示（${input.incidentId}）`,
+              lines: [`${input.incidentId}（${declarerWords(input.summary)}）について、${by.name} から次の指示がありました（${articles.join('、') || '指示'}）。`, '', quotedForMail(instruction), '', '速やかに状況を把握し、必要な措置を講じてください。'],
+            });
+          }
         });
     },
 
@@ -203,6 +221,24 @@ export function councilDeliberation(ctx: CouncilContext) {
         articles,
         detail: { ratified: r.option === 'ratify', note: r.note, decidedAt: r.decidedAt, reasons, decision: o.decision },
       });
+      // Not ratified: whoever took the decision (and the chief) must reconsider it; they are told so.
+      if (r.option !== 'ratify' && patched(INFORM_PATCH)) {
+        const chief = roleHolderChain(profile, 'chief')[0];
+        const to = [by, ...(chief && chief.email.toLowerCase() !== by.email.toLowerCase() ? [chief] : [])];
+        await informPeople({
+          key: `${wf()}/council/ratify-${o.key}/refused`,
+          organisation: input.organisation,
+          caseId: input.incidentId,
+          to,
+          title: `${o.what}は事後承認されませんでした（${input.incidentId}）`,
+          lines: [
+            `${by.name} の判断「${o.decision.optionLabel}」（${o.decision.decidedAt}）は、${profile.council.name}で事後承認されませんでした（${r.decidedBy.name}、${r.optionLabel}）。`,
+            ...(r.note ? ['', `意見: ${quotedForMail(r.note)}`] : []),
+            '',
+            '措置を見直し、改めて判断を記録してください。',
+          ],
+        });
+      }
     },
   };
 }
