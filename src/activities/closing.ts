@@ -11,7 +11,7 @@ import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import { finalReportDocument, finalReportFileName } from '../documents/final-report';
 import { type JapaneseFont, renderPdf, resolveJapaneseFont, sha256Hex } from '../documents/pdf';
-import { FINAL_REPORT_KEY, RECOVERY_TASK_LABELS } from '../domain/closing';
+import { closingArticles, FINAL_REPORT_KEY, RECOVERY_TASK_LABELS } from '../domain/closing';
 import type { Obligation } from '../domain/obligations';
 import { gatherObligations } from '../closing/obligations';
 import { type MailTransport, sendMailOnce } from '../mail';
@@ -153,7 +153,7 @@ export function createClosingActivities(deps: ClosingActivityDeps) {
         actor: person(o.by),
         step: 'emergency.close',
         outcome: `最終報告書${o.edition > 1 ? `（第${o.edition}版）` : ''}を${executive?.name ?? '（首長の宛先なし）'}に送付（SHA-256 ${doc.sha256.slice(0, 12)}…）`,
-        articles: [...new Set([...(profile.articles['emergency.close'] ?? []), ...(executive?.articles ?? [])])],
+        articles: [...new Set([...closingArticles(profile), ...(executive?.articles ?? [])])],
         detail: { obligation: FINAL_REPORT_KEY, documentId, filename: names.filename, sha256: doc.sha256, size: doc.size, recipients: recipients.map((r) => r.email) },
       });
       return { documentId, filename: names.filename, sha256: doc.sha256, size: doc.size, recipients: recipients.map((r) => r.email) };

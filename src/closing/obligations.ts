@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { listCaseDocuments, listRecoveryTasks, listWaivers, noticeCounts } from '../db/closing';
 import { reportObligations } from '../db/reports';
 import type { Database } from '../db/schema';
-import { FINAL_REPORT_KEY, RECOVERY_TASK_LABELS, recoveryTaskKey } from '../domain/closing';
+import { closingArticles, FINAL_REPORT_KEY, RECOVERY_TASK_LABELS, recoveryTaskKey } from '../domain/closing';
 import type { Obligation } from '../domain/obligations';
 import type { OrganisationProfile } from '../domain/profile';
 
@@ -60,7 +60,7 @@ export const recoveryObligations: ObligationSource = async (db, { organisation, 
     key: FINAL_REPORT_KEY,
     label: '最終報告（首長への報告書）',
     step: 'emergency.close',
-    articles: articles(profile, 'emergency.close'),
+    articles: closingArticles(profile),
     state: documents.some((d) => d.kind === 'final-report') ? 'done' : 'open',
   });
   return out;

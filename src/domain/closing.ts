@@ -4,6 +4,7 @@
 import { z } from './zod';
 import { text } from './text';
 import type { ProcedureStep } from './procedures';
+import type { OrganisationProfile } from './profile';
 
 export const RECOVERY_TASK_KINDS = ['cause', 'prevention'] as const;
 export type RecoveryTaskKind = (typeof RECOVERY_TASK_KINDS)[number];
@@ -40,6 +41,16 @@ export type WaiverInput = z.output<typeof waiverSchema>;
 export const closeSchema = z.strictObject({
   reason: text({ max: 1000, multiline: true, required: false }).default(''),
 });
+
+/**
+ * The articles the close and the final report rest on: the profile's for `emergency.close`, else
+ * the chief's, whose duty the close is (tokyo:4.3, niigata:24, jlis:9 — regulations that name no
+ * close or final report still name who heads the response). The close row, the final report's row
+ * and its obligation all cite the same.
+ */
+export function closingArticles(profile: Pick<OrganisationProfile, 'articles' | 'roles'>): string[] {
+  return profile.articles['emergency.close'] ?? profile.roles.find((r) => r.role === 'chief')?.articles ?? [];
+}
 
 /** The source an obligation key belongs to: `report:prefecture:first` → `report`. */
 export const obligationSource = (key: string): string => key.split(':')[0];

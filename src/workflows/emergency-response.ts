@@ -19,6 +19,7 @@ import type { Activities } from '../activities';
 import { councilCalls, type CouncilCall } from '../domain/council';
 import { type DrillSettings, type IncidentKind, IncidentStatus } from '../domain/incidents';
 import { compressProfile } from '../domain/drill';
+import { closingArticles } from '../domain/closing';
 import type { ProcedureStep } from '../domain/procedures';
 import type { OrganisationProfile } from '../domain/profile';
 import type { HumanTaskOutcome, HumanTaskRequest, TaskOption } from '../domain/tasks';
@@ -229,8 +230,6 @@ async function assessByChief(round: number, overtaken: () => boolean, request: H
   await withdrawTask({ workflowId });
   return undefined;
 }
-
-const closingArticles = (profile: OrganisationProfile) => profile.articles['emergency.close'] ?? profile.roles.find((r) => r.role === 'chief')?.articles ?? [];
 
 function assessmentRequest(input: EmergencyResponseInput, profile: OrganisationProfile, level: number): HumanTaskRequest {
   const window = profile.responseWindows.decision;

@@ -1,4 +1,4 @@
-import { obligationSource, recoveryTaskSchema, recoveryTaskWindow, waiverSchema } from '../../src/domain/closing';
+import { closingArticles, obligationSource, recoveryTaskSchema, recoveryTaskWindow, waiverSchema } from '../../src/domain/closing';
 
 const H = 3_600_000;
 
@@ -29,5 +29,16 @@ describe('waivers', () => {
     expect(obligationSource('report:prefecture:first')).toBe('report');
     expect(obligationSource('notice:letters')).toBe('notice');
     expect(obligationSource('final-report')).toBe('final-report');
+  });
+});
+
+describe('the articles of the close', () => {
+  const chief = { role: 'chief', articles: ['tokyo:4.3', 'tokyo:9.1'] };
+  it("are the profile's for emergency.close", () => {
+    expect(closingArticles({ articles: { 'emergency.close': ['kunitachi:15'] }, roles: [chief] } as never)).toEqual(['kunitachi:15']);
+  });
+  it("are the chief's when the regulation names no close (the final report's row cites them too)", () => {
+    expect(closingArticles({ articles: {}, roles: [{ role: 'executive', articles: ['tokyo:8.4'] }, chief] } as never)).toEqual(['tokyo:4.3', 'tokyo:9.1']);
+    expect(closingArticles({ articles: {}, roles: [] } as never)).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../../activities';
-import { RECOVERY_TASK_KINDS, RECOVERY_TASK_LABELS, recoveryTaskKey, recoveryTaskWindow } from '../../domain/closing';
+import { closingArticles, RECOVERY_TASK_KINDS, RECOVERY_TASK_LABELS, recoveryTaskKey, recoveryTaskWindow } from '../../domain/closing';
 import { IncidentStatus } from '../../domain/incidents';
 import { closeBlockers } from '../../domain/obligations';
 import type { ProcedureStep } from '../../domain/procedures';
@@ -64,7 +64,7 @@ export async function recoverAndClose(ctx: ClosingContext): Promise<void> {
   const { profile } = ctx;
   const ref = { organisation: ctx.organisation, caseId: ctx.incidentId };
   const articles = (step: ProcedureStep) => profile.articles[step] ?? [];
-  const closingArticles = profile.articles['emergency.close'] ?? profile.roles.find((r) => r.role === 'chief')?.articles ?? [];
+  const closeArticles = closingArticles(profile);
 
   const tasks: RunningTask[] = [];
   let editions = 0;
@@ -153,7 +153,7 @@ export async function recoverAndClose(ctx: ClosingContext): Promise<void> {
           step: 'emergency.close',
           outcome: `終結${reason ? `（${reason}）` : ''}: 義務 ${obligations.length} 件（完了 ${obligations.filter((o) => o.state === 'done').length}、免除 ${obligations.filter((o) => o.state === 'waived').length}）`,
           actor: person(by),
-          articles: closingArticles,
+          articles: closeArticles,
           detail: { reason, obligations: obligations.map((o) => ({ key: o.key, state: o.state })), waivers },
         });
         await ctx.moveTo(IncidentStatus.CLOSED);
