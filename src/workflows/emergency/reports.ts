@@ -5,7 +5,7 @@
 // every contact of the target with the PDF attached, and kept. A report may be amended and sent
 // again (第2報, 確報 訂正), waived with a reason, and facts learnt later start the PPC's clocks.
 import { compressDeadline } from '../../domain/drill';
-import { CancellationScope, condition, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, executeChild, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../../activities';
 import type { ReportFindings } from '../../documents/incident-report';
@@ -24,6 +24,9 @@ import {
   updateFactsUpdate,
   waiveReportUpdate,
 } from '../report-messages';
+
+/** After this patch a report's draft waits for its clock's first alarm instead of a timer of its own. */
+const ONE_DRAFT_TIMER_PATCH = 'reports-one-draft-timer-v1';
 
 const { loadProfile, withdrawTask, recordReportClocks, recordIncidentFacts, prepareReportVersion, recordReportWaived } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -136,7 +139,13 @@ export async function statutoryReports(input: StatutoryReportsInput): Promise<vo
     if (r.lateEntry) await condition(() => r.wanted > 0 || r.state === 'waived');
     const firstAt = Date.parse(r.clock.dueAt) - (rules.remindBeforeMs[0] ?? 0);
     const early = firstAt - Date.now();
-    if (early > 0) await condition(() => r.wanted > 0 || r.state === 'waived', early);
+    if (early > 0) {
+      // The clock's first alarm asks for the draft (r.wanted): one timer for that instant, not a
+      // second one here. (Two timers firing together, one then cancelled, is also what the Java
+      // time-skipping server refuses to record, leaving the execution stuck: sdk-java#3088.)
+      if (patched(ONE_DRAFT_TIMER_PATCH)) await condition(() => r.wanted > 0 || r.state === 'waived');
+      else await condition(() => r.wanted > 0 || r.state === 'waived', early);
+    }
     r.wanted = Math.max(r.wanted, 1);
     for (;;) {
       await condition(() => r.state === 'waived' || r.wanted > r.version);
