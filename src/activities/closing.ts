@@ -11,7 +11,7 @@ import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import { finalReportDocument, finalReportFileName } from '../documents/final-report';
 import { type JapaneseFont, renderPdf, resolveJapaneseFont, sha256Hex } from '../documents/pdf';
-import { closingArticles, FINAL_REPORT_KEY, RECOVERY_TASK_LABELS } from '../domain/closing';
+import { closingArticles, FINAL_REPORT_KEY, finalReportAddressee, RECOVERY_TASK_LABELS } from '../domain/closing';
 import type { Obligation } from '../domain/obligations';
 import { gatherObligations } from '../closing/obligations';
 import { type MailTransport, sendMailOnce } from '../mail';
@@ -125,16 +125,16 @@ export function createClosingActivities(deps: ClosingActivityDeps) {
         await insertCaseDocument(db, { ...o, id: documentId, kind: 'final-report', filename: names.filename, mediaType: 'application/pdf', bytes: pdf, sha256: sha256Hex(pdf), at: new Date(o.at) });
       }
       const doc = (await db.selectFrom('case_documents').selectAll().where('id', '=', documentId).executeTakeFirstOrThrow());
-      const executive = profile.reportTargets.find((t) => t.kind === 'executive');
+      const executive = finalReportAddressee(profile);
       // A drill's final report goes to its participants, like its other reports.
-      const recipients = incident.drill ? drillRecipients(incident.drill, incident.detected_by) : (executive?.contacts ?? []);
+      const recipients = incident.drill ? drillRecipients(incident.drill, incident.detected_by) : executive.contacts;
       for (const c of recipients) {
         await sendMailOnce(db, deps.mail, deps.mailFrom, {
           key: `${documentId}/${c.email.toLowerCase()}`,
           to: person(c),
           subject: caseSubject(o.caseId, `最終報告書（${o.caseId}）${o.edition > 1 ? `第${o.edition}版` : ''}`),
           text: [
-            `${executive?.name ?? ''} ${c.name} 様`.trim(),
+            `${executive.name} ${c.name} 様`.trim(),
             '',
             `${profile.organisation.name}の${o.caseId}について、復旧及び再発防止の措置を最終報告書（添付 PDF）のとおり報告します。`,
             `SHA-256: ${doc.sha256}`,
@@ -152,8 +152,8 @@ export function createClosingActivities(deps: ClosingActivityDeps) {
         organisation: o.organisation,
         actor: person(o.by),
         step: 'emergency.close',
-        outcome: `最終報告書${o.edition > 1 ? `（第${o.edition}版）` : ''}を${executive?.name ?? '（首長の宛先なし）'}に送付（SHA-256 ${doc.sha256.slice(0, 12)}…）`,
-        articles: [...new Set([...closingArticles(profile), ...(executive?.articles ?? [])])],
+        outcome: `最終報告書${o.edition > 1 ? `（第${o.edition}版）` : ''}を${executive.name || '（宛先なし）'}に送付（SHA-256 ${doc.sha256.slice(0, 12)}…）`,
+        articles: [...new Set([...closingArticles(profile), ...executive.articles])],
         detail: { obligation: FINAL_REPORT_KEY, documentId, filename: names.filename, sha256: doc.sha256, size: doc.size, recipients: recipients.map((r) => r.email) },
       });
       return { documentId, filename: names.filename, sha256: doc.sha256, size: doc.size, recipients: recipients.map((r) => r.email) };

@@ -3,7 +3,7 @@
 // what the incident recorded (its audit trail and its recovery tasks). Building is pure; rendering
 // is the shared layout layer's, in the style of the statutory report.
 import { formatArticleRefJa, parseArticleRef } from '../domain/articles';
-import { RECOVERY_TASK_LABELS } from '../domain/closing';
+import { finalReportAddressee, RECOVERY_TASK_LABELS } from '../domain/closing';
 import { INCIDENT_KIND_LABELS, type IncidentKind } from '../domain/incidents';
 import type { OrganisationProfile } from '../domain/profile';
 import { formatWarekiDate, formatWarekiDateTime } from '../domain/wareki';
@@ -30,7 +30,7 @@ export function finalReportDocument(input: FinalReportInput): PdfDocumentSpec {
   const { incident: i, profile } = input;
   const trail = [...input.timeline].sort((a, b) => a.seq - b.seq);
   const findings = findingsFromTrail(trail);
-  const executive = profile.reportTargets.find((t) => t.kind === 'executive');
+  const executive = finalReportAddressee(profile);
   const chief = profile.roles.find((r) => r.role === 'chief');
   const kind = INCIDENT_KIND_LABELS[i.kind as IncidentKind]?.ja ?? i.kind;
   const taskLine = (t: RecoveryTaskRow) =>
@@ -44,7 +44,7 @@ export function finalReportDocument(input: FinalReportInput): PdfDocumentSpec {
     { type: 'paragraph', text: i.incident_id, align: 'right' },
     { type: 'paragraph', text: formatWarekiDate(input.generatedAt.getTime()), align: 'right' },
     { type: 'spacer', height: 6 },
-    ...(executive ? [{ type: 'paragraph', text: `${executive.name}　様`, size: 11.5 } as Block] : []),
+    ...(executive.name ? [{ type: 'paragraph', text: `${executive.name}　様`, size: 11.5 } as Block] : []),
     { type: 'spacer', height: 6 },
     { type: 'paragraph', text: profile.organisation.name, align: 'right' },
     ...(chief ? [{ type: 'paragraph', text: `${chief.position}　${chief.person.name}`, align: 'right' } as Block] : []),

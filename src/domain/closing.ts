@@ -52,6 +52,19 @@ export function closingArticles(profile: Pick<OrganisationProfile, 'articles' | 
   return profile.articles['emergency.close'] ?? profile.roles.find((r) => r.role === 'chief')?.articles ?? [];
 }
 
+/**
+ * To whom the final report goes: the profile's `executive` report target; a regulation that names
+ * none (新潟市: no report outward, the データ保護管理者 heads the response, niigata:3, 24) sends it
+ * to the executive role's holder, else to the chief — never to nobody.
+ */
+export function finalReportAddressee(profile: Pick<OrganisationProfile, 'reportTargets' | 'roles'>): { name: string; contacts: Array<{ name: string; email: string; title?: string }>; articles: string[] } {
+  const target = profile.reportTargets.find((t) => t.kind === 'executive');
+  if (target) return { name: target.name, contacts: target.contacts, articles: target.articles };
+  const holder = profile.roles.find((r) => r.role === 'executive') ?? profile.roles.find((r) => r.role === 'chief');
+  if (!holder) return { name: '', contacts: [], articles: [] };
+  return { name: holder.position, contacts: [holder.person], articles: holder.articles ?? [] };
+}
+
 /** The source an obligation key belongs to: `report:prefecture:first` → `report`. */
 export const obligationSource = (key: string): string => key.split(':')[0];
 

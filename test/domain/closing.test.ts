@@ -1,4 +1,4 @@
-import { closingArticles, obligationSource, recoveryTaskSchema, recoveryTaskWindow, waiverSchema } from '../../src/domain/closing';
+import { closingArticles, finalReportAddressee, obligationSource, recoveryTaskSchema, recoveryTaskWindow, waiverSchema } from '../../src/domain/closing';
 
 const H = 3_600_000;
 
@@ -40,5 +40,20 @@ describe('the articles of the close', () => {
   it("are the chief's when the regulation names no close (the final report's row cites them too)", () => {
     expect(closingArticles({ articles: {}, roles: [{ role: 'executive', articles: ['tokyo:8.4'] }, chief] } as never)).toEqual(['tokyo:4.3', 'tokyo:9.1']);
     expect(closingArticles({ articles: {}, roles: [] } as never)).toEqual([]);
+  });
+});
+
+describe('the final report’s addressee', () => {
+  const person = (name: string, email: string) => ({ name, email, title: '', phone: '' });
+  const chief = { role: 'chief', position: 'データ保護管理者', person: person('五十嵐 正樹', 'bucho@niigata.example.jp'), articles: ['niigata:3.1'] };
+  const mayor = { role: 'executive', position: '市長', person: person('川口 洋子', 'shicho@example.jp'), articles: ['kunitachi:10.1'] };
+  it('is the executive report target when the profile has one', () => {
+    const target = { kind: 'executive', name: '国立市長', contacts: [person('川口 洋子', 'shicho@kunitachi.example.jp')], articles: ['kunitachi:10.3'] };
+    expect(finalReportAddressee({ reportTargets: [target], roles: [chief, mayor] } as never)).toEqual({ name: '国立市長', contacts: target.contacts, articles: ['kunitachi:10.3'] });
+  });
+  it('is the executive role’s holder, else the chief, when the regulation names no report outward (niigata)', () => {
+    expect(finalReportAddressee({ reportTargets: [], roles: [chief, mayor] } as never)).toEqual({ name: '市長', contacts: [mayor.person], articles: ['kunitachi:10.1'] });
+    expect(finalReportAddressee({ reportTargets: [{ kind: 'ppc', name: '個人情報保護委員会', contacts: [], articles: [] }], roles: [chief] } as never)).toEqual({ name: 'データ保護管理者', contacts: [chief.person], articles: ['niigata:3.1'] });
+    expect(finalReportAddressee({ reportTargets: [], roles: [] } as never)).toEqual({ name: '', contacts: [], articles: [] });
   });
 });

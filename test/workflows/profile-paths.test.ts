@@ -147,7 +147,12 @@ describe("each seed profile's path through the emergency plan, declaration to cl
     await eventually(async () => ((await reports()).every((o) => o.state !== 'open') ? true : undefined), 60_000, 'the reports waived');
 
     // 最終報告 and 終結.
-    expect((await post(`${api}/final-report`, {})).status).toBe(201);
+    const final = await post(`${api}/final-report`, {});
+    const issued = await json(final);
+    expect(final.status).toBe(201);
+    // To the executive, or where the regulation names none (niigata), the chief: never to nobody.
+    expect(issued.recipients.length).toBeGreaterThan(0);
+    await stack.waitForMail((m) => m.subject.includes(`最終報告書（${incidentId}）`) && m.to.includes(issued.recipients[0]), 1, 60_000);
     const closed = await post(`${api}/close`, { reason: '復旧を確認' });
     expect([closed.status, (await json(closed)).blockers]).toEqual([200, undefined]);
     await waitForIncidentStatus(stack, org, incidentId, IncidentStatus.CLOSED);
