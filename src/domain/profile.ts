@@ -10,6 +10,7 @@ import { PROCEDURE_STEPS } from './procedures';
 import { REQUIRED_ROLES, ROLE_KEYS, SINGLE_HOLDER_ROLES } from './roles';
 import { THREAT_LEVEL_RANGE } from './incidents';
 import { DEFAULT_PASSWORD_RULE_SET, PASSWORD_RULE_SET_NAMES, type PasswordRuleSetName } from './password-policy';
+import { reviewPlanSchema } from './review';
 
 const text = z.string().trim().min(1, { error: '空にできません' });
 const roleKey = z.enum(ROLE_KEYS, {
@@ -209,6 +210,8 @@ export const organisationProfileSchema = z
     /** Absent only in profiles recorded before containment existed (old workflow histories). */
     containment: containmentSchema.optional(),
     articles: z.partialRecord(z.enum(PROCEDURE_STEPS), z.array(articleRef).min(1)),
+    /** The annual user-ID review (ユーザID及びパスワードの見直し); absent: DEFAULT_REVIEW_PLAN (review.ts). */
+    review: reviewPlanSchema.optional(),
     /** How this organisation's people sign in to the console. */
     signIn: z
       .strictObject({
