@@ -102,9 +102,14 @@ const queryText = (req: Request, name: string) => (typeof req.query[name] === 's
 
 /** What the facts form tells after recording: the clocks the new facts started (or that none did). */
 export function factsRecordedNote(started: readonly ReportClock[], t: Translate, locale: Locale): string {
-  if (started.length === 0) return `${t('factsRecorded')} ${t('factsNoClockStarted')}`;
-  const clocks = started.map((c) => `${c.targetName} ${REPORT_KIND_LABELS[c.kind]?.[locale] ?? c.kind}（${t('reportDue')} ${formatJst(Date.parse(c.dueAt), locale)}）`);
-  return `${t('factsRecorded')} ${t('factsClocksStarted')} ${clocks.join(locale === 'ja' ? '、' : ', ')}`;
+  const ja = locale === 'ja';
+  const gap = ja ? '' : ' ';
+  if (started.length === 0) return `${t('factsRecorded')}${gap}${t('factsNoClockStarted')}`;
+  const clocks = started.map((c) => {
+    const due = `${t('reportDue')} ${formatJst(Date.parse(c.dueAt), locale)}`;
+    return `${c.targetName} ${REPORT_KIND_LABELS[c.kind]?.[locale] ?? c.kind}${ja ? `（${due}）` : ` (${due})`}`;
+  });
+  return `${t('factsRecorded')}${gap}${t('factsClocksStarted')} ${clocks.join(ja ? '、' : ', ')}`;
 }
 
 export function incidentsRouter(deps: IncidentRouteDeps): Router {
