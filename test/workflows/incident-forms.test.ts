@@ -4,6 +4,8 @@
 // and a new version goes for approval. Each form: POST then 303 back to the page, a bad input a
 // note on it, a missing or wrong CSRF field refused, a role without the right refused and shown no form.
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { auditTrail } from '../../src/db/audit';
 import { getReport, getReportVersion, listReports } from '../../src/db/reports';
@@ -11,12 +13,14 @@ import type { OutboxMessage } from '../../src/embedded/outbox';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
+import { launchChromium } from '../support/chromium';
 import { timeSkippingServer } from '../support/temporal';
 
 jest.setTimeout(240_000);
 
 const CHIEF = 'fukushicho@kunitachi.example.jp';
 const JLIS = 'zenkoku-center-toban@j-lis.example.jp';
+const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 
 describe('the incident page’s report and waiver forms (kunitachi)', () => {
   let env: TestWorkflowEnvironment;
@@ -177,5 +181,22 @@ describe('the incident page’s report and waiver forms (kunitachi)', () => {
     expect(trail.some((a) => a.outcome.includes('市長へは口頭で報告済み'))).toBe(true);
     // Only the first version has been sent so far: the J-LIS duty officer has one mail.
     expect((await stack.mail()).filter((m) => m.to.includes(JLIS) && m.subject.includes(incidentId))).toHaveLength(1);
+
+    // On a phone (Chromium at 390 px, no JavaScript) the reports' forms fit the screen, the amendment unfolded.
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, javaScriptEnabled: false, locale: 'ja-JP', extraHTTPHeaders: { authorization: stack.auth.commander } });
+      const phone = await context.newPage();
+      await phone.goto(`${stack.baseUrl}${pagePath}`);
+      await phone.locator('details.amend[data-key="report:jlis:first"] > summary').click();
+      await phone.getByLabel('訂正・追加の内容').first().scrollIntoViewIfNeeded();
+      expect(await phone.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      expect((await phone.getByLabel('本人の数', { exact: true }).boundingBox())!.width).toBeGreaterThan(250);
+      await phone.screenshot({ path: path.join(ARTIFACTS, 'report-forms-phone.png'), fullPage: true });
+      await phone.locator('#reports ~ section').first().screenshot({ path: path.join(ARTIFACTS, 'report-forms-section-phone.png') });
+    } finally {
+      await browser.close();
+    }
   });
 });
