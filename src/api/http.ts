@@ -97,6 +97,22 @@ export function cookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A console form's fields checked by the matching API route's own schema: the value, or every
+ * issue as one line (`body.reason: …`) for the note the page shows after the redirect.
+ */
+export function checkForm<T extends ZodType>(schema: T, input: unknown, locale: Locale): { ok: true; data: z.output<T> } | { ok: false; note: string } {
+  const r = schema.safeParse(input, locale === 'en' ? { error: englishMessages } : undefined);
+  if (r.success) return { ok: true, data: r.data as z.output<T> };
+  return { ok: false, note: r.error.issues.map((i) => `${formatIssuePath(['body', ...i.path])}: ${i.message}`).join('; ') };
+}
+
+/** A service's refusal (4xx) as one line for a console form's note; anything else is thrown on to the error page. */
+export function refusalNote(err: unknown): string {
+  if (err instanceof HttpError && err.status < 500) return [err.message, ...err.issues.map((i) => `${i.path}: ${i.message}`)].join(' / ');
+  throw err;
+}
+
 /** The string fields of a parsed body (a form, or JSON sent to a form): anything else is left out. */
 export function textFields(body: unknown): Record<string, string | undefined> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};

@@ -29,6 +29,32 @@ export const amendBodySchema = z.strictObject({
 
 export const waiveBodySchema = z.strictObject({ reason: text({ max: 2000, multiline: true }) });
 
+/** A yes/no/unchanged choice of the console's facts form: `yes` and `no` mean true and false, blank means not learnt. */
+const FORM_CHOICES: Record<string, boolean | undefined> = { yes: true, no: false, '': undefined };
+const FACT_FLAGS = ['sensitiveData', 'propertyDamage', 'wrongfulPurpose', 'myNumber'] as const;
+
+/**
+ * The console's facts form as the API's body: a blank field is a fact not learnt (left out), a
+ * choice becomes its boolean. Anything else is passed on as sent, for `factsBodySchema` to refuse.
+ */
+export function factsFromForm(f: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const persons = f.personsAffected?.trim();
+  if (persons) out.personsAffected = persons;
+  for (const k of FACT_FLAGS) {
+    const v = f[k]?.trim() ?? '';
+    const choice = Object.hasOwn(FORM_CHOICES, v) ? FORM_CHOICES[v] : v;
+    if (choice !== undefined) out[k] = choice;
+  }
+  return out;
+}
+
+/** The console's amend form as the API's body: the note, and only the report items filled in (`findings.cause`, …). */
+export function amendFromForm(f: Record<string, string | undefined>): Record<string, unknown> {
+  const findings = Object.fromEntries(REPORT_ITEMS.map((i) => [i.key, f[`findings.${i.key}`]?.trim()]).filter(([, v]) => v));
+  return { note: f.note ?? '', ...(Object.keys(findings).length > 0 ? { findings } : {}) };
+}
+
 export interface ReportServiceDeps {
   db: Kysely<Database>;
   client: Client;

@@ -67,6 +67,11 @@ export const PROFILE_READERS: readonly AccessRole[] = ['admin', 'commander', 'me
  * administrator. An auditor reads but never waives; a member or operator carries tasks out.
  */
 export const OBLIGATION_WAIVERS: readonly AccessRole[] = ['commander', 'admin'];
+/**
+ * Who records facts learnt later (a new ground starts the PPC's clocks) and amends a sent report
+ * (訂正・追加, to be approved and sent again): the commander, who answers for the reports.
+ */
+export const REPORT_WRITERS: readonly AccessRole[] = ['commander'];
 /** Who closes an incident and assigns its recovery tasks: the commander alone. */
 export const INCIDENT_CLOSERS: readonly AccessRole[] = ['commander'];
 /** Who downloads a closed case's evidence bundle (every audit row, document and attachment). */

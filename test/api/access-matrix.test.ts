@@ -185,6 +185,24 @@ describe('endpoint × role × organisation', () => {
       expect: expectOf([401, 403, 403, 303, 403, 403, 403, 404, 403]),
       check: async (_w, r) => expect(r.headers.get('location')).toBe('/incidents/katsuragi/INC-2026-0002') },
 
+    // Console forms for what the API does (the API route's roles): a bad body is refused after the
+    // policy and the CSRF field, as a note on the page (303 back), without reaching Temporal.
+    { name: 'POST /incidents/katsuragi/INC-2026-0002/waivers (empty reason)', method: 'POST', kind: 'form', path: () => '/incidents/katsuragi/INC-2026-0002/waivers',
+      body: () => ({ key: 'report:prefecture:first', reason: '' }),
+      expect: expectOf([401, 303, 303, 303, 403, 403, 403, 404, 403]),
+      check: async (_w, r) => expect(decodeURIComponent(r.headers.get('location')!)).toMatch(/^\/incidents\/katsuragi\/INC-2026-0002\?closing=body\.reason: .+#closing$/) },
+    { name: 'POST /incidents/niigata/INC-2026-0001/waivers (another organisation\'s case)', method: 'POST', kind: 'form', path: () => '/incidents/niigata/INC-2026-0001/waivers',
+      body: () => ({ key: 'report:prefecture:first', reason: '' }),
+      expect: expectOf([401, 303, 404, 404, 404, 404, 404, 303, 404]) },
+    { name: 'POST /incidents/katsuragi/INC-2026-0002/facts (nothing learnt)', method: 'POST', kind: 'form', path: () => '/incidents/katsuragi/INC-2026-0002/facts',
+      body: () => ({ personsAffected: '', myNumber: '' }),
+      expect: expectOf([401, 403, 403, 303, 403, 403, 403, 404, 403]),
+      check: async (_w, r) => expect(r.headers.get('location')).toMatch(/^\/incidents\/katsuragi\/INC-2026-0002\?reports=body.+#reports$/) },
+    { name: 'POST /incidents/katsuragi/INC-2026-0002/reports/:key/amend (no note)', method: 'POST', kind: 'form', path: () => '/incidents/katsuragi/INC-2026-0002/reports/report%3Aprefecture%3Afirst/amend',
+      body: () => ({ note: '' }),
+      expect: expectOf([401, 403, 403, 303, 403, 403, 403, 404, 403]),
+      check: async (_w, r) => expect(decodeURIComponent(r.headers.get('location')!)).toContain('?reports=body.note: ') },
+
     // --- organisations ---
     { name: 'GET /api/organisations', method: 'GET', kind: 'api', path: () => '/api/organisations',
       expect: expectOf([401, 200, 200, 200, 200, 200, 200, 200, 200]),

@@ -21,7 +21,8 @@ import { allow, checkFormCsrf, formCsrf, principal } from '../access';
 import { incidentRefParams } from '../params';
 import { assignRecoveryTask, caseObligations, CloseBlockedError, closeIncident, issueFinalReport, waiveObligation } from '../closing';
 import { type Html, html } from '../html';
-import { HttpError, locals, notFound, textFields, valid, validate } from '../http';
+import { checkForm, HttpError, locals, notFound, refusalNote, textFields, valid, validate } from '../http';
+import { formNote } from '../views/incidents';
 import { contentDisposition } from '../../documents/pdf';
 
 export interface ClosingRouteDeps {
@@ -114,10 +115,25 @@ export function closingRouter(deps: ClosingRouteDeps): Router {
 
   // --- console ---
   const back = (o: { organisation: string; incidentId: string }, note?: string) => `/incidents/${o.organisation}/${o.incidentId}${note ? `?closing=${encodeURIComponent(note)}` : ''}#closing`;
-  const formErrors = (err: unknown) => {
-    if (err instanceof HttpError && err.status < 500) return [err.message, ...err.issues.map((i) => `${i.path}: ${i.message}`)].join(' / ');
-    throw err;
-  };
+  const backDone = (o: { organisation: string; incidentId: string }, note: string) => `/incidents/${o.organisation}/${o.incidentId}?closingDone=${encodeURIComponent(note)}#closing`;
+  const formErrors = refusalNote;
+
+  // 不要とする: one open obligation waived with a reason, as `POST /api/…/waivers` (its role list, its schema, its service).
+  r.post('/incidents/:organisation/:incidentId/waivers', allow.roles(OBLIGATION_WAIVERS, 'params'), validate({ params: refParams }), async (req, res) => {
+    const { params } = valid<{ params: typeof refParams }>(res);
+    const { t } = locals(res);
+    const f = textFields(req.body);
+    checkFormCsrf(req, res, f.csrf, deps.signingKeys);
+    const parsed = checkForm(waiverSchema, { key: f.key, reason: f.reason }, locals(res).locale);
+    if (!parsed.ok) return res.redirect(303, back(params, parsed.note));
+    let waived: Obligation;
+    try {
+      waived = await waiveObligation(service, params, parsed.data, byOf(res));
+    } catch (err) {
+      return res.redirect(303, back(params, formErrors(err)));
+    }
+    res.redirect(303, backDone(params, `${t('obligationWaivedNote')}: ${waived.label}`));
+  });
 
   r.post('/incidents/:organisation/:incidentId/recovery-tasks', allow.roles(INCIDENT_CLOSERS, 'params'), validate({ params: refParams }), async (req, res) => {
     const { params } = valid<{ params: typeof refParams }>(res);
@@ -159,16 +175,26 @@ export async function closingSection(
 ): Promise<Html> {
   const { t } = locals(res);
   const tasks = await listRecoveryTasks(deps.db, { organisation: o.organisation, caseId: o.incidentId });
-  const commander = rolesIn(principal(res).grants, o.organisation).has('commander');
+  const roles = rolesIn(principal(res).grants, o.organisation);
+  const commander = roles.has('commander');
   const open = o.status !== IncidentStatus.CLOSED;
   const csrf = commander && open ? formCsrf(req, res, deps.signingKeys) : '';
-  const note = typeof req.query.closing === 'string' ? req.query.closing : undefined;
+  // 不要とする: for whoever may waive (the API route's role list), while the incident is open.
+  const waiveCsrf = open && OBLIGATION_WAIVERS.some((role) => roles.has(role)) ? formCsrf(req, res, deps.signingKeys) : '';
+  const note = { error: typeof req.query.closing === 'string' ? req.query.closing : undefined, done: typeof req.query.closingDone === 'string' ? req.query.closingDone : undefined };
   const stateLabel = (s: string) => (s === 'done' ? t('obligationDone') : s === 'waived' ? t('obligationWaived') : t('obligationOpen'));
+  const waiveForm = (ob: Obligation, n: number) => html`<form method="post" action="/incidents/${o.organisation}/${o.incidentId}/waivers" class="waive">
+<input type="hidden" name="csrf" value="${waiveCsrf}"><input type="hidden" name="key" value="${ob.key}">
+<label for="waive-${n}">${t('waiveReason')}</label><input type="text" id="waive-${n}" name="reason" required maxlength="1000" autocomplete="off">
+<button type="submit">${t('waiveButton')}</button></form>`;
   return html`<h2 id="closing">${t('obligationsHeading')}</h2>
-${note ? html`<p class="fail" role="alert">${note}</p>` : ''}
-<section><table><thead><tr><th>${t('obligation')}</th><th>${t('state')}</th><th>${t('dueAt')}</th></tr></thead><tbody>${obligations.map(
-    (ob) => html`<tr><td>${ob.label}<br><code>${ob.key}</code></td><td class="${ob.state === 'open' ? 'fail' : 'ok'}">${stateLabel(ob.state)}</td><td>${ob.dueAt ?? '—'}</td></tr>`,
-  )}</tbody></table></section>
+${formNote(note)}
+<section><table><thead><tr><th>${t('obligation')}</th><th>${t('state')}</th><th>${t('dueAt')}</th>${waiveCsrf ? html`<th>${t('waiveHeading')}</th>` : ''}</tr></thead><tbody>${obligations.map(
+    (ob, n) =>
+      html`<tr data-key="${ob.key}"><td>${ob.label}<br><code>${ob.key}</code></td><td class="${ob.state === 'open' ? 'fail' : 'ok'}">${stateLabel(ob.state)}</td><td>${ob.dueAt ?? '—'}</td>${
+        waiveCsrf ? html`<td>${ob.state === 'open' ? waiveForm(ob, n) : ''}</td>` : ''
+      }</tr>`,
+  )}</tbody></table>${waiveCsrf ? html`<p class="hint">${t('waiveHint')}</p>` : ''}</section>
 ${
   tasks.length === 0
     ? ''

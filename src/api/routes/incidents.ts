@@ -24,10 +24,13 @@ import { TaskState } from '../../domain/tasks';
 import { participantLines } from '../../domain/drill';
 import { formatIssuePath, REPORT_TARGET_KINDS } from '../../domain/profile';
 import { getOrganisation } from '../../db/organisations';
-import { buildIncidentReport, renderIncidentReport, reportFileNames, reportKindSchema } from '../../documents/incident-report';
+import { buildIncidentReport, REPORT_KIND_LABELS, renderIncidentReport, reportFileNames, reportKindSchema } from '../../documents/incident-report';
+import type { ReportClock } from '../../domain/report-clocks';
+import { formatJst } from '../../domain/calendar';
+import type { Locale, Translate } from '../i18n';
 import { contentDisposition, type JapaneseFont, PdfFontMissingError } from '../../documents/pdf';
 import type { SigningKey } from '../../tokens';
-import { INCIDENT_READERS, organisationsWith } from '../../domain/access';
+import { INCIDENT_READERS, organisationsWith, REPORT_WRITERS } from '../../domain/access';
 import { incidentIdParam, incidentRefParams } from '../params';
 import { allow, checkFormCsrf, formCsrf, principal, visibleTo } from '../access';
 import type { RenderPage } from '../app';
@@ -36,11 +39,11 @@ import { changeThreatLevel, threatLevelChangeSchema } from '../threat-level';
 import { councilDecisionsIn, DECISION_FORM_MAX_BYTES, parseDecisionBody, readDecisionForm, recordCouncilDecision } from '../council-decisions';
 import { councilDecisionsSection, type DecisionFormState } from '../views/council';
 import { occurredAt, paperDetailOf, timelineOrder } from '../../domain/paper';
-import { amendBodySchema, amendReport, factsBodySchema, reportKeySchema, updateIncidentFacts } from '../reports';
+import { amendBodySchema, amendFromForm, amendReport, factsBodySchema, factsFromForm, reportKeySchema, updateIncidentFacts } from '../reports';
 import { getReportVersion, listReports } from '../../db/reports';
 import { rolesIn } from '../../domain/access';
 import type { Html } from '../html';
-import { HttpError, type Issue, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
+import { checkForm, HttpError, type Issue, locals, notFound, recordingStarted, refusalNote, textFields, valid, validate } from '../http';
 import { type DeclareFormValues, declareFormPage, incidentListPage, incidentPage } from '../views/incidents';
 
 export interface IncidentRouteDeps {
@@ -93,6 +96,21 @@ function incidentJson(i: IncidentRow) {
 
 /** `2026-11-23T10:15` from a datetime-local field means Japan time. */
 const jstLocalToIso = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v) ? `${v}:00+09:00` : v);
+
+/** A note the page shows after a form's redirect (`?reports=…`), when it is one text. */
+const queryText = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined);
+
+/** What the facts form tells after recording: the clocks the new facts started (or that none did). */
+export function factsRecordedNote(started: readonly ReportClock[], t: Translate, locale: Locale): string {
+  const ja = locale === 'ja';
+  const gap = ja ? '' : ' ';
+  if (started.length === 0) return `${t('factsRecorded')}${gap}${t('factsNoClockStarted')}`;
+  const clocks = started.map((c) => {
+    const due = `${t('reportDue')} ${formatJst(Date.parse(c.dueAt), locale)}`;
+    return `${c.targetName} ${REPORT_KIND_LABELS[c.kind]?.[locale] ?? c.kind}${ja ? `（${due}）` : ` (${due})`}`;
+  });
+  return `${t('factsRecorded')}${gap}${t('factsClocksStarted')} ${clocks.join(ja ? '、' : ', ')}`;
+}
 
 export function incidentsRouter(deps: IncidentRouteDeps): Router {
   const { db, renderPage } = deps;
@@ -255,11 +273,11 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
 
   // 報告: facts learnt later (a new ground starts the PPC's clocks) and amendments, by a commander.
   const reportParams = incidentRefParams.extend({ key: reportKeySchema });
-  r.post('/api/incidents/:organisation/:incidentId/facts', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams, body: factsBodySchema }), async (_req, res) => {
+  r.post('/api/incidents/:organisation/:incidentId/facts', allow.roles(REPORT_WRITERS, 'params'), validate({ params: incidentRefParams, body: factsBodySchema }), async (_req, res) => {
     const { params, body } = valid<{ params: typeof incidentRefParams; body: typeof factsBodySchema }>(res);
     res.json(await updateIncidentFacts(levelService, params, body, changedBy(res)));
   });
-  r.post('/api/incidents/:organisation/:incidentId/reports/:key/amend', allow.roles(['commander'], 'params'), validate({ params: reportParams, body: amendBodySchema }), async (_req, res) => {
+  r.post('/api/incidents/:organisation/:incidentId/reports/:key/amend', allow.roles(REPORT_WRITERS, 'params'), validate({ params: reportParams, body: amendBodySchema }), async (_req, res) => {
     const { params, body } = valid<{ params: typeof reportParams; body: typeof amendBodySchema }>(res);
     res.status(202).json(await amendReport(levelService, params, params.key, body, changedBy(res)));
   });
@@ -440,6 +458,12 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       notificationCounts(db, organisation, incidentId, { now: new Date((deps.now ?? Date.now)()), rateWindowMs }),
     ]);
     const notifications = { organisation, incidentId, notices, progress: notificationProgress(counts, rateWindowMs), canWrite: canChangeLevel };
+    // 判明した事実 and 訂正して再送: for whoever may write the reports (as the API routes), while the incident is open.
+    const reportForms =
+      v.incident.status !== IncidentStatus.CLOSED && REPORT_WRITERS.some((role) => roles.has(role))
+        ? { csrf: formCsrf(req, res, deps.signingKeys), organisation, incidentId }
+        : undefined;
+    const reportNote = { error: queryText(req, 'reports'), done: queryText(req, 'reportsDone') };
     res
       .status(levelForm.status ?? decisionStatus ?? 200)
       .send(
@@ -447,7 +471,7 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
           req,
           res,
           caseSubject(incidentId, `${incidentId} ${v.incident.summary}`),
-          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, notifications, reports: { rows: await listReports(db, { organisation, caseId: incidentId }), now: (deps.now ?? Date.now)() }, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel, ...(extra ? { extra } : {}) }),
+          incidentPage({ ...v, now: new Date((deps.now ?? Date.now)()), t, locale, councilDecisions: decisions, notifications, reports: { rows: await listReports(db, { organisation, caseId: incidentId }), now: (deps.now ?? Date.now)(), note: reportNote, ...(reportForms ? { forms: reportForms } : {}) }, ...(form ? { levelForm: form } : {}), paperRecords: canChangeLevel, ...(extra ? { extra } : {}) }),
         ),
       );
   }
@@ -475,6 +499,45 @@ export function incidentsRouter(deps: IncidentRouteDeps): Router {
       res.redirect(303, `/incidents/${organisation}/${incidentId}`);
     },
   );
+
+  // 判明した事実 and 訂正して再送 from the console: the API routes' schemas and services, then back
+  // to the page's reports section with what happened (the clocks started, the version made) or why not.
+  const reportsBack = (o: { organisation: string; incidentId: string }, note: { error?: string; done?: string }) =>
+    `/incidents/${o.organisation}/${o.incidentId}?${new URLSearchParams(note.error !== undefined ? { reports: note.error } : { reportsDone: note.done ?? '' }).toString()}#reports`;
+
+  r.post('/incidents/:organisation/:incidentId/facts', allow.roles(REPORT_WRITERS, 'params'), validate({ params: incidentRefParams }), async (req, res) => {
+    const { params } = valid<{ params: typeof incidentRefParams }>(res);
+    const { t, locale } = locals(res);
+    const f = textFields(req.body);
+    checkFormCsrf(req, res, f.csrf, deps.signingKeys);
+    const parsed = checkForm(factsBodySchema, factsFromForm(f), locale);
+    if (!parsed.ok) return res.redirect(303, reportsBack(params, { error: parsed.note }));
+    let result;
+    try {
+      recordingStarted(res);
+      result = await updateIncidentFacts(levelService, params, parsed.data, changedBy(res));
+    } catch (err) {
+      return res.redirect(303, reportsBack(params, { error: refusalNote(err) }));
+    }
+    res.redirect(303, reportsBack(params, { done: factsRecordedNote(result.started, t, locale) }));
+  });
+
+  r.post('/incidents/:organisation/:incidentId/reports/:key/amend', allow.roles(REPORT_WRITERS, 'params'), validate({ params: reportParams }), async (req, res) => {
+    const { params } = valid<{ params: typeof reportParams }>(res);
+    const { t, locale } = locals(res);
+    const f = textFields(req.body);
+    checkFormCsrf(req, res, f.csrf, deps.signingKeys);
+    const parsed = checkForm(amendBodySchema, amendFromForm(f), locale);
+    if (!parsed.ok) return res.redirect(303, reportsBack(params, { error: parsed.note }));
+    let result;
+    try {
+      recordingStarted(res);
+      result = await amendReport(levelService, params, params.key, parsed.data, changedBy(res));
+    } catch (err) {
+      return res.redirect(303, reportsBack(params, { error: refusalNote(err) }));
+    }
+    res.redirect(303, reportsBack(params, { done: t('reportAmended').replace('{version}', String(result.version)) }));
+  });
 
   r.post('/incidents/:organisation/:incidentId/threat-level', allow.roles(['commander'], 'params'), validate({ params: incidentRefParams }), async (req, res) => {
     const { organisation, incidentId } = valid<{ params: typeof incidentRefParams }>(res).params;

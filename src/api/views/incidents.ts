@@ -1,5 +1,5 @@
 import { formatArticleRefJa } from '../../domain/articles';
-import { REPORT_KIND_LABELS, REPORT_KINDS, type ReportKind } from '../../documents/incident-report';
+import { REPORT_ITEMS, REPORT_KIND_LABELS, REPORT_KINDS, type ReportKind } from '../../documents/incident-report';
 import { formatJst } from '../../domain/calendar';
 import { formatRemaining } from '../../domain/report-clocks';
 import type { ReportRow } from '../../db/reports';
@@ -120,7 +120,7 @@ export function incidentPage(o: {
   checklist: readonly ChecklistItem[];
   now: Date;
   /** The statutory reports and their clocks; `now` is the moment the countdowns count from. */
-  reports?: { rows: ReportRow[]; now: number };
+  reports?: { rows: ReportRow[]; now: number; forms?: ReportForms; note?: FormNote };
   /** For a commander of the organisation: the form that raises or lowers the level. */
   levelForm?: { levels: OrganisationProfile['threatLevels']; csrf: string; error?: string; reason?: string };
   /** The council's decisions and, for a commander or member, the form that records one. */
@@ -173,7 +173,7 @@ ${o.notifications ? notificationsSection({ ...o.notifications, locale }) : ''}
           }</td></tr>`,
         )}</tbody></table>`
   }</section>
-${o.reports && o.reports.rows.length > 0 ? reportClocksSection(o.reports.rows, o.reports.now, t, locale) : ''}
+${o.reports && o.reports.rows.length > 0 ? reportClocksSection(o.reports, t, locale) : ''}
 ${o.councilDecisions ?? ''}
 ${isDrill(i.incident_id) ? html`<section><p><a href="/incidents/${i.organisation}/${i.incident_id}/scorecard">${t('scorecard')}</a></p></section>` : ''}
 ${o.extra ?? ''}
@@ -209,14 +209,79 @@ ${f.error ? html`<p class="fail" role="alert">${f.error}</p>` : ''}
 
 const REPORT_STATE_KEYS = { open: 'reportStateOpen', review: 'reportStateReview', sent: 'reportStateSent', waived: 'reportStateWaived' } as const;
 
+/** What a console form tells after its redirect: why it was refused, or what it did. */
+export interface FormNote {
+  error?: string | undefined;
+  done?: string | undefined;
+}
+
+/** The note above a section's forms: a refusal as an alert, a success as a status line. */
+export function formNote(n: FormNote | undefined): Html | string {
+  if (n?.error) return html`<p class="fail" role="alert">${n.error}</p>`;
+  if (n?.done) return html`<p class="notice" role="status">${n.done}</p>`;
+  return '';
+}
+
+/** The reports' forms, for whoever may write the reports while the incident is open. */
+export interface ReportForms {
+  csrf: string;
+  organisation: string;
+  incidentId: string;
+}
+
 /** 法定報告と期限: each report, its deadline in Japan time and what is left of it, server-rendered. */
-function reportClocksSection(rows: ReportRow[], now: number, t: Translate, locale: Locale): Html {
-  return html`<h2>${t('statutoryReports')}</h2>
+function reportClocksSection(o: { rows: ReportRow[]; now: number; forms?: ReportForms; note?: FormNote }, t: Translate, locale: Locale): Html {
+  const { rows, now, forms } = o;
+  const kindOf = (r: ReportRow) => REPORT_KIND_LABELS[r.kind as ReportKind]?.[locale] ?? r.kind;
+  // A sent report may be amended and sent again (第2報, 確報 …): one form each, folded until opened.
+  const sent = forms ? rows.filter((r) => r.state === 'sent') : [];
+  return html`<h2 id="reports">${t('statutoryReports')}</h2>
+${formNote(o.note)}
 <section><p class="hint">${t('statutoryReportsHint')}</p><table class="report-clocks"><thead><tr><th>${t('reportTarget')}</th><th>${t('reportKind')}</th><th>${t('reportDue')}</th><th>${t('reportRemaining')}</th><th>${t('status')}</th></tr></thead><tbody>${rows.map((r) => {
     const left = r.due_at.getTime() - now;
     const done = r.state === 'sent' || r.state === 'waived';
-    return html`<tr data-key="${r.key}"><td>${r.target_name}</td><td>${REPORT_KIND_LABELS[r.kind as ReportKind]?.[locale] ?? r.kind}</td><td>${formatJst(r.due_at.getTime(), locale)}<br><small>${r.rule}</small></td><td class="${done ? '' : left < 0 ? 'fail' : ''}">${
+    return html`<tr data-key="${r.key}"><td>${r.target_name}</td><td>${kindOf(r)}</td><td>${formatJst(r.due_at.getTime(), locale)}<br><small>${r.rule}</small></td><td class="${done ? '' : left < 0 ? 'fail' : ''}">${
       done ? '—' : html`<time datetime="${r.due_at.toISOString()}">${formatRemaining(left, locale)}</time>`
     }</td><td class="${r.state}">${t(REPORT_STATE_KEYS[r.state])}${r.version > 0 ? `（v${r.version}）` : ''}${r.escalated_at && !done ? html`<br><strong class="fail">${t('reportEscalated')}</strong>` : ''}</td></tr>`;
-  })}</tbody></table></section>`;
+  })}</tbody></table>
+${sent.map((r, n) => amendForm(forms!, r, `amend-${n}`, kindOf(r), t, locale))}
+${forms ? factsForm(forms, t) : ''}</section>`;
+}
+
+/** 訂正して再送: what changed (required) and, optionally, the report items known now. */
+function amendForm(f: ReportForms, r: ReportRow, id: string, kind: string, t: Translate, locale: Locale): Html {
+  return html`<details class="amend" data-key="${r.key}"><summary>${t('amendReport')}: ${r.target_name} ${kind}（v${r.version}）</summary>
+<form method="post" action="/incidents/${f.organisation}/${f.incidentId}/reports/${encodeURIComponent(r.key)}/amend">
+<input type="hidden" name="csrf" value="${f.csrf}">
+<label for="${id}-note">${t('amendNote')}</label>
+<p class="hint">${t('amendNoteHint')}</p>
+<textarea id="${id}-note" name="note" required maxlength="2000"></textarea>
+<details><summary>${t('amendFindings')}</summary>${REPORT_ITEMS.map(
+    (i) => html`<label for="${id}-${i.key}">${i[locale]}</label><textarea id="${id}-${i.key}" name="findings.${i.key}" maxlength="4000"></textarea>`,
+  )}</details>
+<button type="submit">${t('amendReportButton')}</button>
+</form></details>`;
+}
+
+const FACT_FLAGS = [
+  ['sensitiveData', 'factSensitiveData'],
+  ['propertyDamage', 'factPropertyDamage'],
+  ['wrongfulPurpose', 'factWrongfulPurpose'],
+  ['myNumber', 'factMyNumber'],
+] as const;
+
+/** 判明した事実: facts learnt later; a blank field is a fact not learnt, left as it was. */
+function factsForm(f: ReportForms, t: Translate): Html {
+  return html`<h3>${t('factsHeading')}</h3>
+<p class="hint">${t('factsHint')}</p>
+<form method="post" action="/incidents/${f.organisation}/${f.incidentId}/facts" class="facts">
+<input type="hidden" name="csrf" value="${f.csrf}">
+<label for="facts-persons">${t('factPersonsAffected')}</label>
+<input type="text" id="facts-persons" name="personsAffected" inputmode="numeric" pattern="[0-9]*" maxlength="9" autocomplete="off">
+${FACT_FLAGS.map(
+    ([name, label]) => html`<label for="facts-${name}">${t(label)}</label>
+<select id="facts-${name}" name="${name}"><option value="">${t('factUnchanged')}</option><option value="yes">${t('factYes')}</option><option value="no">${t('factNo')}</option></select>`,
+  )}
+<button type="submit">${t('factsButton')}</button>
+</form>`;
 }
