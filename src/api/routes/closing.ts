@@ -209,10 +209,10 @@ ${
 <input type="hidden" name="csrf" value="${csrf}">
 <label for="rt-kind">${t('recoveryTaskKind')}</label>
 <select id="rt-kind" name="kind">${RECOVERY_TASK_KINDS.map((k) => html`<option value="${k}">${RECOVERY_TASK_LABELS[k].ja}</option>`)}</select>
-<label for="rt-section">${t('section')}</label><input id="rt-section" name="section" required maxlength="100">
-<label for="rt-title">${t('recoveryTaskTitle')}</label><input id="rt-title" name="title" required maxlength="200">
+<label for="rt-section">${t('section')}</label><input type="text" id="rt-section" name="section" required maxlength="100">
+<label for="rt-title">${t('recoveryTaskTitle')}</label><input type="text" id="rt-title" name="title" required maxlength="200">
 <label for="rt-detail">${t('detail')}</label><textarea id="rt-detail" name="detail" maxlength="4000"></textarea>
-<label for="rt-name">${t('assignee')}</label><input id="rt-name" name="assigneeName" required maxlength="100">
+<label for="rt-name">${t('assignee')}</label><input type="text" id="rt-name" name="assigneeName" required maxlength="100">
 <label for="rt-email">${t('email')}</label><input id="rt-email" name="assigneeEmail" type="email" required>
 <label for="rt-due">${t('dueAt')}</label><input id="rt-due" name="dueAt" type="datetime-local" required>
 <button type="submit">${t('assignRecoveryTaskButton')}</button>
