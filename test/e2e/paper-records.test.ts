@@ -1,14 +1,11 @@
 // The paper-records form on a phone (Chromium at 390 px, no JavaScript): each line's fields stack
 // with their labels and nothing runs off the screen; a line filled in and sent lands in the
 // incident's timeline at the time it happened. Screenshots go to test-artifacts/.
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { SESSION_COOKIE } from '../../src/api/access';
-import { type AccessApp, seedIncident, sessionCookie, startAccessApp } from '../support/access-app';
-import { createTestAccount } from '../support/auth';
-import { launchChromium } from '../support/chromium';
+import { type AccessApp, startAccessApp } from '../support/access-app';
+import { commanderOnPhone } from '../support/phone-console';
 
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 
@@ -23,13 +20,9 @@ describe('the paper-records form on a phone', () => {
   it('fits the screen, takes a line, and shows it in the timeline at its real time', async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     a = await startAccessApp();
-    const { incident_id: id } = await seedIncident(a.db, 'kunitachi', randomUUID(), { detectedAt: '2026-11-24T01:10:00+09:00', awareAt: '2026-11-24T08:40:00+09:00' });
-    const account = await createTestAccount(a.db, { email: 'commander@kunitachi.example.jp', name: '指揮 太郎', grants: [{ role: 'commander', organisation: 'kunitachi' }] });
-    const session = (await sessionCookie(a, account.id)).split('=')[1];
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, javaScriptEnabled: false, locale: 'ja-JP' });
-    await context.addCookies([{ name: SESSION_COOKIE, value: session, url: a.base }]);
-    const page = await context.newPage();
+    const phone = await commanderOnPhone(a);
+    browser = phone.browser;
+    const { page, incidentId: id } = phone;
 
     await page.goto(`${a.base}/incidents/kunitachi/${id}`);
     await page.getByRole('link', { name: '紙の記録を入力' }).click();
