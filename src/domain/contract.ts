@@ -203,17 +203,23 @@ export function allowedChiefAnswers(blockers: readonly unknown[]): ChiefAnswer[]
 }
 
 /**
- * Why a chief's decision cannot be recorded, in Japanese (undefined: it can): an approval while
- * blockers remain (tokyo:24.2), a refusal or a sending back without reasons. The Update validator
- * of the approval workflow calls it with the blockers of the answers it holds.
+ * Why a chief's decision cannot be recorded (undefined: it can): an approval while blockers remain
+ * (tokyo:24.2), a refusal or a sending back without reasons. The Update validator of the approval
+ * workflow calls it with the blockers of the answers it holds, so no path records what it refuses.
  */
-export function chiefDecisionProblem(decision: { answer: unknown; reasons?: unknown }, blockers: readonly ApprovalBlocker[]): string | undefined {
-  if (!(CHIEF_ANSWERS as readonly unknown[]).includes(decision.answer)) return `判断は次のいずれかにしてください: ${CHIEF_ANSWERS.join(', ')}`;
+export function chiefDecisionProblem(decision: { answer: unknown; reasons?: unknown }, blockers: readonly ApprovalBlocker[], locale: 'ja' | 'en' = 'ja'): string | undefined {
+  const ja = locale === 'ja';
+  if (!(CHIEF_ANSWERS as readonly unknown[]).includes(decision.answer)) {
+    return ja ? `判断は次のいずれかにしてください: ${CHIEF_ANSWERS.join(', ')}` : `The decision must be one of: ${CHIEF_ANSWERS.join(', ')}`;
+  }
   if (!allowedChiefAnswers(blockers).includes(decision.answer as ChiefAnswer)) {
-    return `必須の調査項目が満たされていないため承認できません（東京都規程第24条第2項の例）: ${blockers.map((b) => `${b.label.ja}（${BLOCKER_REASON_LABELS[b.reason].ja}）`).join('、')}`;
+    return ja
+      ? `必須の調査項目が満たされていないため承認できません（不承認又は差戻しのみ）: ${blockers.map((b) => `${b.label.ja}（${BLOCKER_REASON_LABELS[b.reason].ja}）`).join('、')}`
+      : `Cannot approve while mandatory items are not satisfied (refuse or send back only): ${blockers.map((b) => `${b.label.en} (${BLOCKER_REASON_LABELS[b.reason].en})`).join(', ')}`;
   }
   if (decision.answer !== 'approve' && !(typeof decision.reasons === 'string' && decision.reasons.trim() !== '')) {
-    return decision.answer === 'refuse' ? '不承認の理由を書いてください' : '差戻しの理由（追加で調査する事項）を書いてください';
+    if (decision.answer === 'refuse') return ja ? '不承認の理由を書いてください' : 'Give the reasons for the refusal';
+    return ja ? '差戻しの理由（追加で調査する事項）を書いてください' : 'Say what is to be investigated further';
   }
   return undefined;
 }

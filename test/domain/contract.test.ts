@@ -134,6 +134,7 @@ describe('the hard gate on approval (tokyo:24.2)', () => {
     expect(chiefDecisionProblem({ answer: 'sendBack', reasons: '追加調査' }, blockers)).toBeUndefined();
     expect(chiefDecisionProblem({ answer: 'approve' }, [])).toBeUndefined();
     expect(chiefDecisionProblem({ answer: 'yes' }, [])).toMatch(/いずれか/);
+    expect(chiefDecisionProblem({ answer: 'approve' }, blockers, 'en')).toBe('Cannot approve while mandatory items are not satisfied (refuse or send back only): Information-protection organisation (responsible person, structure) (Not met)');
   });
 
   it('an answer records 適合 / 不適合 / 対象外 with a note and SHA-256 evidence', () => {
