@@ -318,7 +318,7 @@ export function correctiveActionTimeline(plan: Pick<ContractingPlan, 'corrective
 
 // ---- the request (tokyo:24.1) ---------------------------------------------------------------------
 
-/** 法人番号: 13 digits, the first a check digit over the other twelve (法人番号の指定等に関する省令第2条). */
+/** 法人番号: 13 digits, the first a check digit over the other twelve (9 − Σ digit × (1, 2 alternating from the right) mod 9, as 国税庁 publishes it). */
 export function isCorporateNumber(s: string): boolean {
   if (!/^[1-9]\d{12}$/.test(s)) return false;
   const base = s.slice(1);
