@@ -11,6 +11,7 @@ import { REQUIRED_ROLES, ROLE_KEYS, SINGLE_HOLDER_ROLES } from './roles';
 import { THREAT_LEVEL_RANGE } from './incidents';
 import { DEFAULT_PASSWORD_RULE_SET, PASSWORD_RULE_SET_NAMES, type PasswordRuleSetName } from './password-policy';
 import { reviewPlanSchema } from './review';
+import { contractingPlanSchema } from './contract';
 
 const text = z.string().trim().min(1, { error: '空にできません' });
 const roleKey = z.enum(ROLE_KEYS, {
@@ -212,6 +213,8 @@ export const organisationProfileSchema = z
     articles: z.partialRecord(z.enum(PROCEDURE_STEPS), z.array(articleRef).min(1)),
     /** The annual user-ID review (ユーザID及びパスワードの見直し); absent: DEFAULT_REVIEW_PLAN (review.ts). */
     review: reviewPlanSchema.optional(),
+    /** 委託処理: investigation checklist, contract clauses, inspections; absent: DEFAULT_CONTRACTING_PLAN (contract.ts). */
+    contracting: contractingPlanSchema.optional(),
     /** How this organisation's people sign in to the console. */
     signIn: z
       .strictObject({
@@ -290,6 +293,10 @@ export const organisationProfileSchema = z
       issue(['reporting', 'reviewer'], `役割 ${p.reporting.reviewer} が roles に定められていません`);
     }
     for (const [step, refs] of Object.entries(p.articles)) checkArticles(['articles', step], refs ?? []);
+    if (p.contracting) {
+      (['investigation', 'clauses'] as const).forEach((list) => p.contracting![list].forEach((x, i) => checkArticles(['contracting', list, i, 'articles'], x.articles)));
+      checkArticles(['contracting', 'inspection', 'articles'], p.contracting.inspection.articles);
+    }
 
     if (p.containment) {
       const { orderedBy, method } = p.containment;
