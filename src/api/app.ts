@@ -36,6 +36,7 @@ import { notificationsRouter } from './routes/notifications';
 import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
+import { ledgerRouter } from './routes/ledger';
 import { outboxRouter } from './routes/outbox';
 import { paperRouter } from './routes/paper';
 import { passwordCheckRouter } from './routes/password-check';
@@ -160,6 +161,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ health }));
   app.use(openApiRouter({ publicUrl: publicUrl(config) }));
   app.use(organisationsRouter({ appDb, renderPage }));
+  app.use(ledgerRouter({ db, auditMacKey, signingKeys, renderPage, now }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   // Task links are credentials in a URL: guessing them is slowed per address. Only links that do
   // not work count (a whole office behind one address opens good links all day), 30 in 5 minutes.
