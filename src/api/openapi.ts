@@ -57,8 +57,8 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
   },
   'POST /api/ledger/{organisation}/imports': {
     tag: 'ledger',
-    summary: 'Upload a ledger file (CSV, UTF-8 or Shift_JIS): a validation report, or a pending import with its diff; nothing is applied',
-    description: '管理簿ファイルの読込み。誤りがあれば行ごとの検証結果（400、何も保存しない）、なければ差分（追加・変更・削除）と取込み ID（201）。確定するまで管理簿は変わらない',
+    summary: 'Upload a ledger file (CSV in UTF-8 or Shift_JIS, or an .xlsx workbook\'s first sheet): a validation report, or a pending import with its diff; nothing is applied',
+    description: '管理簿ファイル（CSV: UTF-8・Shift_JIS、または Excel .xlsx の先頭シート）の読込み。誤りがあれば行ごとの検証結果（400、何も保存しない）、なければ差分（追加・変更・削除）と取込み ID（201）。確定するまで管理簿は変わらない',
     requestMedia: 'csv',
     ok: { 201: json('the pending import: counts, the diff field by field, links.confirm') },
     refusals: { 413: 'the file is larger than 10 MB' },

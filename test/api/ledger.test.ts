@@ -9,6 +9,7 @@ import { auditTrail } from '../../src/db/audit';
 import { type AccessApp, sessionCookie, startAccessApp } from '../support/access-app';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
 import { json } from '../support/http';
+import { buildXlsx } from '../support/xlsx';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ledger', name));
 const N = 'niigata';
@@ -117,6 +118,17 @@ describe('the user-ID ledger API and console', () => {
     expect((await upload(asOtherAdmin, fixture('ledger-sjis.csv'))).status).toBe(404);
     expect((await fetch(`${a.base}/api/ledger/${N}`)).status).toBe(401);
     expect((await asAdmin(`${a.base}/api/ledger/${N}/imports/not-an-id/confirm`, { method: 'POST' })).status).toBe(400);
+  });
+
+  it('an .xlsx workbook is read from its first sheet, whatever the content type says', async () => {
+    const asTokyoAdmin = fetchWith(await createTestKey(a.db, 'admin', 'tokyo'));
+    const book = buildXlsx([
+      ['User ID', 'Name', 'Section', 'Issued'],
+      ['T-1', '東京 一郎', '住民課', { date: 46113 }],
+    ]);
+    const r = await upload(asTokyoAdmin, book, 'tokyo');
+    expect(r.status).toBe(201);
+    expect(await json(r)).toMatchObject({ source: { format: 'xlsx', rows: 1 }, diff: { added: [{ line: 2, userId: 'T-1', issuedAt: '2026-03-31T15:00:00.000Z' }] } });
   });
 
   it('the console: search page, upload with its validation report or diff, confirm (CSRF-bound)', async () => {

@@ -82,8 +82,8 @@ function uploadSection(o: { organisation: string; locale: Locale; csrf: string; 
   const { locale } = o;
   const form = html`<form method="post" action="/ledger/${o.organisation}/imports" enctype="multipart/form-data">
 <input type="hidden" name="csrf" value="${o.csrf}">
-<label for="ledger-file">${say(locale, '管理簿ファイル（CSV: UTF-8 または Shift_JIS）', 'Ledger file (CSV: UTF-8 or Shift_JIS)')}</label>
-<input id="ledger-file" type="file" name="file" accept=".csv,text/csv,.xlsx" required>
+<label for="ledger-file">${say(locale, '管理簿ファイル（CSV: UTF-8 または Shift_JIS、Excel: .xlsx の先頭シート）', 'Ledger file (CSV: UTF-8 or Shift_JIS; Excel: the first sheet of an .xlsx)')}</label>
+<input id="ledger-file" type="file" name="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required>
 <p class="hint">${say(
     locale,
     '見出し行（ユーザID・氏名・所属は必須。メールアドレス・権限・発行日・最終利用日・パスワード変更日・状態・操作者カード番号・照合情報登録・照合情報登録日）。誤りがあれば何も取り込まず、行ごとに示します。取り込む前に差分を確認します。',
