@@ -53,7 +53,7 @@ export interface TableIssue<F extends string = string> {
 
 /** Where the records come from, as the validation report names it. */
 export interface TableSource {
-  format: 'csv' | 'xlsx';
+  format: 'csv' | 'xlsx' | 'ldap';
   /** CSV only: the encoding the file was read in. */
   encoding?: CsvEncoding;
 }
