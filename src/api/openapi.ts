@@ -63,6 +63,13 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
     ok: { 201: json('the pending import: counts, the diff field by field, links.confirm') },
     refusals: { 413: 'the file is larger than 10 MB' },
   },
+  'POST /api/ledger/{organisation}/imports/directory': {
+    tag: 'ledger',
+    summary: "Read the organisation's IDs from its directory (Active Directory / OpenLDAP, LEDGER_DIRECTORIES): a validation report naming each entry's DN, or a pending import with its diff",
+    description: 'ディレクトリ（Active Directory・OpenLDAP）から管理簿を読込み。誤りがあればエントリの DN ごとの検証結果（400）、なければ差分と取込み ID（201）。確定するまで管理簿は変わらない',
+    ok: { 201: json('the pending import: counts, the diff field by field, links.confirm') },
+    refusals: { 404: 'no_directory: no directory is configured for the organisation' },
+  },
   'GET /api/ledger/{organisation}/imports/{id}': { tag: 'ledger', summary: 'A ledger import and its diff', description: '管理簿の取込み（差分と状態）', ok: { 200: json('the import') } },
   'POST /api/ledger/{organisation}/imports/{id}/confirm': {
     tag: 'ledger',

@@ -5,6 +5,8 @@
 // Directory times are turned into ISO first: GeneralizedTime (whenCreated, createTimestamp,
 // pwdChangedTime) and AD's FILETIME (lastLogonTimestamp, pwdLastSet).
 import { Client } from 'ldapts';
+import { ConfigError } from '../config';
+import { ORGANISATION_KEY_PATTERN } from '../domain/articles';
 import { LEDGER_FIELDS, type LedgerField } from '../domain/ledger';
 import { z } from '../domain/zod';
 import { type LedgerFileResult, validateLedgerRecords } from './ledger-file';
@@ -165,4 +167,23 @@ export async function readLedgerDirectory(d: LedgerDirectory): Promise<LedgerFil
   const r = validateLedgerRecords(read);
   if (r.ok) return r;
   return { ...r, issues: r.issues.map((i) => (i.line >= 2 && read.dns[i.line - 2] ? { ...i, message: `${read.dns[i.line - 2]}: ${i.message}` } : i)) };
+}
+
+/**
+ * LEDGER_DIRECTORIES: each organisation's directory, or an empty record when unset. A bad value
+ * throws a ConfigError naming the variable and the organisation (never a password).
+ */
+export function parseLedgerDirectoriesEnv(text: string | undefined): Record<string, LedgerDirectory> {
+  if (text === undefined || text.trim() === '') return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConfigError([{ variable: 'LEDGER_DIRECTORIES', message: 'JSON として読めません（例: {"niigata": {"url": "ldaps://…", "base": "ou=…"}}） / not valid JSON' }]);
+  }
+  const r = z.record(z.string().regex(ORGANISATION_KEY_PATTERN, { error: '組織のキーではありません / not an organisation key' }), ledgerDirectorySchema).safeParse(raw);
+  if (!r.success) {
+    throw new ConfigError(r.error.issues.map((i) => ({ variable: `LEDGER_DIRECTORIES${i.path.map((p) => `[${String(p)}]`).join('')}`, message: i.message })));
+  }
+  return r.data;
 }

@@ -324,6 +324,9 @@ describe('endpoint × role × organisation', () => {
       expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
     { name: 'POST /api/ledger/katsuragi/imports/:id/confirm (no such import)', method: 'POST', kind: 'api', path: () => '/api/ledger/katsuragi/imports/00000000-0000-4000-8000-000000000000/confirm',
       expect: expectOf([401, 404, 404, 403, 403, 403, 403, 404, 403]) },
+    // No directory is configured for Katsuragi here: the admin learns so (404 no_directory).
+    { name: 'POST /api/ledger/katsuragi/imports/directory', method: 'POST', kind: 'api', path: () => '/api/ledger/katsuragi/imports/directory',
+      expect: expectOf([401, 404, 404, 403, 403, 403, 403, 404, 403]) },
     { name: 'POST /api/ledger/niigata/imports', method: 'POST', kind: 'api', path: () => '/api/ledger/niigata/imports',
       expect: expectOf([401, 400, 404, 404, 404, 404, 404, 403, 404]) },
     // The console's upload is multipart: a urlencoded form is refused (400) once the policy lets it through.

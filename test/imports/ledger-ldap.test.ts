@@ -6,9 +6,13 @@ import { Attribute, Change, Client } from 'ldapts';
 import type { AppDatabase } from '../../src/db';
 import { confirmLedgerImport, ledgerEntries, prepareLedgerImport } from '../../src/db/ledger';
 import { migrateToLatest } from '../../src/db/migrations';
-import { directoryStatus, fromFiletime, fromGeneralizedTime, type LedgerDirectory, ledgerDirectorySchema, readLedgerDirectory } from '../../src/imports/ledger-ldap';
+import { describeConfig, loadConfig } from '../../src/config';
+import { directoryStatus, parseLedgerDirectoriesEnv, fromFiletime, fromGeneralizedTime, type LedgerDirectory, ledgerDirectorySchema, readLedgerDirectory } from '../../src/imports/ledger-ldap';
 import { generateSigningKey } from '../../src/tokens';
+import { sessionCookie, startAccessApp } from '../support/access-app';
+import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
 import { freshDatabase } from '../support/databases';
+import { json } from '../support/http';
 import { freePort } from '../support/ports';
 import { BASE_DN, GROUPS_DN, PEOPLE, PEOPLE_DN, SERVICE_DN, SERVICE_PASSWORD, startSlapd, type TestDirectory } from '../support/slapd';
 
@@ -30,6 +34,23 @@ describe('directory values', () => {
     expect(directoryStatus({ dn: 'x', userAccountControl: '512', lockoutTime: '0' })).toBe('active');
     expect(directoryStatus({ dn: 'x', pwdAccountLockedTime: '20261130080500Z' })).toBe('locked');
     expect(directoryStatus({ dn: 'x' })).toBe('active');
+  });
+});
+
+describe('LEDGER_DIRECTORIES', () => {
+  it('reads each organisation’s directory; a bad value names the variable and the organisation, never the password', () => {
+    expect(parseLedgerDirectoriesEnv(undefined)).toEqual({});
+    const d = parseLedgerDirectoriesEnv(JSON.stringify({ niigata: { url: 'ldaps://ad.niigata.example.jp', bindDn: 'cn=svc', bindPassword: 'pw-secret-1', base: 'ou=staff,dc=niigata' } }));
+    expect(d.niigata).toMatchObject({ base: 'ou=staff,dc=niigata', filter: '(|(objectClass=user)(objectClass=inetOrgPerson))', attributes: { userId: ['sAMAccountName', 'uid'] } });
+    expect(() => parseLedgerDirectoriesEnv('{')).toThrow(/LEDGER_DIRECTORIES: JSON/);
+    try {
+      parseLedgerDirectoriesEnv(JSON.stringify({ niigata: { url: 'http://x', bindDn: 'cn=svc', bindPassword: 'pw-secret-2', base: 'ou=x' } }));
+      throw new Error('accepted');
+    } catch (e) {
+      expect((e as Error).message).toMatch(/LEDGER_DIRECTORIES\[niigata\]\[url\]/);
+      expect((e as Error).message).not.toContain('pw-secret-2');
+    }
+    expect(describeConfig(loadConfig({ DATA_DIR: '/tmp/x', LEDGER_DIRECTORIES: '{"niigata":{"bindPassword":"pw-secret-3"}}' }, '/nonexistent/.env')).flat().join(' ')).not.toContain('pw-secret-3');
   });
 });
 
@@ -122,6 +143,34 @@ describe('the ledger from OpenLDAP', () => {
     await c2.bind(dir.adminDn, dir.adminPassword);
     await c2.del(`uid=nosection,${LEDGER_OU}`);
     await c2.unbind();
+  });
+
+  it('over HTTP: the admin reads the directory into a pending import and confirms it; the console offers the button', async () => {
+    const app = await startAccessApp({ deps: { ledgerDirectories: { niigata: config } } });
+    try {
+      const asAdmin = fetchWith(await createTestKey(app.db, 'admin', 'niigata'));
+      const r = await asAdmin(`${app.base}/api/ledger/niigata/imports/directory`, { method: 'POST' });
+      expect(r.status).toBe(201);
+      const imp = await json(r);
+      expect(imp).toMatchObject({ source: { format: 'ldap', rows: 2 }, counts: { added: 2, changed: 0, gone: 0 } });
+      expect((await asAdmin(`${app.base}${imp.links.confirm}`, { method: 'POST' })).status).toBe(200);
+      expect((await json(await asAdmin(`${app.base}/api/ledger/niigata`))).entries.map((e: { userId: string }) => e.userId)).toEqual(['ng0001', 'ng0002']);
+      // Tokyo has no directory configured.
+      const tokyo = await fetchWith(await createTestKey(app.db, 'admin', 'tokyo'))(`${app.base}/api/ledger/tokyo/imports/directory`, { method: 'POST' });
+      expect([tokyo.status, (await json(tokyo)).error]).toEqual([404, 'no_directory']);
+      const account = await createTestAccount(app.db, { email: 'kanri@niigata.example.jp', grants: [{ role: 'admin', organisation: 'niigata' }] });
+      const cookie = await sessionCookie(app, account.id);
+      const page = await (await fetch(`${app.base}/ledger/niigata`, { headers: { cookie } })).text();
+      expect(page).toContain('action="/ledger/niigata/imports/directory"');
+      const jar = new CookieJar();
+      jar.cookies.set(cookie.split('=')[0], cookie.split('=')[1]);
+      const csrf = csrfOf(await (await jar.fetch(`${app.base}/ledger/niigata`)).text());
+      const diff = await jar.fetch(`${app.base}/ledger/niigata/imports/directory`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf }).toString() });
+      expect(diff.status).toBe(200);
+      expect(await diff.text()).toMatch(/追加 0 件・変更 0 件・削除 0 件・変更なし 2 件/);
+    } finally {
+      await app.close();
+    }
   });
 
   it('a directory that does not answer is one issue saying so, without the password', async () => {

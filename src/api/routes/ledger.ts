@@ -12,7 +12,8 @@ import { LEDGER_IMPORTERS, LEDGER_READERS, rolesIn } from '../../domain/access';
 import { LEDGER_STATUSES } from '../../domain/ledger';
 import { multipartBoundary, parseMultipart } from '../../domain/evidence';
 import { z } from '../../domain/zod';
-import { parseLedgerFile } from '../../imports/ledger-file';
+import { type LedgerFileResult, parseLedgerFile } from '../../imports/ledger-file';
+import { type LedgerDirectory, readLedgerDirectory } from '../../imports/ledger-ldap';
 import type { SigningKey } from '../../tokens';
 import type { RenderPage } from '../app';
 import { allow, checkFormCsrf, formCsrf, principal } from '../access';
@@ -26,6 +27,8 @@ export interface LedgerRouteDeps {
   signingKeys: readonly SigningKey[];
   renderPage: RenderPage;
   now: () => Date;
+  /** Per organisation, the directory its ledger may be read from (LEDGER_DIRECTORIES). */
+  directories?: Record<string, LedgerDirectory>;
 }
 
 /** A ledger of a prefecture's every ID fits well within this. */
@@ -80,7 +83,18 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
 
   /** Checks the file; keeps a pending import when it is clean. */
   async function upload(res: Response, organisation: string, bytes: Uint8Array, filename: string | undefined): Promise<UploadOutcome> {
-    const parsed = parseLedgerFile(bytes);
+    return keep(res, organisation, parseLedgerFile(bytes), filename);
+  }
+
+  /** The organisation's configured directory, or 404 naming what is missing. */
+  const directoryOf = (organisation: string) => {
+    const d = deps.directories?.[organisation];
+    if (!d) throw new HttpError(404, 'no_directory', `${organisation} の管理簿を読むディレクトリが設定されていません（LEDGER_DIRECTORIES） / no directory is configured for ${organisation}`);
+    return d;
+  };
+
+  /** Keeps checked rows as a pending import, or hands back the issues. */
+  async function keep(res: Response, organisation: string, parsed: LedgerFileResult, filename: string | undefined): Promise<UploadOutcome> {
     if (!parsed.ok) return { issues: parsed.issues, ...(parsed.encoding ? { encoding: parsed.encoding } : {}), ...(filename ? { filename } : {}) };
     recordingStarted(res);
     const pending = await prepareLedgerImport(db, {
@@ -142,6 +156,22 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
     },
   );
 
+  // The directory's IDs (Active Directory / OpenLDAP) read now, checked and diffed like a file.
+  r.post('/api/ledger/:organisation/imports/directory', allow.roles(LEDGER_IMPORTERS, 'params'), validate({ params: orgParams }), async (_req, res) => {
+    const { organisation } = valid<{ params: typeof orgParams }>(res).params;
+    await requireOrganisation(organisation);
+    const out = await keep(res, organisation, await readLedgerDirectory(directoryOf(organisation)), undefined);
+    if ('issues' in out) {
+      res.status(400).json({
+        error: 'invalid_directory',
+        message: `ディレクトリの内容に誤りがあります（${out.issues.length} 件）。何も取り込んでいません / the directory's entries have errors; nothing was imported`,
+        issues: out.issues.map((i) => ({ path: `line ${i.line}: ${i.field}`, line: i.line, field: i.field, message: i.message })),
+      });
+      return;
+    }
+    res.status(201).location(`/api/ledger/${organisation}/imports/${out.pending.id}`).json(importJson(out.pending));
+  });
+
   r.get('/api/ledger/:organisation/imports/:id', allow.roles(LEDGER_IMPORTERS, 'params'), validate({ params: importParams }), async (_req, res) => {
     const { organisation, id } = valid<{ params: typeof importParams }>(res).params;
     const i = await getLedgerImport(db, organisation, id);
@@ -169,7 +199,7 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
       locale,
       page,
       query: { ...query, page: page.page },
-      ...(canImport ? { importer: { csrf: formCsrf(req, res, deps.signingKeys), ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.error ? { error: o.error } : {}) } } : {}),
+      ...(canImport ? { importer: { csrf: formCsrf(req, res, deps.signingKeys), directory: Boolean(deps.directories?.[organisation]), ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.error ? { error: o.error } : {}) } } : {}),
       ...(o.notice ? { notice: o.notice } : {}),
     });
     res.status(o.status ?? 200).send(deps.renderPage(req, res, `${locale === 'en' ? 'User-ID ledger' : 'ユーザID管理簿'} — ${profile.organisation.name}`, body));
@@ -211,6 +241,14 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
       await showLedger(req, res, organisation, { status: 'issues' in outcome ? 400 : 200, outcome });
     },
   );
+
+  r.post('/ledger/:organisation/imports/directory', allow.roles(LEDGER_IMPORTERS, 'params'), validate({ params: orgParams }), async (req, res) => {
+    const { organisation } = valid<{ params: typeof orgParams }>(res).params;
+    checkFormCsrf(req, res, (req.body as Record<string, unknown> | undefined)?.csrf, deps.signingKeys);
+    await requireOrganisation(organisation);
+    const outcome = await keep(res, organisation, await readLedgerDirectory(directoryOf(organisation)), undefined);
+    await showLedger(req, res, organisation, { status: 'issues' in outcome ? 400 : 200, outcome });
+  });
 
   r.post('/ledger/:organisation/imports/:id/confirm', allow.roles(LEDGER_IMPORTERS, 'params'), validate({ params: importParams }), async (req, res) => {
     const { organisation, id } = valid<{ params: typeof importParams }>(res).params;

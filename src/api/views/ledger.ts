@@ -78,7 +78,7 @@ function changeCell(c: FieldChange, locale: Locale): Html {
   return html`<li>${label(c.field, locale)}: <del>${ledgerValue(c.field, c.before, locale)}</del> → <ins>${ledgerValue(c.field, c.after, locale)}</ins></li>`;
 }
 
-function uploadSection(o: { organisation: string; locale: Locale; csrf: string; outcome?: UploadOutcome; error?: string }): Html {
+function uploadSection(o: { organisation: string; locale: Locale; csrf: string; directory?: boolean; outcome?: UploadOutcome; error?: string }): Html {
   const { locale } = o;
   const form = html`<form method="post" action="/ledger/${o.organisation}/imports" enctype="multipart/form-data">
 <input type="hidden" name="csrf" value="${o.csrf}">
@@ -90,7 +90,15 @@ function uploadSection(o: { organisation: string; locale: Locale; csrf: string; 
     'A header row (User ID, Name and Section required; Email, Permissions, Issued, Last used, Password changed, Status, Operator card, Verification data, Verification registered). A file with errors is not imported; each is shown by line. The difference is shown before anything changes.',
   )}</p>
 <button type="submit">${say(locale, '読み込んで差分を確認', 'Upload and review the difference')}</button>
-</form>`;
+</form>${
+    o.directory
+      ? html`<form method="post" action="/ledger/${o.organisation}/imports/directory" id="directory-import">
+<input type="hidden" name="csrf" value="${o.csrf}">
+<p class="hint">${say(locale, 'ディレクトリ（Active Directory / LDAP）から現在の ID を読み、差分を確認します。', 'Read the current IDs from the directory (Active Directory / LDAP) and review the difference.')}</p>
+<button type="submit">${say(locale, 'ディレクトリから読み込む', 'Read from the directory')}</button>
+</form>`
+      : ''
+  }`;
   let result: Html | string = '';
   const out = o.outcome;
   if (out && 'issues' in out) {
@@ -139,7 +147,7 @@ export function ledgerPage(o: {
   page: LedgerPage;
   query: LedgerQueryState;
   /** For the administrator: the upload form's CSRF field, what an upload came back with. */
-  importer?: { csrf: string; outcome?: UploadOutcome; error?: string };
+  importer?: { csrf: string; directory?: boolean; outcome?: UploadOutcome; error?: string };
   /** A message after a confirmation. */
   notice?: string;
 }): Html {
