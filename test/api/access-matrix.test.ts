@@ -204,7 +204,9 @@ describe('endpoint × role × organisation', () => {
         expect(page.includes('href="/organisations/tokyo"')).toBe(w === 'admin@*');
       } },
     { name: 'GET /organisations/katsuragi', method: 'GET', kind: 'page', path: () => '/organisations/katsuragi',
-      expect: expectOf([303, 200, 200, 200, 200, 200, 200, 404, 403]) },
+      expect: expectOf([303, 200, 200, 200, 200, 200, 200, 404, 403]),
+      // The ledger is linked for its readers only (not for a member).
+      check: async (w, r) => expect((await r.text()).includes('href="/ledger/katsuragi"')).toBe(w !== 'member@katsuragi') },
     { name: 'GET /organisations/niigata', method: 'GET', kind: 'page', path: () => '/organisations/niigata',
       expect: expectOf([303, 200, 404, 404, 404, 404, 404, 200, 404]) },
 

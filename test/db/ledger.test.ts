@@ -114,6 +114,16 @@ describe.each(ENGINES)('the user-ID ledger on %s', (engine) => {
     expect(await verifyAuditChain(db, { macKeys: [macKey] })).toMatchObject({ ok: true });
   });
 
+  it('two confirmations at once: one applies, the other finds it applied', async () => {
+    const db = appDb.db;
+    await prepareLedgerImport(db, { id: 'imp-race', organisation: 'tokyo', source, rows: [entry(1), entry(2)], columns: ALL, createdBy: actor, now: now() });
+    const at = now();
+    const outcomes = await Promise.all([1, 2].map(() => confirmLedgerImport(db, { organisation: 'tokyo', id: 'imp-race', actor, now: at, articles: [] }, macKey)));
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['alreadyConfirmed', 'applied']);
+    expect(await ledgerEntries(db, 'tokyo')).toHaveLength(2);
+    expect(await ledgerRevision(db, 'tokyo')).toBe(1);
+  });
+
   it('searches by text, section and status, in pages', async () => {
     const db = appDb.db;
     const rows = Array.from({ length: 30 }, (_, i) => entry(i + 1, i === 7 ? { personName: '高橋 誠', status: 'revoked' } : {}));
