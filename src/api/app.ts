@@ -7,6 +7,7 @@ import type { Logger } from '@temporalio/worker';
 import { type Config, publicUrl, temporalUiUrl } from '../config';
 import type { LdapConfig } from '../auth/ldap';
 import type { OidcConfig } from '../auth/oidc';
+import type { LedgerDirectory } from '../imports/ledger-ldap';
 import { createRateLimiter } from '../auth/rate-limit';
 import { parseDuration } from '../domain/duration';
 import type { AppDatabase } from '../db';
@@ -36,6 +37,7 @@ import { notificationsRouter } from './routes/notifications';
 import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
+import { ledgerRouter } from './routes/ledger';
 import { outboxRouter } from './routes/outbox';
 import { paperRouter } from './routes/paper';
 import { passwordCheckRouter } from './routes/password-check';
@@ -64,6 +66,8 @@ export interface AppDeps {
   ldap?: LdapConfig;
   /** OpenID Connect sign-in, when configured (OIDC_ISSUER…). */
   oidc?: OidcConfig;
+  /** The directories each organisation's user-ID ledger is read from, when configured (LEDGER_DIRECTORIES). */
+  ledgerDirectories?: Record<string, LedgerDirectory>;
   /** The font generated documents embed; PDF_FONT_PATH or the system's unless a test gives one. */
   pdfFont?: () => JapaneseFont;
 }
@@ -160,6 +164,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ health }));
   app.use(openApiRouter({ publicUrl: publicUrl(config) }));
   app.use(organisationsRouter({ appDb, renderPage }));
+  app.use(ledgerRouter({ db, auditMacKey, signingKeys, renderPage, now, ...(deps.ledgerDirectories ? { directories: deps.ledgerDirectories } : {}) }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   // Task links are credentials in a URL: guessing them is slowed per address. Only links that do
   // not work count (a whole office behind one address opens good links all day), 30 in 5 minutes.

@@ -74,6 +74,11 @@ form.inline{display:inline}form.inline button{margin:.2rem 0;padding:.3rem .7rem
 .qr svg{width:14rem;height:14rem}
 .OPEN{color:var(--muted)}.DECIDED{color:var(--ok);font-weight:600}.MOVED{color:#8a5a00}
 @media (max-width:40rem){th,td{display:block;border:0;padding:.15rem 0}tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}thead{display:none}}
+/* A cell's own label, for tables whose header row a phone hides; pager and filter forms in one line where they fit. */
+.cell-label{display:none;color:var(--muted);font-size:.85rem;margin-right:.4rem}
+@media (max-width:40rem){.cell-label{display:inline}}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}.filters label{margin:0}.filters button{margin:0}
+.pager{display:flex;gap:1rem;justify-content:space-between;margin-top:.8rem}
 `;
 
 /** The one stylesheet's hash: the Content-Security-Policy allows exactly it, and no other inline style or any script. */

@@ -14,7 +14,7 @@ export interface OperationDoc {
   summary: string;
   /** 日本語の説明: the screens' language, for the people reading the description. */
   description: string;
-  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'keys' | 'audit' | 'passwords' | 'system';
+  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'ledger' | 'keys' | 'audit' | 'passwords' | 'system';
   /** The success answers; 4xx from the policy and the validator are added from the route. */
   ok: Record<number, { description: string; media?: Media }>;
   /** Further refusals this operation gives, beside the policy's and the validator's. */
@@ -48,6 +48,35 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
     description: '紙運用版の緊急時対応計画（手順と根拠条項、脅威度ごとの対応、切離し、報告先と期限、夜間・休日連絡先、記録用紙）。プロファイルの版（SHA-256）と作成日時（和暦・西暦）入り',
     ok: { 200: { description: 'the PDF', media: 'pdf' } },
     refusals: { 503: 'no Japanese font is installed' },
+  },
+  'GET /api/ledger/{organisation}': {
+    tag: 'ledger',
+    summary: "The organisation's user-ID ledger, searched (q: ID, name, email, card; section; status) and paged",
+    description: 'ユーザID管理簿の検索（ID・氏名・メール・操作者カード番号、所属、状態）とページ送り',
+    ok: { 200: json('a page of entries, the total, the sections and the ledger revision') },
+  },
+  'POST /api/ledger/{organisation}/imports': {
+    tag: 'ledger',
+    summary: 'Upload a ledger file (CSV in UTF-8 or Shift_JIS, or an .xlsx workbook\'s first sheet): a validation report, or a pending import with its diff; nothing is applied',
+    description: '管理簿ファイル（CSV: UTF-8・Shift_JIS、または Excel .xlsx の先頭シート）の読込み。誤りがあれば行ごとの検証結果（400、何も保存しない）、なければ差分（追加・変更・削除）と取込み ID（201）。確定するまで管理簿は変わらない',
+    requestMedia: 'csv',
+    ok: { 201: json('the pending import: counts, the diff field by field, links.confirm') },
+    refusals: { 413: 'the file is larger than 10 MB' },
+  },
+  'POST /api/ledger/{organisation}/imports/directory': {
+    tag: 'ledger',
+    summary: "Read the organisation's IDs from its directory (Active Directory / OpenLDAP, LEDGER_DIRECTORIES): a validation report naming each entry's DN, or a pending import with its diff",
+    description: 'ディレクトリ（Active Directory・OpenLDAP）から管理簿を読込み。誤りがあればエントリの DN ごとの検証結果（400）、なければ差分と取込み ID（201）。確定するまで管理簿は変わらない',
+    ok: { 201: json('the pending import: counts, the diff field by field, links.confirm') },
+    refusals: { 404: 'no_directory: no directory is configured for the organisation' },
+  },
+  'GET /api/ledger/{organisation}/imports/{id}': { tag: 'ledger', summary: 'A ledger import and its diff', description: '管理簿の取込み（差分と状態）', ok: { 200: json('the import') } },
+  'POST /api/ledger/{organisation}/imports/{id}/confirm': {
+    tag: 'ledger',
+    summary: 'Apply a pending import to the ledger, in one transaction, audited per ID',
+    description: '取込みの確定: 差分を一つのトランザクションで反映し、ID ごとに監査ログへ記録',
+    ok: { 200: json('applied: the import and the new ledger revision') },
+    refusals: { 409: 'already_confirmed (a second confirmation), or stale_import (the ledger changed since the diff: upload again)' },
   },
   'GET /api/outbox': { tag: 'system', summary: 'Mails caught by the embedded SMTP sink (embedded stack only)', description: '送信箱（組込み SMTP）', ok: { 200: json('a page of messages, newest first') } },
   'GET /api/outbox/{id}': { tag: 'system', summary: 'One caught mail', description: '送信箱のメール', ok: { 200: json('the message') } },

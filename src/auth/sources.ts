@@ -4,10 +4,13 @@
 import { type Config, publicUrl } from '../config';
 import { type LdapConfig, parseLdapEnv } from './ldap';
 import { type OidcConfig, parseOidcEnv } from './oidc';
+import { type LedgerDirectory, parseLedgerDirectoriesEnv } from '../imports/ledger-ldap';
 
 export interface SignInSources {
   ldap?: LdapConfig;
   oidc?: OidcConfig;
+  /** The directories each organisation's user-ID ledger is read from (LEDGER_DIRECTORIES). */
+  ledgerDirectories?: Record<string, LedgerDirectory>;
 }
 
 /** Throws ConfigError naming the variable when a source is configured wrongly. */
@@ -16,5 +19,6 @@ export function signInSources(config: Config): SignInSources {
   if (config.OIDC_ISSUER && !config.OIDC_REDIRECT_URI) env.OIDC_REDIRECT_URI = `${publicUrl(config)}/login/oidc/callback`;
   const ldap = parseLdapEnv(env);
   const oidc = parseOidcEnv(env);
-  return { ...(ldap ? { ldap } : {}), ...(oidc ? { oidc } : {}) };
+  const ledgerDirectories = parseLedgerDirectoriesEnv(config.LEDGER_DIRECTORIES);
+  return { ...(ldap ? { ldap } : {}), ...(oidc ? { oidc } : {}), ...(Object.keys(ledgerDirectories).length > 0 ? { ledgerDirectories } : {}) };
 }

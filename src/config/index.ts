@@ -155,6 +155,12 @@ export const configSchema = z
     LDAP_NAME_ATTRIBUTE: optionalText,
     LDAP_TIMEOUT_MS: optionalText,
     LDAP_ROLE_MAP: optionalText,
+    /**
+     * The directories the user-ID ledger (管理簿) is read from, per organisation, as JSON
+     * ({"niigata": {"url": "ldaps://…", "bindDn": …, "bindPassword": …, "base": …}}); masked
+     * whole, as it carries bind passwords. src/imports/ledger-ldap.ts validates it at start.
+     */
+    LEDGER_DIRECTORIES: optionalText,
     /** OpenID Connect sign-in (Entra ID, Keycloak…); src/auth/oidc.ts validates them. */
     OIDC_ISSUER: optionalText,
     OIDC_CLIENT_ID: optionalText,
@@ -180,7 +186,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 /** Variables whose values are never printed. URLs may carry a password, in their userinfo or query. */
-const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS', 'AUDIT_MAC_KEYS', 'LDAP_BIND_PASSWORD', 'OIDC_CLIENT_SECRET', 'NETWORK_OPERATOR_API_KEY']);
+const SECRET_KEYS = new Set<keyof Config>(['TEMPORAL_API_KEY', 'TOKEN_SIGNING_KEYS', 'AUDIT_MAC_KEYS', 'LDAP_BIND_PASSWORD', 'LEDGER_DIRECTORIES', 'OIDC_CLIENT_SECRET', 'NETWORK_OPERATOR_API_KEY']);
 const URL_KEYS = new Set<keyof Config>(['DATABASE_URL', 'SMTP_URL', 'PUBLIC_URL', 'TEMPORAL_UI_URL', 'ALERT_WEBHOOK_URL', 'LDAP_URL', 'OIDC_ISSUER', 'OIDC_REDIRECT_URI']);
 /** Query parameters that carry secrets, e.g. libpq's `password` and `sslpassword`, `api_key`, `token`. */
 const SECRET_PARAM = /pass|secret|token|key/i;

@@ -113,6 +113,17 @@ export async function appendAuditEntries(db: Kysely<Database>, entries: readonly
   });
 }
 
+/**
+ * Appends entries inside the caller's transaction (taking the chain's lock until it commits), so
+ * a change and its audit rows are kept together or not at all.
+ */
+export async function appendAuditInTransaction(tx: Kysely<Database>, entries: readonly AuditEntry[], macKey: SigningKey): Promise<AuditRow[]> {
+  await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(tx);
+  const out: AuditRow[] = [];
+  for (const e of entries) out.push(await appendLocked(tx, e, macKey));
+  return out;
+}
+
 /** One append inside a transaction that holds the chain's lock. */
 async function appendLocked(tx: Kysely<Database>, entry: AuditEntry, macKey: SigningKey): Promise<AuditRow> {
   const e = {

@@ -435,6 +435,56 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('incidents').addColumn('drill', 'jsonb').execute();
     },
   },
+  '0018_ledger': {
+    async up(db: Kysely<any>) {
+      // The user-ID ledger (管理簿, niigata:15.2.1): one row per ID of an organisation. Moments are
+      // timestamptz (a day from a file is midnight in Japan); permissions a sorted JSON array.
+      await db.schema
+        .createTable('ledger_entries')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('person_name', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('section', 'text', (c) => c.notNull())
+        .addColumn('permissions', 'jsonb', (c) => c.notNull())
+        .addColumn('issued_at', 'timestamptz')
+        .addColumn('last_used_at', 'timestamptz')
+        .addColumn('password_changed_at', 'timestamptz')
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('active', 'locked', 'revoked')`))
+        .addColumn('operator_card', 'text')
+        .addColumn('verification_registered', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('verification_registered_at', 'timestamptz')
+        .addColumn('updated_by', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('ledger_entries_pk', ['organisation', 'user_id'])
+        .execute();
+      await db.schema.createIndex('ledger_entries_section').on('ledger_entries').columns(['organisation', 'section', 'user_id']).execute();
+      // Each organisation's ledger revision: every change counts it up, so a diff shown for
+      // confirmation is applied only to the ledger it was computed from.
+      await db.schema
+        .createTable('ledgers')
+        .addColumn('organisation', 'text', (c) => c.primaryKey())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      // An import awaiting confirmation: the checked rows and the diff as shown, never applied twice.
+      await db.schema
+        .createTable('ledger_imports')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('source', 'jsonb', (c) => c.notNull())
+        .addColumn('base_revision', 'integer', (c) => c.notNull())
+        .addColumn('columns', 'jsonb', (c) => c.notNull())
+        .addColumn('diff', 'jsonb', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('confirmed_by', 'text')
+        .addColumn('confirmed_at', 'timestamptz')
+        .execute();
+      await db.schema.createIndex('ledger_imports_org').on('ledger_imports').columns(['organisation', 'created_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

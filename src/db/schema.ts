@@ -362,7 +362,50 @@ export interface ReportVersionTable {
   created_at: Generated<Date>;
 }
 
+/** One user ID in an organisation's ledger (管理簿). */
+export interface LedgerEntryTable {
+  organisation: string;
+  user_id: string;
+  person_name: string;
+  email: string | null;
+  section: string;
+  permissions: JSONColumnType<string[]>;
+  issued_at: Date | null;
+  last_used_at: Date | null;
+  password_changed_at: Date | null;
+  status: string;
+  operator_card: string | null;
+  verification_registered: boolean;
+  verification_registered_at: Date | null;
+  updated_by: string;
+  updated_at: Date;
+}
+
+export interface LedgerTable {
+  organisation: string;
+  revision: number;
+  updated_at: Date;
+}
+
+/** A ledger import awaiting confirmation (or confirmed, or overtaken by another change). */
+export interface LedgerImportTable {
+  id: string;
+  organisation: string;
+  source: JSONColumnType<{ format: string; encoding?: string; filename?: string; rows: number }>;
+  base_revision: number;
+  columns: JSONColumnType<string[]>;
+  diff: JSONColumnType<object>;
+  state: string;
+  created_by: string;
+  created_at: Date;
+  confirmed_by: string | null;
+  confirmed_at: Date | null;
+}
+
 export interface Database {
+  ledger_entries: LedgerEntryTable;
+  ledgers: LedgerTable;
+  ledger_imports: LedgerImportTable;
   recovery_tasks: RecoveryTaskTable;
   obligation_waivers: ObligationWaiverTable;
   case_documents: CaseDocumentTable;

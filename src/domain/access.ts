@@ -76,3 +76,12 @@ export const REPORT_WRITERS: readonly AccessRole[] = ['commander'];
 export const INCIDENT_CLOSERS: readonly AccessRole[] = ['commander'];
 /** Who downloads a closed case's evidence bundle (every audit row, document and attachment). */
 export const EVIDENCE_READERS: readonly AccessRole[] = ['auditor', 'commander', 'admin'];
+/**
+ * Who reads an organisation's user-ID ledger (管理簿: names, sections, permissions, card numbers
+ * of its staff): the administrator and the operator (the システム管理者 keeps the ledger,
+ * niigata:15.2.1), the auditor (checks it), the commander (an incident of misconduct starts
+ * from who held which ID). Members and detectors have no need to know.
+ */
+export const LEDGER_READERS: readonly AccessRole[] = ['admin', 'operator', 'auditor', 'commander'];
+/** Who imports the ledger and confirms its changes: the administrator alone. */
+export const LEDGER_IMPORTERS: readonly AccessRole[] = ['admin'];

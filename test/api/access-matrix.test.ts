@@ -222,7 +222,9 @@ describe('endpoint × role × organisation', () => {
         expect(page.includes('href="/organisations/tokyo"')).toBe(w === 'admin@*');
       } },
     { name: 'GET /organisations/katsuragi', method: 'GET', kind: 'page', path: () => '/organisations/katsuragi',
-      expect: expectOf([303, 200, 200, 200, 200, 200, 200, 404, 403]) },
+      expect: expectOf([303, 200, 200, 200, 200, 200, 200, 404, 403]),
+      // The ledger is linked for its readers only (not for a member).
+      check: async (w, r) => expect((await r.text()).includes('href="/ledger/katsuragi"')).toBe(w !== 'member@katsuragi') },
     { name: 'GET /organisations/niigata', method: 'GET', kind: 'page', path: () => '/organisations/niigata',
       expect: expectOf([303, 200, 404, 404, 404, 404, 404, 200, 404]) },
 
@@ -326,6 +328,32 @@ describe('endpoint × role × organisation', () => {
       expect: expectOf([401, 204, 204, 403, 403, 403, 403, 403, 403]) },
     { name: 'POST /admin/keys/:id/revoke (a Niigata key, console)', method: 'POST', kind: 'form', path: () => `/admin/keys/${target.n.key}/revoke`,
       expect: expectOf([401, 303, 404, 403, 403, 403, 403, 403, 403]) },
+
+    // --- the user-ID ledger (管理簿): read by admin, operator, auditor, commander; imported by admin ---
+    { name: 'GET /api/ledger/katsuragi', method: 'GET', kind: 'api', path: () => '/api/ledger/katsuragi',
+      expect: expectOf([401, 200, 200, 200, 403, 200, 200, 404, 403]),
+      check: async (_w, r) => expect((await json(r)).total).toBe(0) },
+    { name: 'GET /api/ledger/niigata', method: 'GET', kind: 'api', path: () => '/api/ledger/niigata',
+      expect: expectOf([401, 200, 404, 404, 404, 404, 404, 200, 404]) },
+    { name: 'GET /ledger/katsuragi', method: 'GET', kind: 'page', path: () => '/ledger/katsuragi',
+      expect: expectOf([303, 200, 200, 200, 403, 200, 200, 404, 403]),
+      // The upload form is the admin's alone.
+      check: async (w, r) => expect((await r.text()).includes('action="/ledger/katsuragi/imports"')).toBe(w.startsWith('admin@')) },
+    // An empty file: the admin gets the validation report (400), nobody else gets that far.
+    { name: 'POST /api/ledger/katsuragi/imports', method: 'POST', kind: 'api', path: () => '/api/ledger/katsuragi/imports',
+      expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
+    { name: 'POST /api/ledger/katsuragi/imports/:id/confirm (no such import)', method: 'POST', kind: 'api', path: () => '/api/ledger/katsuragi/imports/00000000-0000-4000-8000-000000000000/confirm',
+      expect: expectOf([401, 404, 404, 403, 403, 403, 403, 404, 403]) },
+    // No directory is configured for Katsuragi here: the admin learns so (404 no_directory).
+    { name: 'POST /api/ledger/katsuragi/imports/directory', method: 'POST', kind: 'api', path: () => '/api/ledger/katsuragi/imports/directory',
+      expect: expectOf([401, 404, 404, 403, 403, 403, 403, 404, 403]) },
+    { name: 'POST /api/ledger/niigata/imports', method: 'POST', kind: 'api', path: () => '/api/ledger/niigata/imports',
+      expect: expectOf([401, 400, 404, 404, 404, 404, 404, 403, 404]) },
+    // The console's upload is multipart: a urlencoded form is refused (400) once the policy lets it through.
+    { name: 'POST /ledger/katsuragi/imports (console)', method: 'POST', kind: 'form', path: () => '/ledger/katsuragi/imports',
+      expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
+    { name: 'POST /ledger/katsuragi/imports/:id/confirm (console, no such import)', method: 'POST', kind: 'form', path: () => '/ledger/katsuragi/imports/00000000-0000-4000-8000-000000000000/confirm',
+      expect: expectOf([401, 404, 404, 403, 403, 403, 403, 404, 403]) },
 
     // --- who am I, the home page ---
     { name: 'GET /api/whoami', method: 'GET', kind: 'api', path: () => '/api/whoami',

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { DefaultLogger } from '@temporalio/worker';
 import type express from 'express';
 import type { Kysely } from 'kysely';
-import { createApp } from '../../src/api/app';
+import { type AppDeps, createApp } from '../../src/api/app';
 import { keepIdleConnections } from '../../src/api/server';
 import { SESSION_COOKIE } from '../../src/api/access';
 import { loadConfig } from '../../src/config';
@@ -41,7 +41,9 @@ export interface AccessApp {
   close(): Promise<void>;
 }
 
-export async function startAccessApp(o: { env?: Record<string, string>; outbox?: boolean; logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' } = {}): Promise<AccessApp> {
+export async function startAccessApp(
+  o: { env?: Record<string, string>; outbox?: boolean; logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN'; deps?: Pick<AppDeps, 'ledgerDirectories'> } = {},
+): Promise<AccessApp> {
   const logLines: string[] = [];
   const logger = new DefaultLogger(o.logLevel ?? 'WARN', (entry) => logLines.push(`${entry.message} ${JSON.stringify(entry.meta ?? {})}`));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-access-'));
@@ -59,6 +61,7 @@ export async function startAccessApp(o: { env?: Record<string, string>; outbox?:
     auditMacKeys: [generateSigningKey('a1')],
     health: async () => healthy,
     ...(o.outbox ? { outbox: new Outbox(path.join(dataDir, 'outbox')) } : {}),
+    ...o.deps,
     now,
   });
   const server = app.listen(0, '127.0.0.1');

@@ -3,8 +3,8 @@ import { z } from '../../domain/zod';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { getOrganisation, listOrganisations } from '../../db/organisations';
 import type { AppDeps, RenderPage } from '../app';
-import { PROFILE_READERS } from '../../domain/access';
-import { allow, visibleTo } from '../access';
+import { LEDGER_READERS, PROFILE_READERS, rolesIn } from '../../domain/access';
+import { allow, principal, visibleTo } from '../access';
 import { locals, notFound, valid, validate } from '../http';
 import { organisationPage, organisationsPage } from '../views/organisations';
 import { paperPlanSection } from '../views/paper';
@@ -39,7 +39,11 @@ export function organisationsRouter({ appDb, renderPage }: Pick<AppDeps, 'appDb'
     const profile = await getOrganisation(db, key);
     if (!profile) throw notFound(`organisation ${key} is not loaded`);
     const { t, locale } = locals(res);
-    res.send(renderPage(req, res, profile.organisation.name, html`${paperPlanSection(profile, profileHash(profile), locale)}${organisationPage(profile, t)}`));
+    // The user-ID ledger (管理簿) is linked for those who may read it.
+    const ledger = LEDGER_READERS.some((role) => rolesIn(principal(res).grants, key).has(role))
+      ? html`<p><a href="/ledger/${key}" id="ledger-link">${locale === 'en' ? 'User-ID ledger' : 'ユーザID管理簿'}</a></p>`
+      : '';
+    res.send(renderPage(req, res, profile.organisation.name, html`${ledger}${paperPlanSection(profile, profileHash(profile), locale)}${organisationPage(profile, t)}`));
   });
   return r;
 }
