@@ -255,14 +255,14 @@ function auditEntries(imp: LedgerImport, o: { actor: string; at: Date; articles:
     ...gone.map((before) => ({
       ...base,
       id: id(before.userId),
-      outcome: `ユーザID ${before.userId} を管理簿から削除（取込みファイルに記載なし）`,
-      detail: { importId: imp.id, change: 'removed', userId: before.userId, before },
+      outcome: `ユーザID ${before.userId} を廃止として記録（取込みファイルに記載なし）`,
+      detail: { importId: imp.id, change: 'revoked', userId: before.userId, before },
     })),
     {
       ...base,
       id: `ledger/${imp.organisation}/${imp.id}`,
-      outcome: `管理簿の取込み: 追加 ${added.length} 件・変更 ${changed.length} 件・削除 ${gone.length} 件`,
-      detail: { importId: imp.id, source: imp.source, baseRevision: imp.baseRevision, revision: o.revision, added: added.length, changed: changed.length, removed: gone.length, unchanged: imp.diff.unchanged },
+      outcome: `管理簿の取込み: 追加 ${added.length} 件・変更 ${changed.length} 件・廃止 ${gone.length} 件`,
+      detail: { importId: imp.id, source: imp.source, baseRevision: imp.baseRevision, revision: o.revision, added: added.length, changed: changed.length, revoked: gone.length, unchanged: imp.diff.unchanged },
     },
   ];
 }
@@ -303,7 +303,8 @@ export async function confirmLedgerImport(
     }
     for (let k = 0; k < gone.length; k += 500) {
       await tx
-        .deleteFrom('ledger_entries')
+        .updateTable('ledger_entries')
+        .set({ status: 'revoked', updated_by: c.actor, updated_at: c.now })
         .where('organisation', '=', c.organisation)
         .where(
           'user_id',

@@ -249,8 +249,9 @@ export function comparedFields(columns: readonly LedgerField[]): LedgerField[] {
 
 /**
  * What applying a file would do to the ledger: IDs added, IDs whose fields change (each field
- * with its value before and after), IDs the file no longer lists (gone), and how many stay as
- * they are. Only the file's own columns are compared.
+ * with its value before and after), IDs the file no longer lists (gone: recorded as revoked, not
+ * deleted — the ledger keeps every ID it ever held; one already revoked is not gone again), and
+ * how many stay as they are. Only the file's own columns are compared.
  */
 export function diffLedger(current: readonly LedgerEntry[], incoming: readonly LedgerRow[], columns: readonly LedgerField[]): LedgerDiff {
   const fields = comparedFields(columns);
@@ -268,7 +269,7 @@ export function diffLedger(current: readonly LedgerEntry[], incoming: readonly L
     if (changes.length > 0) diff.changed.push({ userId: row.userId, line: row.line, before, changes });
     else diff.unchanged++;
   }
-  diff.gone = current.filter((e) => !seen.has(e.userId));
+  diff.gone = current.filter((e) => !seen.has(e.userId) && e.status !== 'revoked');
   return diff;
 }
 

@@ -88,14 +88,15 @@ describe('the user-ID ledger API and console', () => {
     const stale = await confirm(asAdmin, r2.importId);
     expect(stale.status).toBe(409);
     expect((await json(stale)).error).toBe('stale_import');
-    expect((await list(asAdmin)).entries.map((e: { userId: string }) => e.userId)).toEqual(['NG0001', 'NG0004', 'NG0002']);
+    // NG0003, gone from the file, stays in the ledger as revoked.
+    expect((await list(asAdmin)).entries.map((e: { userId: string; status: string }) => `${e.userId} ${e.status}`)).toEqual(['NG0001 active', 'NG0004 active', 'NG0003 revoked', 'NG0002 active']);
 
     const trail = await auditTrail(a.db, N, 'ledger');
     expect(trail.filter((t) => t.detail.importId === r1.importId).map((t) => t.outcome)).toEqual([
       'ユーザID NG0004 を管理簿に追加（小林 さくら、中央区役所区民生活課）',
       'ユーザID NG0002 の所属・権限を変更',
-      'ユーザID NG0003 を管理簿から削除（取込みファイルに記載なし）',
-      '管理簿の取込み: 追加 1 件・変更 1 件・削除 1 件',
+      'ユーザID NG0003 を廃止として記録（取込みファイルに記載なし）',
+      '管理簿の取込み: 追加 1 件・変更 1 件・廃止 1 件',
     ]);
     expect(trail.every((t) => t.actor.startsWith('test admin@niigata <apiKey:'))).toBe(true);
     expect((await verifyAuditChain(a.db)).problems).toEqual([]);
@@ -161,7 +162,8 @@ describe('the user-ID ledger API and console', () => {
     expect(ok.status).toBe(200);
     const diffPage = await ok.text();
     expect(diffPage).toContain('id="import-diff"');
-    expect(diffPage).toMatch(/追加 1 件・変更 1 件・削除 1 件/);
+    // Back to the first file: NG0003, revoked by the re-import before, is active again (a change, not an addition).
+    expect(diffPage).toMatch(/追加 0 件・変更 2 件・廃止 1 件/);
     expect(diffPage).toContain('<del>西区役所区民生活課</del> → <ins>東区役所区民生活課</ins>');
     const action = /action="(\/ledger\/niigata\/imports\/[0-9a-f-]+\/confirm)"/.exec(diffPage)![1];
     const confirmForm = (c: string) => jar.fetch(`${a.base}${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf: c }).toString() });
@@ -169,7 +171,7 @@ describe('the user-ID ledger API and console', () => {
     const done = await confirmForm(csrf);
     expect(done.status).toBe(303);
     const after = await jar.fetch(`${a.base}${done.headers.get('location')}`);
-    expect(await after.text()).toContain('管理簿に反映しました: 追加 1 件・変更 1 件・削除 1 件');
+    expect(await after.text()).toContain('管理簿に反映しました: 追加 0 件・変更 2 件・廃止 1 件');
     const twice = await confirmForm(csrf);
     expect(twice.status).toBe(409);
     expect(await twice.text()).toContain('反映済み');

@@ -60,7 +60,7 @@ describe.each(ENGINES)('the user-ID ledger on %s', (engine) => {
       'ユーザID NG0001 を管理簿に追加（職員 1、中央区役所区民生活課）',
       'ユーザID NG0002 を管理簿に追加（職員 2、東区役所区民生活課）',
       'ユーザID NG0003 を管理簿に追加（職員 3、中央区役所区民生活課）',
-      '管理簿の取込み: 追加 3 件・変更 0 件・削除 0 件',
+      '管理簿の取込み: 追加 3 件・変更 0 件・廃止 0 件',
     ]);
     expect(trail.every((t) => t.actor === actor && t.step === 'userIdReview.ledger')).toBe(true);
     expect(trail[0].articles).toEqual(['niigata:15.2.1']);
@@ -94,6 +94,8 @@ describe.each(ENGINES)('the user-ID ledger on %s', (engine) => {
     const after = await ledgerEntries(db, org);
     expect(after.map((e) => [e.userId, e.section, e.status])).toEqual([
       ['NG0001', '中央区役所区民生活課', 'active'],
+      // Gone from the file: kept, as revoked.
+      ['NG0003', '中央区役所区民生活課', 'revoked'],
       ['NG0004', '東区役所区民生活課', 'active'],
       ['NG0002', '西区役所区民生活課', 'locked'],
     ]);
@@ -106,11 +108,11 @@ describe.each(ENGINES)('the user-ID ledger on %s', (engine) => {
     expect(trail.map((t) => t.outcome)).toEqual([
       'ユーザID NG0004 を管理簿に追加（職員 4、東区役所区民生活課）',
       'ユーザID NG0002 の所属・権限・状態を変更',
-      'ユーザID NG0003 を管理簿から削除（取込みファイルに記載なし）',
-      '管理簿の取込み: 追加 1 件・変更 1 件・削除 1 件',
+      'ユーザID NG0003 を廃止として記録（取込みファイルに記載なし）',
+      '管理簿の取込み: 追加 1 件・変更 1 件・廃止 1 件',
     ]);
     expect(trail[1].detail).toMatchObject({ change: 'changed', changes: [{ field: 'section', before: '東区役所区民生活課', after: '西区役所区民生活課' }, {}, {}] });
-    expect(trail[2].detail).toMatchObject({ change: 'removed', before: { userId: 'NG0003', personName: '職員 3' } });
+    expect(trail[2].detail).toMatchObject({ change: 'revoked', before: { userId: 'NG0003', personName: '職員 3' } });
     expect(await verifyAuditChain(db, { macKeys: [macKey] })).toMatchObject({ ok: true });
   });
 

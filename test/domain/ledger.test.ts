@@ -55,6 +55,10 @@ describe('diffLedger', () => {
     expect(d.gone.map((e) => e.userId)).toEqual(['c']);
     expect(d.unchanged).toBe(1);
   });
+  it('takes an ID already revoked and still missing as unchanged, not gone again', () => {
+    const d = diffLedger([entry('a'), entry('c', { status: 'revoked' })], [row(2, 'a')], ['userId', 'personName', 'section']);
+    expect(d).toMatchObject({ gone: [], unchanged: 1 });
+  });
   it('compares only the columns the file has: no last-used column leaves last use alone', () => {
     const d = diffLedger([entry('a', { lastUsedAt: '2026-11-01T00:00:00.000Z' })], [row(2, 'a')], ['userId', 'personName', 'section']);
     expect(d).toMatchObject({ changed: [], unchanged: 1 });

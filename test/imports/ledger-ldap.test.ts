@@ -167,7 +167,7 @@ describe('the ledger from OpenLDAP', () => {
       const csrf = csrfOf(await (await jar.fetch(`${app.base}/ledger/niigata`)).text());
       const diff = await jar.fetch(`${app.base}/ledger/niigata/imports/directory`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf }).toString() });
       expect(diff.status).toBe(200);
-      expect(await diff.text()).toMatch(/追加 0 件・変更 0 件・削除 0 件・変更なし 2 件/);
+      expect(await diff.text()).toMatch(/追加 0 件・変更 0 件・廃止 0 件・変更なし 2 件/);
     } finally {
       await app.close();
     }

@@ -213,7 +213,7 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
       const i = await getLedgerImport(db, organisation, applied);
       if (i?.state === 'applied') {
         const c = { a: i.diff.added.length, c: i.diff.changed.length, g: i.diff.gone.length };
-        notice = locals(res).locale === 'en' ? `Applied: ${c.a} added, ${c.c} changed, ${c.g} removed.` : `管理簿に反映しました: 追加 ${c.a} 件・変更 ${c.c} 件・削除 ${c.g} 件。`;
+        notice = locals(res).locale === 'en' ? `Applied: ${c.a} added, ${c.c} changed, ${c.g} revoked.` : `管理簿に反映しました: 追加 ${c.a} 件・変更 ${c.c} 件・廃止 ${c.g} 件。`;
       }
     }
     await showLedger(req, res, organisation, notice ? { notice } : {});

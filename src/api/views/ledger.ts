@@ -110,7 +110,7 @@ function uploadSection(o: { organisation: string; locale: Locale; csrf: string; 
     const more = (n: number) => (n > SHOWN ? html`<p class="hint">${say(locale, `ほか ${n - SHOWN} 件`, `and ${n - SHOWN} more`)}</p>` : '');
     const nothing = added.length + changed.length + gone.length === 0;
     result = html`<div id="import-diff">
-<p class="notice">${say(locale, `差分: 追加 ${added.length} 件・変更 ${changed.length} 件・削除 ${gone.length} 件・変更なし ${unchanged} 件。確定するまで管理簿は変わりません。`, `Difference: ${added.length} added, ${changed.length} changed, ${gone.length} gone, ${unchanged} unchanged. The ledger is unchanged until you confirm.`)}</p>
+<p class="notice">${say(locale, `差分: 追加 ${added.length} 件・変更 ${changed.length} 件・廃止 ${gone.length} 件・変更なし ${unchanged} 件。確定するまで管理簿は変わりません。`, `Difference: ${added.length} added, ${changed.length} changed, ${gone.length} revoked (not in the file), ${unchanged} unchanged. The ledger is unchanged until you confirm.`)}</p>
 ${
   added.length
     ? html`<h3>${say(locale, '追加', 'Added')}</h3><table><thead><tr><th>${say(locale, '行', 'Line')}</th><th>${label('userId', locale)}</th><th>${label('personName', locale)}</th><th>${label('section', locale)}</th><th>${label('permissions', locale)}</th></tr></thead><tbody>${added
@@ -127,7 +127,7 @@ ${
 }
 ${
   gone.length
-    ? html`<h3>${say(locale, '削除（ファイルに記載なし）', 'Gone (not in the file)')}</h3><table><thead><tr><th>${label('userId', locale)}</th><th>${label('personName', locale)}</th><th>${label('section', locale)}</th></tr></thead><tbody>${gone
+    ? html`<h3>${say(locale, '廃止（ファイルに記載なし）', 'Revoked (not in the file)')}</h3><table><thead><tr><th>${label('userId', locale)}</th><th>${label('personName', locale)}</th><th>${label('section', locale)}</th></tr></thead><tbody>${gone
         .slice(0, SHOWN)
         .map((g) => html`<tr class="gone"><td><strong>${g.userId}</strong></td>${cell('personName', locale, g.personName)}${cell('section', locale, g.section)}</tr>`)}</tbody></table>${more(gone.length)}`
     : ''
