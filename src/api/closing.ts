@@ -2,6 +2,7 @@
 // final report, waive an obligation, close — each an Update of the incident's workflow (or, for a
 // waiver, a row and an audit row), with the workflow's refusals turned into 409s that name what
 // blocks. Waivers are dispatched by the key's source prefix: the reports' own waiver joins at merge.
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
@@ -62,21 +63,34 @@ async function update<R>(deps: ClosingServiceDeps, incident: IncidentRow, send: 
   if (incident.status === IncidentStatus.CLOSED) throw new HttpError(409, 'closed', `${incident.incident_id} は終結しています / is closed`);
   // Only a recovered incident takes these Updates: asking earlier would wait on the workflow for nothing.
   if (incident.status !== IncidentStatus.RECOVERED) throw new HttpError(409, 'not_recovered', `${what}: ${incident.incident_id} は復旧前です（状態 ${incident.status}）/ not recovered yet`);
-  try {
-    return await deps.client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 15_000), () => send(deps.client.workflow.getHandle(incident.workflow_id)));
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      const cause = err.cause;
-      if (cause instanceof ApplicationFailure && cause.type === CLOSE_BLOCKED) throw new CloseBlockedError((cause.details?.[0] as Obligation[]) ?? []);
-      const message = cause?.message ?? err.message;
-      // No handler yet: the workflow has not reached recovery (復旧) — nothing to assign or close there yet.
-      if (/handler/i.test(message)) throw new HttpError(409, 'not_recovered', `${what}: ${incident.incident_id} は復旧前です（状態 ${incident.status}）/ not recovered yet`);
-      throw new HttpError(409, 'refused', `${what}: ${message}`);
+  const deadline = Date.now() + (deps.updateTimeoutMs ?? 15_000);
+  for (;;) {
+    try {
+      return await deps.client.withDeadline(deadline, () => send(deps.client.workflow.getHandle(incident.workflow_id)));
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause;
+        if (cause instanceof ApplicationFailure && cause.type === CLOSE_BLOCKED) throw new CloseBlockedError((cause.details?.[0] as Obligation[]) ?? []);
+        const message = cause?.message ?? err.message;
+        // No handler yet: the workflow has not taken up recovery (復旧). The page shows RECOVERED a
+        // moment before it does (the containment child writes it; the parent takes up recovery on
+        // its next task), so a refused Update — nothing recorded — is asked again until the deadline.
+        if (/handler/i.test(message)) {
+          if (Date.now() + HANDLER_RETRY_MS < deadline) {
+            await delay(HANDLER_RETRY_MS);
+            continue;
+          }
+          throw new HttpError(409, 'not_recovered', `${what}: ${incident.incident_id} は復旧前です（状態 ${incident.status}）/ not recovered yet`);
+        }
+        throw new HttpError(409, 'refused', `${what}: ${message}`);
+      }
+      if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'refused', `${incident.incident_id} の対応はすでに終了しています`);
+      throw err;
     }
-    if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'refused', `${incident.incident_id} の対応はすでに終了しています`);
-    throw err;
   }
 }
+
+const HANDLER_RETRY_MS = 500;
 
 export async function assignRecoveryTask(deps: ClosingServiceDeps, ref: Ref, body: RecoveryTaskInput, by: By): Promise<AssignedRecoveryTask> {
   if (!(Date.parse(body.dueAt) > deps.now().getTime())) {
