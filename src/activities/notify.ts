@@ -22,14 +22,14 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Transporter } from 'nodemailer';
-import { claimRecipients, markFailed, markSentMany, refreshAttempt, releaseRecipient, remainingEmails, type RecipientRow } from '../db/notifications';
+import { claimRecipients, markFailed, markSentMany, refreshAttempt, releaseRecipient, remainingEmails, type ClaimedRecipient } from '../db/notifications';
 import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import { composePersonNotice, isPermanentRecipientFailure, noticeMessageId } from '../notify/notifications';
 import { describeSmtpError } from '../mail';
 
 /** The email a person receives for a notice. */
-export type ComposeNotice = (o: { organisation: string; organisationName: string; incidentId: string; noticeId: string; person: RecipientRow }) => Promise<{ subject: string; text: string }> | { subject: string; text: string };
+export type ComposeNotice = (o: { organisation: string; organisationName: string; incidentId: string; noticeId: string; person: ClaimedRecipient }) => Promise<{ subject: string; text: string }> | { subject: string; text: string };
 
 export interface NotifyActivityDeps {
   db: Kysely<Database>;
@@ -182,9 +182,9 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       // The rows stay ours while we live: a dead worker's rows go stale and are taken over.
       const beat = setInterval(() => {
         heartbeat({ sent, failed });
-        refreshAttempt(db, attemptId, new Date()).catch(() => undefined);
+        refreshAttempt(db, attemptId, new Date(), { organisation: r.organisation, incidentId: r.incidentId }).catch(() => undefined);
       }, beatMs);
-      const key = (p: RecipientRow) => ({ organisation: r.organisation, incidentId: r.incidentId, personId: p.person_id });
+      const key = (p: ClaimedRecipient) => ({ organisation: r.organisation, incidentId: r.incidentId, personId: p.person_id });
       const writer = writerFor({ organisation: r.organisation, incidentId: r.incidentId });
       const written: Promise<void>[] = [];
       let next = 0;
