@@ -11,6 +11,7 @@ import { seedApprovedNotice } from '../test/support/notices';
 import { startSmtpSink } from '../src/embedded/smtp-sink';
 import { json } from '../test/support/http';
 import { startTestStack } from '../test/support/stack';
+import { startTestCluster, type TestCluster } from '../test/support/postgres';
 import { devServer } from '../test/support/temporal';
 
 /** As the worker's notification transport: five pooled connections. */
@@ -19,7 +20,20 @@ const CONNECTIONS = 5;
 const address = (i: number) => `person${i}@example.jp`;
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
-export async function notifyBench(n: number, batchSize = 500) {
+/**
+ * `database`: the product's database — embedded PGlite (the default, as the embedded stack runs),
+ * or PostgreSQL: DATABASE_URL when set, otherwise a throw-away cluster started for the run.
+ */
+export async function notifyBench(n: number, batchSize = 500, database: 'pglite' | 'postgres' = 'pglite') {
+  let cluster: TestCluster | undefined;
+  let databaseUrl: string | undefined;
+  if (database === 'postgres') {
+    databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      cluster = await startTestCluster();
+      databaseUrl = cluster.url;
+    }
+  }
   const env = await devServer();
   const counts: Record<'product' | 'baseline', Map<string, number>> = { product: new Map(), baseline: new Map() };
   let phase: 'product' | 'baseline' = 'product';
@@ -28,6 +42,7 @@ export async function notifyBench(n: number, batchSize = 500) {
   let sinkPort = 0;
   const stack = await startTestStack(env, {
     taskQueue: 'bench-notify',
+    ...(databaseUrl ? { config: { DATABASE_URL: databaseUrl } } : {}),
     // BENCH_GATHER_MS: how long SENT marks are gathered before a statement (the worker's own choice otherwise).
     ...(process.env.BENCH_GATHER_MS ? { activities: { notifyMarkGatherMs: Number(process.env.BENCH_GATHER_MS) } } : {}),
     smtp: async (dir) => {
@@ -159,5 +174,6 @@ export async function notifyBench(n: number, batchSize = 500) {
   } finally {
     await stack.close();
     await env.teardown();
+    cluster?.stop();
   }
 }
