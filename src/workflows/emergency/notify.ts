@@ -40,6 +40,8 @@ const STEP = 'emergency.notifyPersons';
 const PARALLEL_BATCHES = 2;
 /** The start's audit row written alongside the first batches instead of before them. */
 const AUDIT_ALONGSIDE = 'notify-audit-alongside-v1';
+/** The lanes' batches end apart (the first lane's first batch is smaller). */
+const STAGGERED_LANES = 'notify-staggered-lanes-v1';
 
 export async function notifyPersons(input: NotifyPersonsInput): Promise<NotifyPersonsResult> {
   const { organisation, incidentId, noticeId } = input;
@@ -71,15 +73,22 @@ export async function notifyPersons(input: NotifyPersonsInput): Promise<NotifyPe
 
   // Two batches at a time: while one claims its persons and reports back through the server, the
   // other keeps the shared SMTP connections busy. The database decides who is in which batch.
+  // Started together, two batches of one size would also end together, and both lanes would
+  // report back and claim at the same moment while the connections stand idle (the benchmark
+  // counted a pause of about 80 ms every two batches): the first lane's first batch is a part
+  // of the others, so the lanes' ends stay apart by that much.
+  const staggered = patched(STAGGERED_LANES);
   let done = false;
   let started = 0;
   let active = 0;
-  const lane = async () => {
+  const lane = async (index: number) => {
     active++;
+    let size = staggered && index === 0 ? Math.max(1, Math.ceil(batchSize / PARALLEL_BATCHES)) : batchSize;
     try {
       while (!done && started < batchesPerRun && !workflowInfo().continueAsNewSuggested) {
         started++;
-        const r = await sendNotificationBatch({ organisation, incidentId, noticeId, batchSize });
+        const r = await sendNotificationBatch({ organisation, incidentId, noticeId, batchSize: size });
+        size = batchSize;
         totals.sent += r.sent;
         totals.failed += r.failed;
         totals.batches++;
@@ -95,7 +104,7 @@ export async function notifyPersons(input: NotifyPersonsInput): Promise<NotifyPe
       active--;
     }
   };
-  await Promise.all([startRecorded, ...Array.from({ length: PARALLEL_BATCHES }, lane)]);
+  await Promise.all([startRecorded, ...Array.from({ length: PARALLEL_BATCHES }, (_, i) => lane(i))]);
   if (done) {
     await audit('done', `本人通知の送信を完了（送信 ${totals.sent} 件、郵送へ ${totals.failed} 件）`, { noticeId, ...totals });
     return totals;
