@@ -16,6 +16,8 @@ import { devServer } from '../test/support/temporal';
 
 /** As the worker's notification transport: five pooled connections. */
 const CONNECTIONS = 5;
+/** A gap between two messages at the sink longer than this is counted as a stall. */
+const STALL_MS = 50;
 
 const address = (i: number) => `person${i}@example.jp`;
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
@@ -38,7 +40,10 @@ export async function notifyBench(n: number, batchSize = 500, database: 'pglite'
   const counts: Record<'product' | 'baseline', Map<string, number>> = { product: new Map(), baseline: new Map() };
   let phase: 'product' | 'baseline' = 'product';
   /** When each phase's first and last message reached the sink (performance.now()). */
-  const arrivals: Record<'product' | 'baseline', { first: number; last: number }> = { product: { first: 0, last: 0 }, baseline: { first: 0, last: 0 } };
+  const arrivals: Record<'product' | 'baseline', { first: number; last: number; stalls: number; stalledMs: number }> = {
+    product: { first: 0, last: 0, stalls: 0, stalledMs: 0 },
+    baseline: { first: 0, last: 0, stalls: 0, stalledMs: 0 },
+  };
   let sinkPort = 0;
   const stack = await startTestStack(env, {
     taskQueue: 'bench-notify',
@@ -52,8 +57,14 @@ export async function notifyBench(n: number, batchSize = 500, database: 'pglite'
         onMessage: ({ to }) => {
           for (const a of to) counts[phase].set(a, (counts[phase].get(a) ?? 0) + 1);
           const now = performance.now();
-          arrivals[phase].first ||= now;
-          arrivals[phase].last = now;
+          const a = arrivals[phase];
+          // A pause of more than 50 ms between two messages: the connections stood idle.
+          if (a.last > 0 && now - a.last > STALL_MS) {
+            a.stalls++;
+            a.stalledMs += now - a.last;
+          }
+          a.first ||= now;
+          a.last = now;
         },
       });
       sinkPort = sink.port;
@@ -145,6 +156,7 @@ export async function notifyBench(n: number, batchSize = 500, database: 'pglite'
       firstMessageMs: Math.round(arrivals[p].first - startedAt),
       afterLastMessageMs: Math.round(startedAt + ms - arrivals[p].last),
       sendingPerSecond: +((n / (arrivals[p].last - arrivals[p].first)) * 1000).toFixed(1),
+      stalls: { count: arrivals[p].stalls, ms: Math.round(arrivals[p].stalledMs) },
     });
     const product = { ms: Math.round(productMs), ...phases('product', productStart, productMs), perSecond: +((n / productMs) * 1000).toFixed(1), cpuMs: Math.round(productCpuMs), ...tally(counts.product), runs: result.runs, batches: result.batches };
     const baseline = { ms: Math.round(baselineMs), ...phases('baseline', baselineStart, baselineMs), perSecond: +((n / baselineMs) * 1000).toFixed(1), cpuMs: Math.round(baselineCpuMs), ...tally(counts.baseline) };
