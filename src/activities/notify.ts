@@ -50,9 +50,9 @@ export interface NotifyActivityDeps {
    * writes one statement for many persons, at the cost of a window that many milliseconds wider.
    */
   notifyMarkGatherMs?: number;
-  /** How often a running batch refreshes its rows' mark (default 5 s, or a quarter of the staleness if shorter). */
+  /** How often a running batch refreshes its lease (default 5 s, or a quarter of the staleness if shorter). */
   notifyBeatMs?: number;
-  /** A SENDING row not refreshed for this long is a dead attempt's and is taken over (default 60 s). */
+  /** A lease not refreshed for this long is a dead attempt’s: its persons are taken over (default 60 s). */
   notifyStaleAfterMs?: number;
 }
 
@@ -125,7 +125,7 @@ class SentMarks {
     while (this.queue.length > 0) {
       if (this.gatherMs > 0) await new Promise((r) => setTimeout(r, this.gatherMs));
       const taken = this.queue.splice(0);
-      // A mark that cannot be written leaves its person SENDING: taken over when stale and sent
+      // A mark that cannot be written leaves its person held by the lease: taken over when stale and sent
       // again (with the same Message-ID). Worth a few tries before that.
       let failure: unknown;
       for (let attempt = 1; ; attempt++) {
@@ -164,8 +164,8 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
   return {
     /**
      * Claims up to `batchSize` persons and emails each once. A refusal that may pass stops the
-     * batch: the rows not yet sent go back to PENDING and the activity fails, so Temporal's retry
-     * policy spaces out the next attempt while the relay recovers.
+     * batch: its lease is released (the persons not yet sent are free again) and the activity
+     * fails, so Temporal's retry policy spaces out the next attempt while the relay recovers.
      */
     async sendNotificationBatch(r: NotificationBatchRequest): Promise<NotificationBatchResult> {
       const attemptId = randomUUID();
@@ -175,14 +175,21 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         const remaining = await remainingEmails(db, r.organisation, r.incidentId);
         return { claimed: 0, sent: 0, failed: 0, remaining, waitMs: remaining > 0 ? Math.ceil(staleAfterMs / 2) : 0 };
       }
-      const organisationName = (await getOrganisation(db, r.organisation))?.organisation.name ?? r.organisation;
-      pooled ??= deps.createNotifyTransport();
-      const transport = pooled;
+      let organisationName: string;
+      let transport: Transporter;
+      try {
+        organisationName = (await getOrganisation(db, r.organisation))?.organisation.name ?? r.organisation;
+        transport = pooled ??= deps.createNotifyTransport();
+      } catch (err) {
+        // Nothing sent: the persons are free again at once rather than when the lease goes stale.
+        await releaseLease(db, attemptId).catch(() => undefined);
+        throw err;
+      }
       const signal = cancellation();
       let sent = 0;
       let failed = 0;
       let transient: unknown;
-      // The rows stay ours while we live: a dead worker's rows go stale and are taken over.
+      // The persons stay ours while we live: a dead worker's lease goes stale and is taken over.
       const beat = setInterval(() => {
         heartbeat({ sent, failed });
         refreshAttempt(db, attemptId, new Date()).catch(() => undefined);
