@@ -86,14 +86,16 @@ export async function claimRecipients(
       .where('seen_at', '<', o.staleBefore)
       .execute();
     // The PENDING index range in person order, stepping over the persons a living lease holds
-    // (at most the batches in flight).
+    // (at most the batches in flight). The leases are read first and their ranges written into
+    // the statement: as a NOT EXISTS, each row stepped over cost an index search of the leases,
+    // most of the claim's time on PGlite.
+    const held = await tx.selectFrom('notification_leases').select(['first_person', 'last_person']).where('organisation', '=', o.organisation).where('incident_id', '=', o.incidentId).execute();
+    const free = held.length === 0 ? sql`` : sql`AND NOT (${sql.join(held.map((l) => sql`person_id BETWEEN ${l.first_person} AND ${l.last_person}`), sql` OR `)})`;
     const rows = (
       await sql<ClaimedRecipient>`
-      SELECT person_id, name, email FROM notification_recipients r
+      SELECT person_id, name, email FROM notification_recipients
        WHERE organisation = ${o.organisation} AND incident_id = ${o.incidentId} AND channel = 'email' AND state = 'PENDING'
-         AND NOT EXISTS (SELECT 1 FROM notification_leases l
-                          WHERE l.organisation = r.organisation AND l.incident_id = r.incident_id
-                            AND r.person_id BETWEEN l.first_person AND l.last_person)
+         ${free}
        ORDER BY person_id
        LIMIT ${o.limit}`.execute(tx)
     ).rows;
