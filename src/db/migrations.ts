@@ -435,7 +435,7 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('incidents').addColumn('drill', 'jsonb').execute();
     },
   },
-  '0017_notification_leases': {
+  '0019_notification_leases': {
     async up(db: Kysely<any>) {
       // A sending attempt's hold on the persons of its batch: one row per attempt (the range of
       // person ids it took, refreshed while it lives) instead of a SENDING mark on each person's

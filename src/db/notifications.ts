@@ -67,7 +67,7 @@ export type ClaimedRecipient = Pick<RecipientRow, 'person_id' | 'name' | 'email'
  * One claim at a time per incident (an advisory lock held to the commit), so each sees the leases
  * of those before it. A lease whose attempt has not refreshed it since `staleBefore` is a dead
  * attempt's: it is dropped, and its persons not yet SENT are claimable again. Rows marked SENDING
- * by a worker from before leases (0017) are given back the same way once stale.
+ * by a worker from before leases (0019) are given back the same way once stale.
  */
 export async function claimRecipients(
   db: Kysely<Database>,

@@ -199,7 +199,7 @@ export type NotificationChannel = 'email' | 'letter';
 export type NotificationState = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED';
 
 /** A person concerned by an incident and where their notice stands (本人通知). */
-/** A sending attempt's hold on the persons of its batch (0017): ids first..last, while seen_at is fresh. */
+/** A sending attempt's hold on the persons of its batch (0019): ids first..last, while seen_at is fresh. */
 export interface NotificationLeaseTable {
   organisation: string;
   incident_id: string;
