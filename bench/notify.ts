@@ -11,23 +11,43 @@ import { seedApprovedNotice } from '../test/support/notices';
 import { startSmtpSink } from '../src/embedded/smtp-sink';
 import { json } from '../test/support/http';
 import { startTestStack } from '../test/support/stack';
+import { startTestCluster, type TestCluster } from '../test/support/postgres';
 import { devServer } from '../test/support/temporal';
 
 /** As the worker's notification transport: five pooled connections. */
 const CONNECTIONS = 5;
+/** A gap between two messages at the sink longer than this is counted as a stall. */
+const STALL_MS = 50;
 
 const address = (i: number) => `person${i}@example.jp`;
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
-export async function notifyBench(n: number, batchSize = 500) {
+/**
+ * `database`: the product's database — embedded PGlite (the default, as the embedded stack runs),
+ * or PostgreSQL: DATABASE_URL when set, otherwise a throw-away cluster started for the run.
+ */
+export async function notifyBench(n: number, batchSize = 500, database: 'pglite' | 'postgres' = 'pglite') {
+  let cluster: TestCluster | undefined;
+  let databaseUrl: string | undefined;
+  if (database === 'postgres') {
+    databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      cluster = await startTestCluster();
+      databaseUrl = cluster.url;
+    }
+  }
   const env = await devServer();
   const counts: Record<'product' | 'baseline', Map<string, number>> = { product: new Map(), baseline: new Map() };
   let phase: 'product' | 'baseline' = 'product';
   /** When each phase's first and last message reached the sink (performance.now()). */
-  const arrivals: Record<'product' | 'baseline', { first: number; last: number }> = { product: { first: 0, last: 0 }, baseline: { first: 0, last: 0 } };
+  const arrivals: Record<'product' | 'baseline', { first: number; last: number; stalls: number; stalledMs: number }> = {
+    product: { first: 0, last: 0, stalls: 0, stalledMs: 0 },
+    baseline: { first: 0, last: 0, stalls: 0, stalledMs: 0 },
+  };
   let sinkPort = 0;
   const stack = await startTestStack(env, {
     taskQueue: 'bench-notify',
+    ...(databaseUrl ? { config: { DATABASE_URL: databaseUrl } } : {}),
     // BENCH_GATHER_MS: how long SENT marks are gathered before a statement (the worker's own choice otherwise).
     ...(process.env.BENCH_GATHER_MS ? { activities: { notifyMarkGatherMs: Number(process.env.BENCH_GATHER_MS) } } : {}),
     smtp: async (dir) => {
@@ -35,10 +55,18 @@ export async function notifyBench(n: number, batchSize = 500) {
         port: 0,
         outboxDir: dir,
         onMessage: ({ to }) => {
+          // Only the persons' emails: the incident's own mail (its reports' reviews) may arrive meanwhile.
+          if (!to.some((a) => a.startsWith('person'))) return;
           for (const a of to) counts[phase].set(a, (counts[phase].get(a) ?? 0) + 1);
           const now = performance.now();
-          arrivals[phase].first ||= now;
-          arrivals[phase].last = now;
+          const a = arrivals[phase];
+          // A pause of more than 50 ms between two messages: the connections stood idle.
+          if (a.last > 0 && now - a.last > STALL_MS) {
+            a.stalls++;
+            a.stalledMs += now - a.last;
+          }
+          a.first ||= now;
+          a.last = now;
         },
       });
       sinkPort = sink.port;
@@ -130,6 +158,7 @@ export async function notifyBench(n: number, batchSize = 500) {
       firstMessageMs: Math.round(arrivals[p].first - startedAt),
       afterLastMessageMs: Math.round(startedAt + ms - arrivals[p].last),
       sendingPerSecond: +((n / (arrivals[p].last - arrivals[p].first)) * 1000).toFixed(1),
+      stalls: { count: arrivals[p].stalls, ms: Math.round(arrivals[p].stalledMs) },
     });
     const product = { ms: Math.round(productMs), ...phases('product', productStart, productMs), perSecond: +((n / productMs) * 1000).toFixed(1), cpuMs: Math.round(productCpuMs), ...tally(counts.product), runs: result.runs, batches: result.batches };
     const baseline = { ms: Math.round(baselineMs), ...phases('baseline', baselineStart, baselineMs), perSecond: +((n / baselineMs) * 1000).toFixed(1), cpuMs: Math.round(baselineCpuMs), ...tally(counts.baseline) };
@@ -159,5 +188,6 @@ export async function notifyBench(n: number, batchSize = 500) {
   } finally {
     await stack.close();
     await env.teardown();
+    cluster?.stop();
   }
 }

@@ -4,6 +4,8 @@
 //            and in the same run N bare Temporal Updates on a trivial workflow; p50/p99 and ratios.
 //   notify — N persons notified by email through the product and the same N through a plain
 //            pooled nodemailer loop; throughputs, ratio, largest history, duplicates, misses.
+//            --postgres: the product on PostgreSQL (DATABASE_URL, or a throw-away cluster)
+//            instead of embedded PGlite.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -114,16 +116,16 @@ async function decide(n: number) {
 }
 
 async function main() {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' }, batch: { type: 'string', default: '500' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' }, batch: { type: 'string', default: '500' }, postgres: { type: 'boolean', default: false } } });
   const scenario = positionals[0];
   const n = Number(values.n);
   if (!['decide', 'notify'].includes(scenario) || !Number.isInteger(n) || n < 1) {
-    process.stderr.write('usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY]\n');
+    process.stderr.write('usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY] [--postgres]\n');
     process.exit(2);
   }
-  const result = scenario === 'notify' ? await notifyBench(n, Number(values.batch)) : await decide(n);
+  const result = scenario === 'notify' ? await notifyBench(n, Number(values.batch), values.postgres ? 'postgres' : 'pglite') : await decide(n);
   fs.mkdirSync(OUT, { recursive: true });
-  const file = path.join(OUT, `${scenario}.json`);
+  const file = path.join(OUT, `${scenario}${scenario === 'notify' && values.postgres ? '-postgres' : ''}.json`);
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${file}\n`);
 }

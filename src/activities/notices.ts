@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { getNotice } from '../db/notices';
 import type { Database } from '../db/schema';
-import { type NoticeData, noticeEmail } from '../notify/notice';
+import { noticeEmailFor } from '../notify/notice';
 import type { ComposeNotice } from './notify';
 
 export interface NoticeComposerDeps {
@@ -16,7 +16,8 @@ export interface NoticeComposerDeps {
 }
 
 export function createApprovedNoticeComposer(deps: NoticeComposerDeps): ComposeNotice {
-  const approved = new Map<string, Promise<NoticeData>>();
+  // Each approved notice read and rendered once per worker: only the salutation differs per person.
+  const approved = new Map<string, Promise<{ incidentId: string; email: ReturnType<typeof noticeEmailFor> }>>();
   const load = (organisation: string, noticeId: string) => {
     const key = `${organisation}/${noticeId}`;
     let p = approved.get(key);
@@ -25,7 +26,7 @@ export function createApprovedNoticeComposer(deps: NoticeComposerDeps): ComposeN
         if (!n || n.state !== 'APPROVED') {
           throw ApplicationFailure.nonRetryable(`通知文 ${noticeId} は承認されていません / notice ${noticeId} of ${organisation} is not approved`, 'NoticeNotApproved');
         }
-        return n.content;
+        return { incidentId: n.content.incidentId, email: noticeEmailFor(n.content, deps.publicUrl) };
       });
       // A failed read is not kept: the next batch reads again.
       p.catch(() => approved.delete(key));
@@ -36,6 +37,6 @@ export function createApprovedNoticeComposer(deps: NoticeComposerDeps): ComposeN
   return async (o) => {
     const notice = await load(o.organisation, o.noticeId);
     if (notice.incidentId !== o.incidentId) throw ApplicationFailure.nonRetryable(`notice ${o.noticeId} is not of ${o.incidentId}`, 'NoticeNotApproved');
-    return noticeEmail(notice, { name: o.person.name }, deps.publicUrl);
+    return notice.email(o.person);
   };
 }

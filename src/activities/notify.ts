@@ -1,15 +1,18 @@
 // The notifyPersons workflow's activity: one call sends one batch of notices over a pooled SMTP
-// transport. The database, not the workflow, knows who was notified: each person's row is claimed
-// for this attempt, marked SENT as soon as the relay accepts, and never claimed again once SENT.
+// transport. The database, not the workflow, knows who was notified: each batch holds its persons
+// by a lease (one row for the attempt), each person's row is marked SENT as soon as the relay
+// accepts, and never claimed again once SENT.
 //
 // Why each person gets one email, whatever dies when:
-// - A row is sent only by the attempt that claimed it (state SENDING, its attempt_id), and claimed
-//   only while PENDING or, when its attempt stopped refreshing it for NOTIFY_STALE_AFTER, taken
-//   for dead. A live batch refreshes its rows several times within that period, so two living
-//   attempts never hold one person. SENT is final: no claim reads it again.
-// - A refusal that may pass (4xx, relay down) gives the row back as PENDING; nothing was accepted.
+// - A person is sent only by the attempt whose lease holds it, and claimed only while PENDING and
+//   outside every living lease; a lease its attempt stopped refreshing for NOTIFY_STALE_AFTER is
+//   taken for dead and dropped. A live batch refreshes its lease several times within that period,
+//   so two living attempts never hold one person. SENT is final: no claim reads it again.
+// - A refusal that may pass (4xx, relay down) leaves the person PENDING; nothing was accepted. The
+//   batch releases its lease only after every lane has stopped and every acceptance's SENT mark is
+//   written; then its persons not reached are free at once.
 // - The one window no database closes: the relay accepted (250 after DATA) and the worker died
-//   before the row's SENT mark was committed. The row goes stale and the next attempt sends the
+//   before the row’s SENT mark was committed. The lease goes stale and the next attempt sends the
 //   person the same notice again — with the same Message-ID (noticeMessageId: organisation,
 //   incident, notice, person; never the attempt), so the two copies are one message to the
 //   person's mailbox, which keeps one copy of a Message-ID, and to whoever counts. SMTP has no
@@ -22,14 +25,14 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Transporter } from 'nodemailer';
-import { claimRecipients, markFailed, markSentMany, refreshAttempt, releaseRecipient, remainingEmails, type RecipientRow } from '../db/notifications';
+import { claimRecipients, markFailed, markSentMany, refreshAttempt, releaseLease, releaseRecipient, remainingEmails, type ClaimedRecipient } from '../db/notifications';
 import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
 import { composePersonNotice, isPermanentRecipientFailure, noticeMessageId } from '../notify/notifications';
 import { describeSmtpError } from '../mail';
 
 /** The email a person receives for a notice. */
-export type ComposeNotice = (o: { organisation: string; organisationName: string; incidentId: string; noticeId: string; person: RecipientRow }) => Promise<{ subject: string; text: string }> | { subject: string; text: string };
+export type ComposeNotice = (o: { organisation: string; organisationName: string; incidentId: string; noticeId: string; person: ClaimedRecipient }) => Promise<{ subject: string; text: string }> | { subject: string; text: string };
 
 export interface NotifyActivityDeps {
   db: Kysely<Database>;
@@ -47,9 +50,9 @@ export interface NotifyActivityDeps {
    * writes one statement for many persons, at the cost of a window that many milliseconds wider.
    */
   notifyMarkGatherMs?: number;
-  /** How often a running batch refreshes its rows' mark (default 5 s, or a quarter of the staleness if shorter). */
+  /** How often a running batch refreshes its lease (default 5 s, or a quarter of the staleness if shorter). */
   notifyBeatMs?: number;
-  /** A SENDING row not refreshed for this long is a dead attempt's and is taken over (default 60 s). */
+  /** A lease not refreshed for this long is a dead attempt’s: its persons are taken over (default 60 s). */
   notifyStaleAfterMs?: number;
 }
 
@@ -122,7 +125,7 @@ class SentMarks {
     while (this.queue.length > 0) {
       if (this.gatherMs > 0) await new Promise((r) => setTimeout(r, this.gatherMs));
       const taken = this.queue.splice(0);
-      // A mark that cannot be written leaves its person SENDING: taken over when stale and sent
+      // A mark that cannot be written leaves its person held by the lease: taken over when stale and sent
       // again (with the same Message-ID). Worth a few tries before that.
       let failure: unknown;
       for (let attempt = 1; ; attempt++) {
@@ -161,8 +164,8 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
   return {
     /**
      * Claims up to `batchSize` persons and emails each once. A refusal that may pass stops the
-     * batch: the rows not yet sent go back to PENDING and the activity fails, so Temporal's retry
-     * policy spaces out the next attempt while the relay recovers.
+     * batch: its lease is released (the persons not yet sent are free again) and the activity
+     * fails, so Temporal's retry policy spaces out the next attempt while the relay recovers.
      */
     async sendNotificationBatch(r: NotificationBatchRequest): Promise<NotificationBatchResult> {
       const attemptId = randomUUID();
@@ -172,19 +175,26 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
         const remaining = await remainingEmails(db, r.organisation, r.incidentId);
         return { claimed: 0, sent: 0, failed: 0, remaining, waitMs: remaining > 0 ? Math.ceil(staleAfterMs / 2) : 0 };
       }
-      const organisationName = (await getOrganisation(db, r.organisation))?.organisation.name ?? r.organisation;
-      pooled ??= deps.createNotifyTransport();
-      const transport = pooled;
+      let organisationName: string;
+      let transport: Transporter;
+      try {
+        organisationName = (await getOrganisation(db, r.organisation))?.organisation.name ?? r.organisation;
+        transport = pooled ??= deps.createNotifyTransport();
+      } catch (err) {
+        // Nothing sent: the persons are free again at once rather than when the lease goes stale.
+        await releaseLease(db, attemptId).catch(() => undefined);
+        throw err;
+      }
       const signal = cancellation();
       let sent = 0;
       let failed = 0;
       let transient: unknown;
-      // The rows stay ours while we live: a dead worker's rows go stale and are taken over.
+      // The persons stay ours while we live: a dead worker's lease goes stale and is taken over.
       const beat = setInterval(() => {
         heartbeat({ sent, failed });
         refreshAttempt(db, attemptId, new Date()).catch(() => undefined);
       }, beatMs);
-      const key = (p: RecipientRow) => ({ organisation: r.organisation, incidentId: r.incidentId, personId: p.person_id });
+      const key = (p: ClaimedRecipient) => ({ organisation: r.organisation, incidentId: r.incidentId, personId: p.person_id });
       const writer = writerFor({ organisation: r.organisation, incidentId: r.incidentId });
       const written: Promise<void>[] = [];
       let next = 0;
@@ -215,16 +225,18 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
           if (sent % 50 === 0) heartbeat({ sent, failed });
         }
       };
-      try {
-        await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
-      } finally {
-        // Rows claimed but not started (a refusal or a cancellation stopped the batch) go back at once.
-        for (const p of claimed.slice(next)) await releaseRecipient(db, key(p), attemptId);
-        // This batch's marks written (or the activity fails, its rows go stale and are taken over).
-        const results = await Promise.allSettled(written).finally(() => clearInterval(beat));
-        const lost = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-        if (lost) throw lost.reason;
-      }
+      // Every lane to its end, even when one fails: the lease may go only once nothing is in flight.
+      const lanes = await Promise.allSettled(Array.from({ length: Math.min(concurrency, claimed.length) }, lane));
+      // This batch's marks written (or the activity fails, its lease goes stale and is taken over).
+      const results = await Promise.allSettled(written).finally(() => clearInterval(beat));
+      const lost = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (lost) throw lost.reason;
+      // Every acceptance is marked SENT: the persons not reached (a refusal or a cancellation
+      // stopped the batch) are free for the next attempt at once. Should the release fail, the
+      // lease goes stale and is dropped by a later claim.
+      await releaseLease(db, attemptId).catch(() => undefined);
+      const broken = lanes.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (broken) throw broken.reason;
       heartbeat({ sent, failed });
       if (signal?.aborted) throw new CancelledFailure('notification batch cancelled');
       if (transient !== undefined) {

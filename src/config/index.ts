@@ -95,7 +95,7 @@ export const configSchema = z
     SMTP_CHECK_RECIPIENT: z.email().optional(),
     /** How long the relay may stay silent during a send (SMTP socket timeout; connect and greeting take at most 30 s of it). */
     SMTP_TIMEOUT: boundedDuration(DURATION_BOUNDS.smtpTimeout).default('2m'),
-    /** A notification batch's claimed persons go to another attempt after this long without a refresh (a killed worker's). */
+    /** A notification batch's persons go to another attempt after its lease has gone this long without a refresh (a killed worker's). */
     NOTIFY_STALE_AFTER: boundedDuration(DURATION_BOUNDS.notifyStaleAfter).default('1m'),
     /**
      * Alerts (e.g. an invitation undelivered for longer than the profile's

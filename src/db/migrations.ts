@@ -485,6 +485,24 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('ledger_imports_org').on('ledger_imports').columns(['organisation', 'created_at']).execute();
     },
   },
+  '0019_notification_leases': {
+    async up(db: Kysely<any>) {
+      // A sending attempt's hold on the persons of its batch: one row per attempt (the range of
+      // person ids it took, refreshed while it lives) instead of a SENDING mark on each person's
+      // row. A person's row is then written once, when the relay accepted its email (SENT).
+      await db.schema
+        .createTable('notification_leases')
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('incident_id', 'text', (c) => c.notNull())
+        .addColumn('attempt_id', 'text', (c) => c.notNull())
+        .addColumn('first_person', 'integer', (c) => c.notNull())
+        .addColumn('last_person', 'integer', (c) => c.notNull())
+        .addColumn('seen_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('notification_leases_pk', ['attempt_id'])
+        .execute();
+      await db.schema.createIndex('notification_leases_incident').on('notification_leases').columns(['organisation', 'incident_id']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

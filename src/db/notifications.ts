@@ -1,7 +1,7 @@
 // The persons concerned by an incident and their notices (本人通知, kunitachi:14). Each row is its
-// person's idempotency record: claimed by one sending attempt at a time, marked SENT the moment the
-// relay accepts, and never claimed again once SENT.
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+// person's idempotency record: held by one sending attempt at a time (its lease), marked SENT the
+// moment the relay accepts, and never claimed again once SENT.
+import { type Kysely, sql } from 'kysely';
 import type { PersonRow } from '../notify/persons-csv';
 import type { Database, NotificationRecipientTable } from './schema';
 
@@ -32,7 +32,8 @@ export async function importRecipients(db: Kysely<Database>, o: { organisation: 
   return db.transaction().execute(async (tx) => {
     const scope = tx.selectFrom('notification_recipients').where('organisation', '=', o.organisation).where('incident_id', '=', o.incidentId);
     const started = await scope.select((eb) => eb.fn.countAll<string>().as('n')).where('state', '!=', 'PENDING').executeTakeFirstOrThrow();
-    if (Number(started.n) > 0) throw new NotificationsStartedError(Number(started.n));
+    const held = await tx.selectFrom('notification_leases').select((eb) => eb.fn.countAll<string>().as('n')).where('organisation', '=', o.organisation).where('incident_id', '=', o.incidentId).executeTakeFirstOrThrow();
+    if (Number(started.n) > 0 || Number(held.n) > 0) throw new NotificationsStartedError(Number(started.n) || Number(held.n));
     await tx.deleteFrom('notification_recipients').where('organisation', '=', o.organisation).where('incident_id', '=', o.incidentId).execute();
     // One INSERT per 1,000 rows, each column as one array parameter (unnest): ten parameters per
     // statement instead of ten thousand, which PGlite parses far faster.
@@ -52,34 +53,68 @@ export async function importRecipients(db: Kysely<Database>, o: { organisation: 
   });
 }
 
+/** What a sending attempt needs of a claimed person: who, and where to. */
+export type ClaimedRecipient = Pick<RecipientRow, 'person_id' | 'name' | 'email'>;
+
 /**
- * Takes up to `limit` email rows for one attempt: first SENDING ones whose attempt has not
- * refreshed its mark since `staleBefore` (a killed worker's), then PENDING ones, lowest person
- * first. Two statements, each an index range of one state read in person order: a single query
- * with `state = 'PENDING' OR (state = 'SENDING' AND …)` was planned as a scan of the incident's
- * rows from its first person, stepping over every row already SENT, so each claim grew longer
- * as the sending went on (quadratic at 100,000 persons).
+ * Takes up to `limit` email persons for one attempt: the lowest PENDING ones that no living
+ * attempt holds. The hold is one lease row per attempt (the range of person ids it took,
+ * refreshed while it lives), not a mark on each person's row: a person's row is written once,
+ * when the relay accepted its email. On PGlite the claim's update of 500 rows (a new version of
+ * each row and of its index entries) cost about three times the read it now is, on the event loop
+ * the SMTP connections share.
+ *
+ * One claim at a time per incident (an advisory lock held to the commit), so each sees the leases
+ * of those before it. A lease whose attempt has not refreshed it since `staleBefore` is a dead
+ * attempt's: it is dropped, and its persons not yet SENT are claimable again. Rows marked SENDING
+ * by a worker from before leases (0019) are given back the same way once stale.
  */
 export async function claimRecipients(
   db: Kysely<Database>,
   o: { organisation: string; incidentId: string; attemptId: string; limit: number; now: Date; staleBefore: Date },
-): Promise<RecipientRow[]> {
-  const claim = async (state: RawBuilder<unknown>, limit: number) =>
-    (
-      await sql<RecipientRow>`
-    UPDATE notification_recipients r
-       SET state = 'SENDING', attempt_id = ${o.attemptId}, seen_at = ${o.now}, attempts = r.attempts + 1
-      FROM (SELECT organisation, incident_id, person_id FROM notification_recipients
-             WHERE organisation = ${o.organisation} AND incident_id = ${o.incidentId} AND channel = 'email' AND ${state}
-             ORDER BY person_id
-             LIMIT ${limit}
-             FOR UPDATE SKIP LOCKED) c
-     WHERE r.organisation = c.organisation AND r.incident_id = c.incident_id AND r.person_id = c.person_id
-    RETURNING r.*`.execute(db)
+): Promise<ClaimedRecipient[]> {
+  return db.transaction().execute(async (tx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`notify/${o.organisation}/${o.incidentId}`}))`.execute(tx);
+    await tx.deleteFrom('notification_leases').where('organisation', '=', o.organisation).where('incident_id', '=', o.incidentId).where('seen_at', '<', o.staleBefore).execute();
+    await tx
+      .updateTable('notification_recipients')
+      .set({ state: 'PENDING', attempt_id: null })
+      .where('organisation', '=', o.organisation)
+      .where('incident_id', '=', o.incidentId)
+      .where('channel', '=', 'email')
+      .where('state', '=', 'SENDING')
+      .where('seen_at', '<', o.staleBefore)
+      .execute();
+    // The PENDING index range in person order, stepping over the persons a living lease holds
+    // (at most the batches in flight). The leases are read first and their ranges written into
+    // the statement: as a NOT EXISTS, each row stepped over cost an index search of the leases,
+    // most of the claim's time on PGlite.
+    const held = await tx.selectFrom('notification_leases').select(['first_person', 'last_person']).where('organisation', '=', o.organisation).where('incident_id', '=', o.incidentId).execute();
+    const free = held.length === 0 ? sql`` : sql`AND NOT (${sql.join(held.map((l) => sql`person_id BETWEEN ${l.first_person} AND ${l.last_person}`), sql` OR `)})`;
+    const rows = (
+      await sql<ClaimedRecipient>`
+      SELECT person_id, name, email FROM notification_recipients
+       WHERE organisation = ${o.organisation} AND incident_id = ${o.incidentId} AND channel = 'email' AND state = 'PENDING'
+         ${free}
+       ORDER BY person_id
+       LIMIT ${o.limit}`.execute(tx)
     ).rows;
-  const stale = await claim(sql`state = 'SENDING' AND seen_at < ${o.staleBefore}`, o.limit);
-  const pending = stale.length < o.limit ? await claim(sql`state = 'PENDING'`, o.limit - stale.length) : [];
-  return [...stale, ...pending].sort((a, b) => a.person_id - b.person_id);
+    if (rows.length === 0) return [];
+    // The range may span another lease's persons: they stay excluded by that lease as well.
+    await tx
+      .insertInto('notification_leases')
+      .values({ organisation: o.organisation, incident_id: o.incidentId, attempt_id: o.attemptId, first_person: rows[0].person_id, last_person: rows[rows.length - 1].person_id, seen_at: o.now })
+      .execute();
+    return rows;
+  });
+}
+
+/**
+ * The attempt is done: its persons not SENT (not reached, or refused for a while) are free for
+ * the next claim. Only once every acceptance of the attempt has its SENT mark written.
+ */
+export async function releaseLease(db: Kysely<Database>, attemptId: string): Promise<void> {
+  await db.deleteFrom('notification_leases').where('attempt_id', '=', attemptId).execute();
 }
 
 type Key = { organisation: string; incidentId: string; personId: number };
@@ -106,23 +141,29 @@ export async function markSentMany(db: Kysely<Database>, scope: { organisation: 
        AND r.person_id = ANY(${marks.map((m) => m.personId)}::int[])`.execute(db);
 }
 
-/** A refusal that may pass (relay down, 4xx): back to PENDING for a later attempt. Only this attempt's row. */
+/**
+ * A refusal that may pass (relay down, 4xx): the error kept on the person's row; the person is
+ * claimable again once the attempt's lease is released. (A row SENDING under this attempt, from
+ * before leases, goes back to PENDING.)
+ */
 export async function releaseRecipient(db: Kysely<Database>, k: Key, attemptId: string, error?: string): Promise<void> {
   await row(db, k)
     .set({ state: 'PENDING', attempt_id: null, ...(error ? { last_error: error } : {}) })
-    .where('state', '=', 'SENDING')
-    .where('attempt_id', '=', attemptId)
+    .where((eb) => eb.or([eb('state', '=', 'PENDING'), eb.and([eb('state', '=', 'SENDING'), eb('attempt_id', '=', attemptId)])]))
     .execute();
 }
 
-/** The address was refused for good (5xx on the recipient): the person gets a letter instead. */
+/** The address was refused for good (5xx on the recipient): the person gets a letter instead. Never a person already SENT. */
 export async function markFailed(db: Kysely<Database>, k: Key, attemptId: string, error: string): Promise<void> {
-  await row(db, k).set({ state: 'FAILED', channel: 'letter', attempt_id: null, last_error: error }).where('state', '=', 'SENDING').where('attempt_id', '=', attemptId).execute();
+  await row(db, k)
+    .set({ state: 'FAILED', channel: 'letter', attempt_id: null, last_error: error })
+    .where((eb) => eb.or([eb('state', '=', 'PENDING'), eb.and([eb('state', '=', 'SENDING'), eb('attempt_id', '=', attemptId)])]))
+    .execute();
 }
 
-/** The attempt is alive: its SENDING rows are not taken over. */
+/** The attempt is alive: its lease is not taken for a dead attempt's. One row, whatever the batch's size. */
 export async function refreshAttempt(db: Kysely<Database>, attemptId: string, now: Date): Promise<void> {
-  await db.updateTable('notification_recipients').set({ seen_at: now }).where('attempt_id', '=', attemptId).where('state', '=', 'SENDING').execute();
+  await db.updateTable('notification_leases').set({ seen_at: now }).where('attempt_id', '=', attemptId).execute();
 }
 
 export interface NotificationCounts {
@@ -151,8 +192,10 @@ export async function notificationCounts(db: Kysely<Database>, organisation: str
     .execute();
   const n = (channel: string, state?: string) => groups.filter((g) => g.channel === channel && (!state || g.state === state)).reduce((s, g) => s + Number(g.n), 0);
   const sent = n('email', 'SENT');
-  const sending = n('email', 'SENDING');
-  const pending = n('email', 'PENDING');
+  // In flight: the PENDING persons a lease holds (and SENDING rows from before leases).
+  const held = await leasedPending(db, organisation, incidentId);
+  const sending = n('email', 'SENDING') + held;
+  const pending = n('email', 'PENDING') - held;
   const failed = n('letter', 'FAILED');
   const lastSent = groups.map((g) => g.last_sent_at as Date | null).filter((d): d is Date => d !== null);
   return {
@@ -164,6 +207,17 @@ export async function notificationCounts(db: Kysely<Database>, organisation: str
     recentlySent: groups.reduce((s, g) => s + Number(g.recent), 0),
     lastSentAt: lastSent.length > 0 ? new Date(Math.max(...lastSent.map((d) => new Date(d).getTime()))) : null,
   };
+}
+
+/** PENDING persons held by a lease: being sent now (or by an attempt that died, until its lease is stale). */
+async function leasedPending(db: Kysely<Database>, organisation: string, incidentId: string): Promise<number> {
+  const r = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM notification_recipients r
+     WHERE organisation = ${organisation} AND incident_id = ${incidentId} AND channel = 'email' AND state = 'PENDING'
+       AND EXISTS (SELECT 1 FROM notification_leases l
+                    WHERE l.organisation = r.organisation AND l.incident_id = r.incident_id
+                      AND r.person_id BETWEEN l.first_person AND l.last_person)`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
 }
 
 /** Emails still to send, for the workflow's loop. */

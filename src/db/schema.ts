@@ -199,6 +199,16 @@ export type NotificationChannel = 'email' | 'letter';
 export type NotificationState = 'PENDING' | 'SENDING' | 'SENT' | 'FAILED';
 
 /** A person concerned by an incident and where their notice stands (本人通知). */
+/** A sending attempt's hold on the persons of its batch (0019): ids first..last, while seen_at is fresh. */
+export interface NotificationLeaseTable {
+  organisation: string;
+  incident_id: string;
+  attempt_id: string;
+  first_person: number;
+  last_person: number;
+  seen_at: Date;
+}
+
 export interface NotificationRecipientTable {
   organisation: string;
   incident_id: string;
@@ -415,6 +425,7 @@ export interface Database {
   notices: NoticeTable;
   detections: DetectionTable;
   notification_recipients: NotificationRecipientTable;
+  notification_leases: NotificationLeaseTable;
   accounts: AccountTable;
   account_grants: AccountGrantTable;
   sessions: SessionTable;

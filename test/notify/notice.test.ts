@@ -1,7 +1,7 @@
 // The notice builder: the union of Kunitachi's seven items and the law's five, the commander's
 // fields checked (each refusal names its field), defaults from the incident, and the email and
 // public page carrying the same notice without anyone's personal data but the addressee's name.
-import { buildNotice, DEFAULT_NOTICE_TITLE, NOTICE_ITEMS, NOTICE_TOTAL_MAX_CHARS, noticeEmail, noticeFieldsSchema, publicNotice, publicNoticePath } from '../../src/notify/notice';
+import { buildNotice, DEFAULT_NOTICE_TITLE, NOTICE_ITEMS, NOTICE_TOTAL_MAX_CHARS, noticeEmail, noticeEmailFor, noticeFieldsSchema, publicNotice, publicNoticePath } from '../../src/notify/notice';
 import { leakIncident, loadProfile } from '../support/documents';
 import { noticeFields } from '../support/notices';
 
@@ -78,6 +78,17 @@ describe('the email and the public page', () => {
     const n = buildNotice({ incident: leakIncident({ incident_id: 'DRL-2026-0001' }), profile, fields: noticeFieldsSchema.parse(noticeFields()), noticeId: 'DRL-2026-0001-1', builtAt });
     expect(n.title).toBe('【訓練】住民票の写しの誤送付に関するお詫びとお知らせ');
     expect(noticeEmail(n, { name: 'x' }).subject).toBe('【訓練】【重要】住民票の写しの誤送付に関するお詫びとお知らせ（国立市）');
+  });
+  it('renders the notice once for all its persons: each email differs only in the salutation', () => {
+    const n = build();
+    const email = noticeEmailFor(n, 'https://ops.example.jp/');
+    const a = email({ name: '国立 一郎' });
+    const b = email({ name: '国立 二郎' });
+    expect(a.text.startsWith('国立 一郎 様\n')).toBe(true);
+    expect(b.text.startsWith('国立 二郎 様\n')).toBe(true);
+    expect(a.text.slice(a.text.indexOf('\n'))).toBe(b.text.slice(b.text.indexOf('\n')));
+    expect(a.subject).toBe(b.subject);
+    expect(b).toEqual(noticeEmail(n, { name: '国立 二郎' }, 'https://ops.example.jp/'));
   });
   it('leaves the public address out of a notice that is not published', () => {
     expect(noticeEmail(build({ publish: false }), { name: 'x' }, 'https://ops.example.jp').text).not.toContain('/public/');
