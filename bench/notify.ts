@@ -6,7 +6,9 @@ import * as os from 'node:os';
 import nodemailer from 'nodemailer';
 import { publicUrl } from '../src/config';
 import { getNotice } from '../src/db/notices';
-import { noticeEmail } from '../src/notify/notice';
+import { type NoticeData, noticeEmail } from '../src/notify/notice';
+import { type LetterPerson, renderLetterFiles } from '../src/documents/notice';
+import { resolveJapaneseFont } from '../src/documents/pdf';
 import { seedApprovedNotice } from '../test/support/notices';
 import { startSmtpSink } from '../src/embedded/smtp-sink';
 import { json } from '../test/support/http';
@@ -26,7 +28,7 @@ const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
  * `database`: the product's database — embedded PGlite (the default, as the embedded stack runs),
  * or PostgreSQL: DATABASE_URL when set, otherwise a throw-away cluster started for the run.
  */
-export async function notifyBench(n: number, batchSize = 500, database: 'pglite' | 'postgres' = 'pglite') {
+export async function notifyBench(n: number, batchSize = 500, database: 'pglite' | 'postgres' = 'pglite', letters?: number) {
   let cluster: TestCluster | undefined;
   let databaseUrl: string | undefined;
   if (database === 'postgres') {
@@ -183,11 +185,35 @@ export async function notifyBench(n: number, batchSize = 500, database: 'pglite'
       duplicates: product.duplicates,
       misses: product.misses,
       target: { ratio: 0.9, duplicates: 0, misses: 0, maxHistoryEvents: 10_000 },
-      letterPdfs: 'not measured here (letters are another part of issue 10 §6)',
+      letterPdfs: await timeLetters(notice, letters ?? n),
     };
   } finally {
     await stack.close();
     await env.teardown();
     cluster?.stop();
   }
+}
+
+/**
+ * The letters (郵送) for `count` persons: every file of at most 1,000 pages rendered one after the
+ * other, as a print run does, with the time and the pages per second (the CPU-bound part, on the
+ * same font the product embeds).
+ */
+async function timeLetters(notice: NoticeData, count: number) {
+  if (count === 0) return { persons: 0, skipped: 'letters 0' };
+  const persons: LetterPerson[] = Array.from({ length: count }, (_, i) => ({ personId: i + 1, name: `対象者 ${i + 1}`, postalCode: '186-8501', address: `東京都国立市富士見台2-47-${i + 1}` }));
+  const font = resolveJapaneseFont();
+  process.stderr.write(`notify: rendering letters for ${count} persons…\n`);
+  const t = performance.now();
+  const cpu = process.cpuUsage();
+  let files = 0;
+  let pages = 0;
+  let bytes = 0;
+  for await (const f of renderLetterFiles({ notice, persons, generatedAt: new Date('2026-11-24T09:00:00+09:00') }, font)) {
+    files++;
+    pages += f.pages;
+    bytes += f.pdf.length;
+  }
+  const ms = performance.now() - t;
+  return { persons: count, files, pages, megabytes: +(bytes / 1e6).toFixed(1), ms: Math.round(ms), cpuMs: Math.round(cpuMs(process.cpuUsage(cpu))), pagesPerSecond: +((pages / ms) * 1000).toFixed(1), msPerFile: Math.round(ms / files) };
 }

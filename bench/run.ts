@@ -116,14 +116,15 @@ async function decide(n: number) {
 }
 
 async function main() {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' }, batch: { type: 'string', default: '500' }, postgres: { type: 'boolean', default: false } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' }, batch: { type: 'string', default: '500' }, postgres: { type: 'boolean', default: false }, letters: { type: 'string' } } });
   const scenario = positionals[0];
   const n = Number(values.n);
-  if (!['decide', 'notify'].includes(scenario) || !Number.isInteger(n) || n < 1) {
-    process.stderr.write('usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY] [--postgres]\n');
+  const letters = values.letters === undefined ? undefined : Number(values.letters);
+  if (!['decide', 'notify'].includes(scenario) || !Number.isInteger(n) || n < 1 || (letters !== undefined && !(Number.isInteger(letters) && letters >= 0))) {
+    process.stderr.write('usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY] [--postgres] [--letters PERSONS (default N; 0 skips)]\n');
     process.exit(2);
   }
-  const result = scenario === 'notify' ? await notifyBench(n, Number(values.batch), values.postgres ? 'postgres' : 'pglite') : await decide(n);
+  const result = scenario === 'notify' ? await notifyBench(n, Number(values.batch), values.postgres ? 'postgres' : 'pglite', letters) : await decide(n);
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, `${scenario}${scenario === 'notify' && values.postgres ? '-postgres' : ''}.json`);
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
