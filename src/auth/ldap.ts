@@ -22,12 +22,16 @@ const roleMapping = z.object({
   role: z.enum(PERSON_ROLES),
 });
 
+/** Where a directory is and the service account that reads it (without one, reads are anonymous): sign-in and the ledger alike. */
+export const ldapConnectionFields = {
+  url: z.url({ protocol: /^ldaps?$/, error: 'ldap:// または ldaps:// の URL を指定してください' }),
+  bindDn: z.string().trim().min(1).optional(),
+  bindPassword: z.string().min(1).optional(),
+};
+
 export const ldapConfigSchema = z
   .object({
-    url: z.url({ protocol: /^ldaps?$/, error: 'ldap:// または ldaps:// の URL を指定してください' }),
-    /** The service account that looks people up; without it the search is anonymous. */
-    bindDn: z.string().trim().min(1).optional(),
-    bindPassword: z.string().min(1).optional(),
+    ...ldapConnectionFields,
     userBase: z.string().trim().min(1),
     /** `{login}` stands for what the person typed, escaped (RFC 4515) so it cannot change the filter. */
     userFilter: z

@@ -5,6 +5,7 @@
 // Directory times are turned into ISO first: GeneralizedTime (whenCreated, createTimestamp,
 // pwdChangedTime) and AD's FILETIME (lastLogonTimestamp, pwdLastSet).
 import { Client } from 'ldapts';
+import { ldapConnectionFields, normaliseDn } from '../auth/ldap';
 import { ConfigError } from '../config';
 import { ORGANISATION_KEY_PATTERN } from '../domain/articles';
 import { LEDGER_FIELDS, type LedgerField } from '../domain/ledger';
@@ -27,9 +28,7 @@ const attributeMap = z.object({
 
 export const ledgerDirectorySchema = z
   .object({
-    url: z.url({ protocol: /^ldaps?$/, error: 'ldap:// または ldaps:// の URL を指定してください' }),
-    bindDn: z.string().trim().min(1).optional(),
-    bindPassword: z.string().min(1).optional(),
+    ...ldapConnectionFields,
     /** Where the organisation's user IDs live. */
     base: z.string().trim().min(1),
     filter: z
@@ -106,9 +105,9 @@ export function entryCells(d: LedgerDirectory, entry: DirectoryEntry, groups: re
   return fields.map((f) => {
     if (f === 'status') return directoryStatus(entry);
     if (f === 'permissions') {
-      const under = d.permissionGroupsUnder?.toLowerCase().replace(/\s*,\s*/g, ',');
+      const under = (d.permissionGroupsUnder === undefined ? undefined : normaliseDn(d.permissionGroupsUnder));
       return groups
-        .filter((g) => !under || g.toLowerCase().replace(/\s*,\s*/g, ',').endsWith(under))
+        .filter((g) => !under || normaliseDn(g).endsWith(under))
         .map(groupName)
         .join(';');
     }
@@ -139,14 +138,14 @@ export async function readDirectoryRecords(d: LedgerDirectory): Promise<Director
       const { searchEntries: groups } = await client.search(d.groupBase, { scope: 'sub', filter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))', attributes: ['member', 'uniqueMember'], paged: { pageSize: 500 } });
       for (const g of groups as unknown as DirectoryEntry[]) {
         for (const m of [...attribute(g, 'member'), ...attribute(g, 'uniqueMember')]) {
-          const key = m.toLowerCase().replace(/\s*,\s*/g, ',');
+          const key = normaliseDn(m);
           groupsOf.set(key, [...(groupsOf.get(key) ?? []), g.dn]);
         }
       }
     }
     const records = entries.map((e, i) => {
       const memberOf = attribute(e, 'memberOf');
-      const groups = memberOf.length > 0 ? memberOf : (groupsOf.get(e.dn.toLowerCase().replace(/\s*,\s*/g, ',')) ?? []);
+      const groups = memberOf.length > 0 ? memberOf : (groupsOf.get(normaliseDn(e.dn)) ?? []);
       return { line: i + 2, cells: entryCells(d, e, groups, fields) };
     });
     return { ok: true, format: 'ldap', records: [{ line: 1, cells: [...fields] }, ...records], dns: entries.map((e) => e.dn) };
