@@ -137,3 +137,112 @@ export function daysUnused(id: Pick<ReviewedId, 'lastUsedAt' | 'issuedAt'>, now:
   const used = id.lastUsedAt ?? id.issuedAt;
   return used ? Math.floor((now.getTime() - used.getTime()) / DAY_MS) : undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The campaign as the workflows, the review page, the report and the directory adapter share it.
+
+/** An annual campaign (one per organisation and fiscal year) or a targeted one (a 人事異動 list). */
+export const CAMPAIGN_KINDS = ['annual', 'targeted'] as const;
+export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
+
+/** One line of a 人事異動 list: a person who moves (異動) or leaves (退職) on a date. */
+export interface Movement {
+  /** The person's user ID when the list names it; else they are found by email, then by name. */
+  userId?: string;
+  personName: string;
+  email?: string;
+  kind: 'transfer' | 'retirement';
+  /** The effective date (発令日), ISO 8601: the person's IDs are reviewed before it. */
+  effectiveAt: string;
+  /** The section the person moves to, for a transfer. */
+  toSection?: string;
+}
+
+/** The workflow id of a targeted campaign: one per organisation and 人事異動 list (its hash). */
+export const targetedCampaignId = (organisation: string, listId: string): string => `review/${organisation}/targeted/${listId}`;
+
+export interface ReviewCampaignInput {
+  organisation: string;
+  kind: CampaignKind;
+  fiscalYear: number;
+  /** Who started it; null when the Schedule did. */
+  startedBy: { name: string; email: string } | null;
+  /** Targeted: the list's id (targetedCampaignId) and its movements. */
+  listId?: string;
+  movements?: Movement[];
+}
+
+/** What a section officer answered for one ID (the final answer or a saved draft). */
+export interface ReviewItemAnswer {
+  userId: string;
+  answer: ReviewAnswer;
+  /** changePermissions: the permission set after the change. */
+  permissions?: string[];
+  /** Required unless the answer is keep. */
+  reason: string;
+}
+
+/** One ID of a closed campaign, as the report shows it. */
+export interface ReviewReportItem {
+  userId: string;
+  personName: string;
+  permissions: string[];
+  flags: IdFlag[];
+  /** The section officer's answer; null when nobody answered. */
+  answer: ReviewAnswer | null;
+  /** changePermissions: the permissions after. */
+  newPermissions: string[] | null;
+  reason: string;
+  decidedBy: { name: string; email: string } | null;
+  decidedAt: string | null;
+  /** Answered after the deadline (during the escalation). */
+  overdue: boolean;
+  /** Nobody answered: the profile's default outcome applied. */
+  defaulted: DefaultOutcome | null;
+  /** How a revocation, lock or permission change was carried out, by whom and when; null for keep. */
+  carriedOut: { via: 'directory' | 'person'; by: string; at: string } | null;
+}
+
+export interface ReviewReportSection {
+  section: string;
+  /** The section's データ取扱責任者 as the profile names them; null when none is named (the system admin reviewed). */
+  officer: { name: string; title: string } | null;
+  items: ReviewReportItem[];
+}
+
+export interface ReviewReport {
+  organisation: string;
+  organisationName: string;
+  campaignId: string;
+  kind: CampaignKind;
+  fiscalYear: number;
+  startedAt: string;
+  dueAt: string;
+  closedAt: string;
+  defaultOutcome: DefaultOutcome;
+  sections: ReviewReportSection[];
+}
+
+export interface SectionCounts {
+  reviewed: number;
+  kept: number;
+  changed: number;
+  revoked: number;
+  overdue: number;
+  defaulted: number;
+}
+
+/** The report's counts of one section: an ID is reviewed when answered; a defaulted `keepAndFlag` counts as kept too. */
+export function sectionCounts(items: readonly ReviewReportItem[]): SectionCounts {
+  const c: SectionCounts = { reviewed: 0, kept: 0, changed: 0, revoked: 0, overdue: 0, defaulted: 0 };
+  for (const i of items) {
+    if (i.answer !== null) c.reviewed++;
+    if (i.overdue) c.overdue++;
+    if (i.defaulted !== null) c.defaulted++;
+    const outcome = i.answer ?? (i.defaulted === 'keepAndFlag' ? 'keep' : i.defaulted === 'revoke' ? 'revoke' : null);
+    if (outcome === 'keep') c.kept++;
+    else if (outcome === 'changePermissions') c.changed++;
+    else if (outcome === 'revoke') c.revoked++;
+  }
+  return c;
+}
