@@ -6,10 +6,11 @@ import { createIncidentActivities } from './incidents';
 import { createApprovedNoticeComposer } from './notices';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createReportActivities, type ReportActivityDeps } from './reports';
+import { createReviewActivities, type ReviewActivityDeps } from './review';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps & ReportActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps & ReportActivityDeps & ReviewActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities({ composeNotice: createApprovedNoticeComposer(deps), ...deps }),
     ...createClosingActivities(deps),
     ...createReportActivities(deps),
+    ...createReviewActivities(deps),
   };
 }
 

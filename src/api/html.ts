@@ -67,6 +67,10 @@ button{font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0
 .hint{color:var(--muted);font-size:.9rem}
 fieldset.answer{border:0;padding:0;margin:0}
 .error{color:var(--bad)}
+fieldset.review-item{border:1px solid var(--line);border-radius:.3rem;margin:.8rem 0;padding:.4rem .8rem}
+fieldset.review-item.flagged{border-left:4px solid var(--bad)}
+.flag{display:inline-block;background:#fdecc8;border-radius:.2rem;padding:0 .35rem;margin:0 .3rem .2rem 0;font-size:.9rem}
+.answers{display:flex;flex-wrap:wrap;gap:0 .5rem}
 .notice{border-left:4px solid var(--accent);padding:.5rem .8rem;background:#eef4fb}
 .drill{border:2px dashed #8a5a00;background:#fff6e0;color:#5c3c00;padding:.5rem .8rem;font-weight:700}
 .signout{display:flex;gap:.5rem;align-items:center;margin:0}.signout button{margin:0;padding:.3rem .8rem;min-height:2.2rem}

@@ -320,3 +320,26 @@ export async function confirmLedgerImport(
     return { outcome: 'applied', import: applied, revision };
   });
 }
+
+/**
+ * One ID's status or permissions changed by a review (inside the caller's transaction, which
+ * writes the audit row): the ledger's revision counts up, so an import diffed before it is not
+ * applied over it. Returns the entry before and after; nothing when the ID is not in the ledger.
+ */
+export async function applyLedgerChange(
+  tx: Kysely<Database>,
+  c: { organisation: string; userId: string; status?: LedgerStatus; permissions?: string[]; actor: string; now: Date },
+): Promise<{ before: Pick<LedgerEntry, 'status' | 'permissions'>; after: Pick<LedgerEntry, 'status' | 'permissions'> } | null> {
+  const row = await tx.selectFrom('ledger_entries').select(['status', 'permissions']).where('organisation', '=', c.organisation).where('user_id', '=', c.userId).forUpdate().executeTakeFirst();
+  if (!row) return null;
+  const revision = await lockRevision(tx, c.organisation, 'update', c.now);
+  const after = { status: c.status ?? (row.status as LedgerStatus), permissions: c.permissions ? [...new Set(c.permissions)].sort() : row.permissions };
+  await tx
+    .updateTable('ledger_entries')
+    .set({ status: after.status, permissions: JSON.stringify(after.permissions), updated_by: c.actor, updated_at: c.now })
+    .where('organisation', '=', c.organisation)
+    .where('user_id', '=', c.userId)
+    .execute();
+  await tx.updateTable('ledgers').set({ revision: revision + 1, updated_at: c.now }).where('organisation', '=', c.organisation).execute();
+  return { before: { status: row.status as LedgerStatus, permissions: row.permissions }, after };
+}

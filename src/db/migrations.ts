@@ -503,6 +503,50 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('notification_leases_incident').on('notification_leases').columns(['organisation', 'incident_id']).execute();
     },
   },
+  '0020_review': {
+    async up(db: Kysely<any>) {
+      // ユーザID及びパスワードの見直し: a campaign (annual, or targeted by a 人事異動 list) and the
+      // IDs it reviews, snapshotted from the ledger when it starts — the facts and flags the
+      // section officer saw, their draft and final answer, and how each change was carried out.
+      await db.schema
+        .createTable('review_campaigns')
+        .addColumn('campaign_id', 'text', (c) => c.primaryKey())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('fiscal_year', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('started_by', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('due_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('default_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('default_outcome', 'text', (c) => c.notNull())
+        .addColumn('closed_at', 'timestamptz')
+        .execute();
+      await db.schema.createIndex('review_campaigns_org').on('review_campaigns').columns(['organisation', 'started_at']).execute();
+      await db.schema
+        .createTable('review_items')
+        .addColumn('campaign_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('section', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('person_name', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('permissions', 'jsonb', (c) => c.notNull())
+        .addColumn('facts', 'jsonb', (c) => c.notNull())
+        .addColumn('flags', 'jsonb', (c) => c.notNull())
+        .addColumn('draft', 'jsonb')
+        .addColumn('answer', 'jsonb')
+        .addColumn('decided_by', 'jsonb')
+        .addColumn('decided_at', 'timestamptz')
+        .addColumn('overdue', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('defaulted', 'text')
+        .addColumn('carried_out', 'jsonb')
+        .addPrimaryKeyConstraint('review_items_pk', ['campaign_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('review_items_section').on('review_items').columns(['campaign_id', 'section', 'position']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

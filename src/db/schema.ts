@@ -3,6 +3,7 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { DrillSettings } from '../domain/incidents';
 import type { OrganisationProfile } from '../domain/profile';
 import type { IncidentFacts } from '../domain/report-clocks';
+import type { IdFlag, ReviewItemAnswer, ReviewItemFacts } from '../domain/review';
 import type { Assignee, PendingDecision, TaskDecision, TaskOption } from '../domain/tasks';
 
 export interface OrganisationTable {
@@ -412,7 +413,47 @@ export interface LedgerImportTable {
   confirmed_at: Date | null;
 }
 
+/** A review campaign (0020): annual per organisation and fiscal year, or targeted by a 人事異動 list. */
+export interface ReviewCampaignTable {
+  campaign_id: string;
+  organisation: string;
+  kind: string;
+  fiscal_year: number;
+  /** open → closed. */
+  state: string;
+  started_by: string;
+  started_at: Date;
+  due_at: Date;
+  default_at: Date;
+  default_outcome: string;
+  closed_at: Date | null;
+}
+
+/** One ID a campaign reviews, as the ledger had it when the campaign began, and what became of it. */
+export interface ReviewItemTable {
+  campaign_id: string;
+  user_id: string;
+  organisation: string;
+  section: string;
+  /** Order within the section (the review page's paging). */
+  position: number;
+  person_name: string;
+  email: string | null;
+  permissions: JSONColumnType<string[]>;
+  facts: JSONColumnType<ReviewItemFacts>;
+  flags: JSONColumnType<IdFlag[]>;
+  draft: JSONColumnType<ReviewItemAnswer | null, string | null, string | null>;
+  answer: JSONColumnType<ReviewItemAnswer | null, string | null, string | null>;
+  decided_by: JSONColumnType<{ name: string; email: string } | null, string | null, string | null>;
+  decided_at: Date | null;
+  overdue: ColumnType<boolean, boolean | undefined, boolean>;
+  defaulted: string | null;
+  carried_out: JSONColumnType<{ via: 'directory' | 'person'; by: string; at: string } | null, string | null, string | null>;
+}
+
 export interface Database {
+  review_campaigns: ReviewCampaignTable;
+  review_items: ReviewItemTable;
   ledger_entries: LedgerEntryTable;
   ledgers: LedgerTable;
   ledger_imports: LedgerImportTable;

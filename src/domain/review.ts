@@ -3,8 +3,11 @@
 // campaign a moment belongs to, and what each user ID is flagged for when a section officer
 // reviews it (niigata:15.2.2-6, niigata:16). Pure: the campaign workflow and the review page both
 // read them.
+import { asAssignee, roleHolderChain } from './council';
 import { boundedDuration, parseDuration } from './duration';
 import { passwordExpiry, type PasswordRuleSetName } from './password-policy';
+import type { OrganisationProfile } from './profile';
+import type { Assignee, HumanTaskRequest } from './tasks';
 import { z } from './zod';
 
 const JST_MS = 9 * 3_600_000;
@@ -245,4 +248,149 @@ export function sectionCounts(items: readonly ReviewReportItem[]): SectionCounts
     else if (outcome === 'revoke') c.revoked++;
   }
   return c;
+}
+
+/** What the review page shows of an ID besides its permissions, as the ledger had it at the campaign's start. */
+export interface ReviewItemFacts {
+  issuedAt: string | null;
+  lastUsedAt: string | null;
+  passwordChangedAt: string | null;
+  status: 'active' | 'locked' | 'revoked';
+  /** Targeted campaigns: the holder's transfer or retirement. */
+  movement?: Movement;
+}
+
+/** What a section officer is asked about one ID: its id and whether it needs its own answer. */
+export interface ReviewItemKey {
+  userId: string;
+  flagged: boolean;
+}
+
+export const REASON_MAX = 500;
+
+/**
+ * Why a section's answers cannot be submitted yet, or null when they can: every flagged ID has its
+ * own answer, every answer is for an ID of the section (once), a change names the permissions
+ * after it, and an answer other than keep gives its reason. Unflagged IDs without an answer are
+ * kept ("keep all unflagged"). The page and the workflow's validator apply the same rule.
+ */
+export function reviewAnswersProblem(items: readonly ReviewItemKey[], answers: readonly ReviewItemAnswer[]): string | null {
+  const known = new Map(items.map((i) => [i.userId, i]));
+  const seen = new Set<string>();
+  for (const a of answers) {
+    if (!known.has(a.userId)) return `${a.userId}: この見直しの対象ではありません / not in this review`;
+    if (seen.has(a.userId)) return `${a.userId}: 回答が重複しています / answered twice`;
+    seen.add(a.userId);
+    if (!(REVIEW_ANSWERS as readonly string[]).includes(a.answer)) return `${a.userId}: 回答が不正です / unknown answer`;
+    if (a.answer !== 'keep' && a.reason.trim() === '') return `${a.userId}: 理由を入力してください / a reason is required`;
+    if (a.reason.length > REASON_MAX) return `${a.userId}: 理由が長すぎます / reason too long`;
+    if (a.answer === 'changePermissions' && (!a.permissions || a.permissions.length === 0)) return `${a.userId}: 変更後の権限を入力してください / name the permissions after the change`;
+  }
+  const missing = items.filter((i) => i.flagged && !seen.has(i.userId));
+  if (missing.length > 0) return `要確認のIDに回答がありません / flagged IDs need their own answer: ${missing.slice(0, 5).map((m) => m.userId).join(', ')}${missing.length > 5 ? ` ほか${missing.length - 5}件` : ''}`;
+  return null;
+}
+
+/** The section's final answers: each given answer, and keep for every unflagged ID left unanswered. */
+export function completeAnswers(items: readonly ReviewItemKey[], answers: readonly ReviewItemAnswer[]): ReviewItemAnswer[] {
+  const given = new Map(answers.map((a) => [a.userId, a]));
+  return items.map((i) => given.get(i.userId) ?? { userId: i.userId, answer: 'keep', reason: '' });
+}
+
+/** What carrying out an answer asks of the directory (or of the system admin); null for keep. */
+export function changeOf(userId: string, outcome: { answer: ReviewAnswer; permissions?: string[] } | { defaulted: DefaultOutcome }): { userId: string; action: 'revoke' | 'lock' } | { userId: string; action: 'changePermissions'; permissions: string[] } | null {
+  if ('defaulted' in outcome) return outcome.defaulted === 'keepAndFlag' ? null : { userId, action: outcome.defaulted };
+  if (outcome.answer === 'keep') return null;
+  if (outcome.answer === 'revoke') return { userId, action: 'revoke' };
+  return { userId, action: 'changePermissions', permissions: [...new Set(outcome.permissions ?? [])].sort() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who is asked, and the task that asks them.
+
+/**
+ * Who reviews a section's IDs: its データ取扱責任者 (niigata:5, 16), then — past the deadline —
+ * the system admin (escalation). A section no officer is named for goes to the system admin.
+ */
+export function sectionReviewers(profile: OrganisationProfile, section: string): Assignee[] {
+  const officer = profile.roles.find((r) => r.role === 'sectionOfficer' && r.section === section);
+  const admin = roleHolderChain(profile, 'systemAdmin')[0];
+  const first = officer ? asAssignee(officer.person, officer.position, 'sectionOfficer') : undefined;
+  return [first, admin].filter((a): a is Assignee => a !== undefined && (a === first || a.email.toLowerCase() !== first?.email.toLowerCase()));
+}
+
+/** The articles the review rests on: the profile's, else the model regulation's. */
+export const reviewArticles = (profile: Pick<OrganisationProfile, 'articles'>): string[] => profile.articles['userIdReview.review'] ?? ['niigata:15.2.4', 'niigata:16'];
+
+export const SUBMIT_OPTION = { value: 'submit', label: '見直し結果を提出' } as const;
+
+/** The review task of one section: reminders before the deadline, the system admin past it. */
+export function sectionReviewRequest(o: {
+  profile: OrganisationProfile;
+  organisation: string;
+  campaignId: string;
+  kind: CampaignKind;
+  section: string;
+  items: ReviewItemKey[];
+  plan: ReviewPlan;
+  startedAt: Date;
+  timeline: { dueAt: Date; reminders: Date[]; defaultAt: Date };
+}): HumanTaskRequest {
+  const start = o.startedAt.getTime();
+  const window = o.timeline.dueAt.getTime() - start;
+  const escalation = o.timeline.defaultAt.getTime() - o.timeline.dueAt.getTime();
+  const flagged = o.items.filter((i) => i.flagged).length;
+  return {
+    caseId: o.campaignId,
+    organisation: o.organisation,
+    step: 'userIdReview.review',
+    articles: reviewArticles(o.profile),
+    kind: 'review',
+    title: `${o.kind === 'targeted' ? '人事異動に伴う' : ''}ユーザIDの見直し（${o.section}）`,
+    body: [
+      `${o.section} のユーザID ${o.items.length} 件について、継続・権限変更・廃止を回答してください。`,
+      flagged > 0 ? `うち ${flagged} 件は要確認（長期間未使用、パスワードの有効期間切れ、異動・退職など）で、個別の回答が必要です。` : '要確認のIDはありません。',
+      `回答がないまま期限を過ぎるとシステム管理者に移管され、さらに期限を過ぎると既定の処理（${DEFAULT_OUTCOME_LABELS[o.plan.defaultOutcome].ja}）が行われます。`,
+    ].join('\n'),
+    options: [{ ...SUBMIT_OPTION }],
+    chain: sectionReviewers(o.profile, o.section),
+    reminderOffsetsMs: o.timeline.reminders.map((d) => d.getTime() - start).filter((ms) => ms > 0 && ms < window),
+    // The system admin, asked at the deadline, is reminded a day before the default outcome applies.
+    remindAfterMs: Math.max(escalation - DAY_MS, Math.min(escalation, 3_600_000)),
+    escalateAfterMs: window,
+    review: { campaignId: o.campaignId, section: o.section, items: o.items },
+  };
+}
+
+export const DEFAULT_OUTCOME_LABELS: Record<DefaultOutcome, { ja: string; en: string }> = {
+  lock: { ja: 'ロック', en: 'lock' },
+  revoke: { ja: '廃止', en: 'revoke' },
+  keepAndFlag: { ja: '継続（要確認として報告）', en: 'keep and flag' },
+};
+
+export const REVIEW_ANSWER_LABELS: Record<ReviewAnswer, { ja: string; en: string }> = {
+  keep: { ja: '継続', en: 'Keep' },
+  changePermissions: { ja: '権限変更', en: 'Change permissions' },
+  revoke: { ja: '廃止', en: 'Revoke' },
+};
+
+/** One section's review, as the campaign starts it (moments in ms). */
+export interface SectionReviewInput {
+  campaignId: string;
+  organisation: string;
+  kind: CampaignKind;
+  section: string;
+  startedAt: number;
+  dueAt: number;
+  defaultAt: number;
+}
+
+export interface SectionReviewOutcome {
+  section: string;
+  /** Someone answered (else the default outcome applied). */
+  answered: boolean;
+  /** Revocations, locks and permission changes carried out. */
+  changes: number;
+  /** Of those, confirmed by the system admin rather than done in the directory. */
+  confirmedByPerson: number;
 }

@@ -4,9 +4,11 @@
 import { z } from './zod';
 import { text } from './text';
 import type { ProcedureStep } from './procedures';
+import type { ReviewItemAnswer, ReviewItemKey } from './review';
 import type { RoleKey } from './roles';
 
-export const TASK_KINDS = ['acknowledge', 'decide'] as const;
+/** `review`: a section's user-ID review, answered per ID on its own page (see review.ts). */
+export const TASK_KINDS = ['acknowledge', 'decide', 'review'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export enum TaskState {
@@ -48,6 +50,13 @@ export interface HumanTaskRequest {
   remindAfterMs: number;
   escalateAfterMs: number;
   /**
+   * The first person's reminders, counted from when they were asked (ascending, each before
+   * escalateAfterMs); absent: one reminder at remindAfterMs. The people after them keep the one.
+   */
+  reminderOffsetsMs?: number[];
+  /** A review task: the IDs asked about; the answer carries one per ID (reviewAnswersProblem). */
+  review?: { campaignId: string; section: string; items: ReviewItemKey[] };
+  /**
    * When the invitation is still undelivered after this long, the commander is alerted (the
    * profile's `contacts.deliveryAlertAfter`). Absent in requests from before it existed.
    */
@@ -61,6 +70,8 @@ export interface TaskDecision {
   note: string;
   decidedBy: { name: string; email: string };
   decidedAt: string;
+  /** A review task's answers: one per ID of the section (unflagged IDs left unanswered are kept). */
+  answers?: ReviewItemAnswer[];
 }
 
 /**

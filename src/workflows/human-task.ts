@@ -5,6 +5,7 @@
 import { ActivityCancellationType, allHandlersFinished, condition, patched, proxyActivities, type RetryPolicy, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../activities';
+import { completeAnswers, reviewAnswersProblem } from '../domain/review';
 import { decisionTime, type HumanTaskOutcome, type HumanTaskRequest, isIsoInstant, NOTE_MAX, type TaskDecision } from '../domain/tasks';
 import { decideUpdate } from './messages';
 
@@ -40,6 +41,7 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
   const { openTask, remindTask, moveTask, recordDecision } = acts;
   let current: { taskId: string; index: number } | undefined;
   let decision: TaskDecision | undefined;
+  let reminders: number[] = [];
   const decided = () => decision !== undefined;
 
   // The handler only takes the answer: the Update completes in one workflow task, and the caller
@@ -57,6 +59,7 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
         decidedBy: input.actor,
         // The time the person answered, not the time a (returning) worker got to it.
         decidedAt: decisionTime(input.answeredAt, Date.now()),
+        ...(request.review ? { answers: completeAnswers(request.review.items, input.answers ?? []) } : {}),
       };
       return decision;
     },
@@ -67,6 +70,10 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
         if (!request.options.some((o) => o.value === input.option)) throw new Error(`unknown option ${input.option}`);
         if (input.note.length > NOTE_MAX) throw new Error('note too long');
         if (input.answeredAt !== undefined && !isIsoInstant(input.answeredAt)) throw new Error(`answeredAt is not an ISO 8601 instant: ${input.answeredAt}`);
+        if (request.review) {
+          const problem = reviewAnswersProblem(request.review.items, input.answers ?? []);
+          if (problem) throw new Error(problem);
+        }
       },
     },
   );
@@ -85,11 +92,17 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
     if (request.deliveryAlertAfterMs !== undefined) await alertIfUndelivered(acts, request, request.deliveryAlertAfterMs, opening, current);
     // The window counts from here: openTask returns once the relay has taken the invitation.
     await opening;
-    if (await condition(decided, request.remindAfterMs)) break;
-    await remindTask({ request, taskId: current.taskId, reminder: 1, at: Date.now() });
-    if (await condition(decided, request.escalateAfterMs - request.remindAfterMs)) break;
+    // One reminder at remindAfterMs, or the first person's own list: the same timers either way for a request without one.
+    reminders = index === 0 && request.reminderOffsetsMs ? request.reminderOffsetsMs : [request.remindAfterMs];
+    let waited = 0;
+    for (const [n, at] of reminders.entries()) {
+      if (await condition(decided, at - waited)) break;
+      await remindTask({ request, taskId: current.taskId, reminder: n + 1, at: Date.now() });
+      waited = at;
+    }
+    if (decided() || (await condition(decided, request.escalateAfterMs - waited))) break;
   }
-  for (let reminder = 2; !decided() && reminder <= MAX_FINAL_REMINDERS; reminder++) {
+  for (let reminder = reminders.length + 1; !decided() && reminder <= MAX_FINAL_REMINDERS; reminder++) {
     if (!(await condition(decided, request.escalateAfterMs))) await remindTask({ request, taskId: current!.taskId, reminder, at: Date.now() });
   }
   await condition(decided);

@@ -6,3 +6,5 @@ export { notifyPersons } from './emergency/notify';
 export { statutoryReports } from './emergency/reports';
 export { humanTask } from './human-task';
 export { systemCheck } from './system-check';
+export { reviewCampaign } from './review/campaign';
+export { sectionReview } from './review/section';

@@ -7,6 +7,7 @@ import type { CouncilMinutes } from '../domain/council-decisions';
 import type { RecoveryTaskKind } from '../domain/closing';
 import type { IncidentStatus } from '../domain/incidents';
 import type { Obligation } from '../domain/obligations';
+import type { ReviewItemAnswer } from '../domain/review';
 import type { TaskDecision } from '../domain/tasks';
 
 export interface DecideInput {
@@ -17,6 +18,8 @@ export interface DecideInput {
   actor: { name: string; email: string };
   /** When the person answered (ISO 8601), taken by the API: the decision's time. Absent in Updates sent by older APIs. */
   answeredAt?: string;
+  /** A review task's answers per ID, as the review page saved them. */
+  answers?: ReviewItemAnswer[];
 }
 
 /** Records a person's answer to a task; the validator refuses a moved, decided or unknown-option answer. */

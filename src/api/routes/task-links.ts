@@ -24,6 +24,11 @@ import { allow } from '../access';
 import { cookie, locals, recordingStarted, textFields } from '../http';
 import type { MessageKey } from '../i18n';
 import { type FormErrors, messagePage, taskDecidedPage, taskFormPage, taskMovedPage, taskPendingPage } from '../views/tasks';
+import { reviewPage, reviewProblemPage } from '../views/review';
+import { draftsFromForm, reviewSectionOf } from '../review-answers';
+import { saveReviewDrafts, sectionDrafts, sectionItemKeys, sectionPage } from '../../db/review';
+import { reviewAnswersProblem, type ReviewItemAnswer } from '../../domain/review';
+import { z } from '../../domain/zod';
 
 export interface TaskLinkDeps {
   db: Kysely<Database>;
@@ -37,6 +42,13 @@ export interface TaskLinkDeps {
   /** The clock links expire by (tests move it with a time-skipping server). */
   now?: () => number;
 }
+
+/** IDs per page of a section's review: a phone scrolls through them; 200 IDs are four pages. */
+export const REVIEW_PAGE_SIZE = 50;
+const reviewQuery = z.object({
+  page: z.coerce.number({ error: 'page はページ番号です / page is a page number' }).int().min(1).max(10_000).default(1),
+  flagged: z.enum(['1', '0']).optional(),
+});
 
 type Resolved = { ok: true; task: TaskRow; hash: string } | { ok: false; status: number; title: MessageKey; body: MessageKey };
 
@@ -103,6 +115,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     if (task.state === TaskState.MOVED) return res.send(renderPage(req, res, t('taskMovedTitle'), taskMovedPage(task, t, locale)));
     if (task.state === TaskState.WITHDRAWN) return res.send(renderPage(req, res, t('taskWithdrawnTitle'), messagePage('taskWithdrawnBody', t)));
     if (task.pending_decision) return showPending(req, res, task, hash, task.pending_decision, { status: 200 });
+    if (task.kind === 'review') return showReview(req, res, task, hash, form ? { error: Object.values(form.errors)[0], status: form.status } : {});
     const csrf = csrfFor(req, res, hash);
     const incident = await getIncident(db, task.organisation, task.case_id);
     const evidence = isAttestationTask(task)
@@ -124,6 +137,51 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
         }),
       ),
     );
+  }
+
+  /** A section review's page: the IDs of the asked page, with their drafts. */
+  async function showReview(req: Request, res: Response, task: TaskRow, hash: string, o: { error?: string; status?: number; saved?: number; page?: number; onlyFlagged?: boolean }) {
+    const { locale } = locals(res);
+    const section = await reviewSectionOf(db, task);
+    if (!section) return fail(req, res, { ok: false, status: 404, title: 'linkInvalidTitle', body: 'linkInvalidBody' });
+    const q = reviewQuery.safeParse(req.method === 'GET' ? req.query : {});
+    if (!q.success) {
+      const i = q.error.issues[0];
+      return res.status(400).send(renderPage(req, res, task.title, reviewProblemPage(`${String(i.path[0])}: ${i.message}`)));
+    }
+    const pageNumber = o.page ?? q.data.page;
+    const onlyFlagged = o.onlyFlagged ?? q.data.flagged === '1';
+    const page = await sectionPage(db, { campaignId: task.case_id, section, offset: (pageNumber - 1) * REVIEW_PAGE_SIZE, limit: REVIEW_PAGE_SIZE, onlyFlagged });
+    res.status(o.status ?? 200).send(
+      renderPage(
+        req,
+        res,
+        task.title,
+        reviewPage({
+          task,
+          section,
+          page,
+          pageNumber,
+          pageSize: REVIEW_PAGE_SIZE,
+          onlyFlagged,
+          csrf: csrfFor(req, res, hash),
+          self: `/t/${encodeURIComponent(String(req.params.token))}`,
+          now: new Date(clock()),
+          locale,
+          ...(o.error ? { error: o.error } : {}),
+          ...(o.saved !== undefined ? { savedCount: o.saved } : {}),
+        }),
+      ),
+    );
+  }
+
+  /** A section review's final answer: the saved drafts, complete (every flagged ID answered), or the problem. */
+  async function reviewAnswers(task: TaskRow): Promise<{ answers: ReviewItemAnswer[] } | { problem: string }> {
+    const section = await reviewSectionOf(db, task);
+    if (!section) return { problem: 'この見直しの所属が見つかりません / the section of this review was not found' };
+    const [keys, answers] = await Promise.all([sectionItemKeys(db, task.case_id, section), sectionDrafts(db, task.case_id, section)]);
+    const problem = reviewAnswersProblem(keys, answers);
+    return problem ? { problem } : { answers };
   }
 
   const attachmentsOf = (task: TaskRow) => listTaskAttachments(db, { organisation: task.organisation, caseId: task.case_id, taskIds: [task.task_id] });
@@ -165,6 +223,13 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
       if ((await attachmentsOf(task)).length === 0) return showTask(req, res, task, hash, { errors: { option: t('evidenceRequired') }, values, status: 400 });
       if (!mentionsClockTime(parsed.data.note)) return showTask(req, res, task, hash, { errors: { note: t('evidenceTimeRequired') }, values, status: 400 });
     }
+    // A section review: its answers are the drafts saved from its page, checked before anything is held.
+    let reviewed: ReviewItemAnswer[] | undefined;
+    if (task.kind === 'review') {
+      const r = await reviewAnswers(task);
+      if ('problem' in r) return showTask(req, res, task, hash, { errors: { option: r.problem }, values, status: 400 });
+      reviewed = r.answers;
+    }
     const option = task.options.find((o) => o.value === parsed.data.option)!;
     const answer: PendingDecision = { option: option.value, optionLabel: option.label, note: parsed.data.note, answeredAt: new Date(clock()).toISOString() };
     // Hold the answer before sending it: once sent, Temporal may apply it whatever happens to this request.
@@ -195,6 +260,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
               note: pending.note,
               actor: { name: task.assignee.name, email: task.assignee.email },
               answeredAt: pending.answeredAt,
+              ...(reviewed ? { answers: reviewed } : {}),
             },
           ],
           updateId: `decide/${task.task_id}`,
@@ -221,6 +287,30 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     }
     res.redirect(303, self);
   });
+  // A section review's draft: the page's answers saved, nothing sent to the workflow. Only while
+  // the task is open and no answer is held (a held answer is the drafts as they were sent).
+  r.post('/t/:token/review', allow.taskLink(), async (req, res) => {
+    noStore(res);
+    const found = await resolve(String(req.params.token));
+    if (!found.ok) return fail(req, res, found);
+    const { task, hash } = found;
+    const self = `/t/${encodeURIComponent(String(req.params.token))}`;
+    if (task.kind !== 'review') return fail(req, res, { ok: false, status: 404, title: 'linkInvalidTitle', body: 'linkInvalidBody' });
+    if (task.state !== TaskState.OPEN || task.pending_decision) return res.redirect(303, self);
+    const body = textFields(req.body);
+    if (!checkCsrf(cookie(req, CSRF_COOKIE), body.csrf, hash, signingKeys)) {
+      return fail(req, res, { ok: false, status: 403, title: 'csrfTitle', body: 'csrfBody' });
+    }
+    const where = reviewQuery.safeParse({ page: body.page ?? '1', flagged: body.flagged });
+    const at = where.success ? { page: where.data.page, onlyFlagged: where.data.flagged === '1' } : {};
+    const form = draftsFromForm(body);
+    if (!form.ok) return showReview(req, res, task, hash, { ...at, error: `${form.field}: ${form.message}`, status: 400 });
+    const section = await reviewSectionOf(db, task);
+    if (!section) return fail(req, res, { ok: false, status: 404, title: 'linkInvalidTitle', body: 'linkInvalidBody' });
+    const saved = await saveReviewDrafts(db, task.case_id, section, form.drafts);
+    await showReview(req, res, task, hash, { ...at, saved });
+  });
+
   // An attestation's evidence (a photo or a log): multipart from the task page's second form,
   // at most 10 MB, its type read from the bytes, kept with its SHA-256. Only while the task is open.
   r.post(
