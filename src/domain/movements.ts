@@ -20,7 +20,7 @@ export const MOVEMENT_COLUMNS: Record<MovementField, readonly string[]> = {
   userId: ['ユーザID', 'ユーザーID', '利用者ID', '操作者ID', 'ID', 'userid', 'user', 'login', 'account', 'samaccountname', 'uid'],
   personName: ['氏名', '名前', '職員氏名', '職員名', 'name', 'personname', 'fullname', 'displayname'],
   email: ['メールアドレス', 'メール', 'email', 'e-mail', 'mail'],
-  kind: ['異動区分', '区分', '異動種別', '異動の種類', '種別', '事由', '異動事由', 'kind', 'type', 'movement', 'reason'],
+  kind: ['異動区分', '区分', '異動種別', '異動の種類', '種別', '異動事由', 'kind', 'type', 'movement'],
   effectiveAt: ['発令日', '異動日', '発令年月日', '異動年月日', '退職日', '効力発生日', '発令', 'effectivedate', 'effectiveat', 'effective', 'date'],
   toSection: ['異動先', '新所属', '異動後所属', '異動後の所属', '転出先', '配属先', 'tosection', 'newsection', 'destination', 'to'],
 };
@@ -155,16 +155,16 @@ export function canonicalMovementList(movements: readonly Movement[]): string {
 }
 
 /** One ledger ID a movement concerns. */
-export interface MovementTarget {
+export interface MovementTarget<M extends Movement = Movement> {
   userId: string;
-  movement: Movement;
+  movement: M;
 }
 
-export interface MovementMatch {
+export interface MovementMatch<M extends Movement = Movement> {
   /** One per ID, in the ledger's order. */
-  targets: MovementTarget[];
+  targets: MovementTarget<M>[];
   /** Lines that concern no ID in the ledger: shown to the person who sent the list, not an error. */
-  unmatched: Movement[];
+  unmatched: M[];
 }
 
 const earlier = (a: Movement, b: Movement): boolean =>
@@ -177,13 +177,14 @@ const earlier = (a: Movement, b: Movement): boolean =>
  * the same name (NFKC, blanks ignored). A user ID the ledger lacks falls through to the email
  * and the name, as a list's ID column may hold something else. Revoked IDs are not reviewed.
  * An ID two lines concern is reviewed once, for the earlier movement (a retirement over a
- * transfer on the same day): that one sets the deadline and the flag.
+ * transfer on the same day): that one sets the deadline and the flag. The movements are handed
+ * back as given (rows keep their line numbers).
  */
-export function matchMovements(ledger: readonly LedgerEntry[], movements: readonly Movement[]): MovementMatch {
+export function matchMovements<M extends Movement>(ledger: readonly LedgerEntry[], movements: readonly M[]): MovementMatch<M> {
   const live = ledger.filter((e) => e.status !== 'revoked');
   const byId = new Map(live.map((e) => [e.userId, e]));
-  const chosen = new Map<string, Movement>();
-  const unmatched: Movement[] = [];
+  const chosen = new Map<string, M>();
+  const unmatched: M[] = [];
   for (const m of movements) {
     const ids = new Set<string>();
     if (m.userId && byId.has(m.userId)) ids.add(m.userId);

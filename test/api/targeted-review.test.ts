@@ -3,7 +3,7 @@
 // the validation report by line and field and starts nothing; a dry run names the IDs concerned
 // and the lines that concern none; a start creates the `reviewCampaign` workflow under the list's
 // id with the campaign's input; the same list again, even re-saved as XLSX, is 409.
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import iconv from 'iconv-lite';
@@ -21,6 +21,19 @@ const sjis = (s: string) => new Uint8Array(iconv.encode(s, 'shift_jis'));
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 const DAY = 86_400_000;
 const JST = 9 * 3_600_000;
+
+/** The ledger: 高橋 holds two IDs under one email, 阿部 one, found by name; 小林's is revoked. */
+async function seedLedger(a: AccessApp, asAdmin: typeof fetch): Promise<void> {
+  const ledger = [
+    'ユーザID,氏名,メールアドレス,所属,権限,状態',
+    'NG0001,高橋 誠,takahashi@niigata.example.jp,中央区役所区民生活課,照会;更新,有効',
+    'JK0001,高橋 誠,Takahashi@niigata.example.jp,中央区役所区民生活課,照会,有効',
+    'NG0002,阿部 浩二,,東区役所区民生活課,照会,有効',
+    'NG0003,小林 さくら,kobayashi@niigata.example.jp,東区役所区民生活課,照会,廃止',
+  ].join('\n');
+  const imp = await json(await asAdmin(`${a.base}/api/ledger/${N}/imports`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: utf8(ledger) }));
+  expect((await asAdmin(`${a.base}/api/ledger/${N}/imports/${imp.importId}/confirm`, { method: 'POST' })).status).toBe(200);
+}
 
 describe('a targeted review from a 人事異動 list', () => {
   let env: TestWorkflowEnvironment;
@@ -40,16 +53,7 @@ describe('a targeted review from a 人事異動 list', () => {
     a = await startAccessApp({ env: { TEMPORAL_TASK_QUEUE: `targeted-review-${Date.now()}` }, deps: { client: env.client } });
     asAdmin = fetchWith(await createTestKey(a.db, 'admin', N));
     asAuditor = fetchWith(await createTestKey(a.db, 'auditor', N));
-    // The ledger: 高橋 holds two IDs under one email, 阿部 one, found by name; 小林's is revoked.
-    const ledger = [
-      'ユーザID,氏名,メールアドレス,所属,権限,状態',
-      'NG0001,高橋 誠,takahashi@niigata.example.jp,中央区役所区民生活課,照会;更新,有効',
-      'JK0001,高橋 誠,Takahashi@niigata.example.jp,中央区役所区民生活課,照会,有効',
-      'NG0002,阿部 浩二,,東区役所区民生活課,照会,有効',
-      'NG0003,小林 さくら,kobayashi@niigata.example.jp,東区役所区民生活課,照会,廃止',
-    ].join('\n');
-    const imp = await json(await asAdmin(`${a.base}/api/ledger/${N}/imports`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: utf8(ledger) }));
-    expect((await asAdmin(`${a.base}/api/ledger/${N}/imports/${imp.importId}/confirm`, { method: 'POST' })).status).toBe(200);
+    await seedLedger(a, asAdmin);
   });
   afterAll(async () => {
     for (const id of started) await env?.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
@@ -146,5 +150,20 @@ describe('a targeted review from a 人事異動 list', () => {
   it('only the organisation’s admin may send one', async () => {
     expect((await send(asAuditor, list().csv)).status).toBe(403);
     expect((await send(fetchWith(await createTestKey(a.db, 'admin', 'katsuragi')), list().csv)).status).toBe(404);
+  });
+
+  it('Temporal out of reach: 503, and the same list may be sent again', async () => {
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    const down = await startAccessApp({ deps: { client: new Client({ connection }), startTimeoutMs: 2_000 } });
+    try {
+      const admin = fetchWith(await createTestKey(down.db, 'admin', N));
+      await seedLedger(down, admin);
+      const r = await admin(`${down.base}/api/review/${N}/targeted`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: list().csv });
+      expect(r.status).toBe(503);
+      expect((await json(r)).error).toBe('temporal_unavailable');
+    } finally {
+      await connection.close().catch(() => undefined);
+      await down.close();
+    }
   });
 });

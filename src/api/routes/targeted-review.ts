@@ -4,7 +4,7 @@
 // IDs of the people who move, before their date. The campaign's id is the list's hash, so the
 // same list sent again (a double click, the file re-saved as XLSX, a retry after a timeout) is
 // refused as already started instead of reviewing the same IDs twice.
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import express, { type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -47,6 +47,12 @@ const targetedQuery = z.object({
     .transform((v) => v === '1' || v === 'true'),
   filename: z.string().max(255).optional(),
 });
+
+/** Temporal did not answer (down, stalled past the deadline): the start may or may not have happened. */
+function unanswered(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (isGrpcServiceError(e)) return true;
+  return false;
+}
 
 const withoutLine = ({ line: _line, ...m }: MovementRow): Movement => m;
 
@@ -101,7 +107,7 @@ export function targetedReviewRouter(deps: TargetedReviewRouteDeps): Router {
       // The deadline the campaign will have: from the moves that concern an ID (an unmatched
       // line's date reviews nothing, so it sets no deadline).
       const { dueAt } = targetedTimeline(reviewPlanOf(profile), now, match.targets.map((t) => t.movement));
-      const unmatched = (match.unmatched as MovementRow[]).map((m) => ({ line: m.line, ...withoutLine(m) }));
+      const unmatched = match.unmatched.map((m) => ({ line: m.line, ...withoutLine(m) }));
       const summary = {
         campaignId,
         listId,
@@ -113,7 +119,7 @@ export function targetedReviewRouter(deps: TargetedReviewRouteDeps): Router {
       };
 
       if (query.dryRun) {
-        res.json({ dryRun: true, ...summary, targets: match.targets.map((t) => targetJson(byId.get(t.userId)!, t.movement as MovementRow)) });
+        res.json({ dryRun: true, ...summary, targets: match.targets.map((t) => targetJson(byId.get(t.userId)!, t.movement)) });
         return;
       }
       if (match.targets.length === 0) {
@@ -137,6 +143,7 @@ export function targetedReviewRouter(deps: TargetedReviewRouteDeps): Router {
         if (e instanceof WorkflowExecutionAlreadyStartedError) {
           throw new HttpError(409, 'already_started', `この人事異動の一覧の見直しは開始済みです（${campaignId}）/ a review of this list was already started: ${campaignId}`);
         }
+        if (!unanswered(e)) throw e;
         throw new HttpError(
           503,
           'temporal_unavailable',
