@@ -132,6 +132,9 @@ export const movementRowSchema = z
 
 export type MovementRow = Movement & { line: number };
 
+/** A checked row as the campaign takes it: without its line number. */
+export const movementOf = ({ line: _line, ...m }: MovementRow): Movement => m;
+
 /** A name as matched: NFKC, without any blank (高橋　誠 and 高橋誠 are one person's name). */
 export const normalisePersonName = (name: string): string => name.normalize('NFKC').replace(/\s+/g, '');
 

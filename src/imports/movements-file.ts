@@ -3,7 +3,7 @@
 // and its id: a hash of the list in canonical form, so the same list sent twice — reordered,
 // re-saved as XLSX — is recognised as the campaign already started for it.
 import { createHash } from 'node:crypto';
-import { canonicalMovementList, MOVEMENT_COLUMNS, type MovementField, type MovementRow, movementRowSchema } from '../domain/movements';
+import { canonicalMovementList, MOVEMENT_COLUMNS, type MovementField, movementOf, type MovementRow, movementRowSchema } from '../domain/movements';
 import type { Movement } from '../domain/review';
 import { readTableFile, type TableIssue, type TableRecords, type TableSource, type TableSpec, validateTable } from './table';
 
@@ -33,4 +33,4 @@ export function movementListId(movements: readonly Movement[]): string {
 }
 
 /** The movements of checked rows, without their line numbers (what the campaign is given). */
-export const movementsOf = (rows: readonly MovementRow[]): Movement[] => rows.map(({ line: _line, ...m }) => m);
+export const movementsOf = (rows: readonly MovementRow[]): Movement[] => rows.map(movementOf);

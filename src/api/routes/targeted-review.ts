@@ -13,8 +13,8 @@ import { getOrganisation } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { LEDGER_IMPORTERS } from '../../domain/access';
 import type { LedgerEntry } from '../../domain/ledger';
-import { matchMovements, type MovementRow, targetedTimeline } from '../../domain/movements';
-import { fiscalYearOf, type Movement, type ReviewCampaignInput, reviewPlanOf, targetedCampaignId } from '../../domain/review';
+import { matchMovements, movementOf, type MovementRow, targetedTimeline } from '../../domain/movements';
+import { fiscalYearOf, type ReviewCampaignInput, reviewPlanOf, targetedCampaignId } from '../../domain/review';
 import { z } from '../../domain/zod';
 import { movementListId, movementsOf, parseMovementsFile } from '../../imports/movements-file';
 import { organisationKey } from '../../workflows/messages';
@@ -54,14 +54,12 @@ function unanswered(err: unknown): boolean {
   return false;
 }
 
-const withoutLine = ({ line: _line, ...m }: MovementRow): Movement => m;
-
 const targetJson = (entry: LedgerEntry, movement: MovementRow) => ({
   userId: entry.userId,
   personName: entry.personName,
   section: entry.section,
   line: movement.line,
-  movement: withoutLine(movement),
+  movement: movementOf(movement),
 });
 
 export function targetedReviewRouter(deps: TargetedReviewRouteDeps): Router {
@@ -107,7 +105,7 @@ export function targetedReviewRouter(deps: TargetedReviewRouteDeps): Router {
       // The deadline the campaign will have: from the moves that concern an ID (an unmatched
       // line's date reviews nothing, so it sets no deadline).
       const { dueAt } = targetedTimeline(reviewPlanOf(profile), now, match.targets.map((t) => t.movement));
-      const unmatched = match.unmatched.map((m) => ({ line: m.line, ...withoutLine(m) }));
+      const unmatched = match.unmatched.map((m) => ({ line: m.line, ...movementOf(m) }));
       const summary = {
         campaignId,
         listId,
