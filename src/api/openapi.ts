@@ -14,7 +14,7 @@ export interface OperationDoc {
   summary: string;
   /** 日本語の説明: the screens' language, for the people reading the description. */
   description: string;
-  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'ledger' | 'keys' | 'audit' | 'passwords' | 'system';
+  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'ledger' | 'review' | 'keys' | 'audit' | 'passwords' | 'system';
   /** The success answers; 4xx from the policy and the validator are added from the route. */
   ok: Record<number, { description: string; media?: Media }>;
   /** Further refusals this operation gives, beside the policy's and the validator's. */
@@ -77,6 +77,19 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
     description: '取込みの確定: 差分を一つのトランザクションで反映し、ID ごとに監査ログへ記録',
     ok: { 200: json('applied: the import and the new ledger revision') },
     refusals: { 409: 'already_confirmed (a second confirmation), or stale_import (the ledger changed since the diff: upload again)' },
+  },
+  'POST /api/review/{organisation}/targeted': {
+    tag: 'review',
+    summary: "Start a targeted review from a personnel-change list (人事異動: transfers and retirements with their effective dates; CSV in UTF-8 or Shift_JIS, or an .xlsx workbook's first sheet): a validation report, or the IDs it concerns and the campaign started (dryRun=1: matched only)",
+    description:
+      '人事異動の一覧（CSV: UTF-8・Shift_JIS、または Excel .xlsx の先頭シート）から対象を絞った見直しを開始。誤りがあれば行ごとの検証結果（400、何も始めない）。なければ管理簿と照合し（ユーザID・メールアドレス・氏名）、異動者のユーザIDの見直しを発令日の前までを期限として開始（202）。dryRun=1 は照合結果だけを返す。管理簿に当たらない行は unmatched として返す',
+    requestMedia: 'csv',
+    ok: { 200: json('dryRun: the campaign id it would have, the deadline, each ID concerned with its movement, and the unmatched lines'), 202: json('started: campaignId, the number of IDs, the deadline and the unmatched lines') },
+    refusals: {
+      409: 'already_started (a campaign for the same list exists, running or closed), or no_targets (no line concerns an ID in the ledger)',
+      413: 'the file is larger than 5 MB',
+      503: 'temporal_unavailable: the start was not confirmed; send the same list again',
+    },
   },
   'GET /api/outbox': { tag: 'system', summary: 'Mails caught by the embedded SMTP sink (embedded stack only)', description: '送信箱（組込み SMTP）', ok: { 200: json('a page of messages, newest first') } },
   'GET /api/outbox/{id}': { tag: 'system', summary: 'One caught mail', description: '送信箱のメール', ok: { 200: json('the message') } },

@@ -2,8 +2,7 @@
 // ledger's columns (src/domain/ledger.ts), and one check the rows cannot make alone — an ID
 // listed twice. Nothing is taken from a file with any issue.
 import { LEDGER_COLUMNS, type LedgerField, type LedgerRow, ledgerRowSchema, duplicateIds } from '../domain/ledger';
-import { isZip, readXlsxRecords } from './xlsx';
-import { readCsvRecords, type TableIssue, type TableRecords, type TableSource, type TableSpec, validateTable } from './table';
+import { readTableFile, type TableIssue, type TableRecords, type TableSource, type TableSpec, validateTable } from './table';
 
 export const LEDGER_TABLE: TableSpec<LedgerField, typeof ledgerRowSchema> = {
   columns: LEDGER_COLUMNS,
@@ -24,5 +23,5 @@ export function validateLedgerRecords(read: TableRecords): LedgerFileResult {
 
 /** Reads and checks a ledger file: an Excel workbook's first sheet (a zip), else CSV. */
 export function parseLedgerFile(bytes: Uint8Array): LedgerFileResult {
-  return validateLedgerRecords(isZip(bytes) ? readXlsxRecords(bytes) : readCsvRecords(bytes));
+  return validateLedgerRecords(readTableFile(bytes));
 }

@@ -6,6 +6,7 @@
 // row); reading the file and reporting what is wrong is the same for every table.
 import { parse } from 'csv-parse/sync';
 import type { z, ZodType } from '../domain/zod';
+import { isZip, readXlsxRecords } from './xlsx';
 
 export type CsvEncoding = 'utf-8' | 'shift_jis';
 
@@ -134,4 +135,9 @@ export function validateTable<F extends string, S extends ZodType>(read: TableRe
 /** Reads and checks a whole CSV file against a table's spec. */
 export function parseCsvTable<F extends string, S extends ZodType>(bytes: Uint8Array, spec: TableSpec<F, S>): TableResult<F, S> {
   return validateTable(readCsvRecords(bytes), spec);
+}
+
+/** The records of an uploaded table: an Excel workbook's first sheet (a zip), else CSV. */
+export function readTableFile(bytes: Uint8Array): TableRecords {
+  return isZip(bytes) ? readXlsxRecords(bytes) : readCsvRecords(bytes);
 }

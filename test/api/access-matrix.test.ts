@@ -355,6 +355,10 @@ describe('endpoint × role × organisation', () => {
     { name: 'POST /ledger/katsuragi/imports/:id/confirm (console, no such import)', method: 'POST', kind: 'form', path: () => '/ledger/katsuragi/imports/00000000-0000-4000-8000-000000000000/confirm',
       expect: expectOf([401, 404, 404, 403, 403, 403, 403, 404, 403]) },
 
+    // --- a targeted review (人事異動): started by the admin. An empty file: the validation report (400), before Temporal. ---
+    { name: 'POST /api/review/katsuragi/targeted', method: 'POST', kind: 'api', path: () => '/api/review/katsuragi/targeted',
+      expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
+
     // --- who am I, the home page ---
     { name: 'GET /api/whoami', method: 'GET', kind: 'api', path: () => '/api/whoami',
       expect: expectOf([401, 200, 200, 200, 200, 200, 200, 200, 200]),
