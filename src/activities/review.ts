@@ -32,12 +32,14 @@ import {
   type ReviewItemAnswer,
   type ReviewReport,
   reviewArticles,
+  remindersBefore,
   reviewPlanOf,
   sectionCounts,
   sectionReviewers,
   sectionReviewRequest,
   type SectionReviewInput,
 } from '../domain/review';
+import { matchMovements, targetedTimeline } from '../domain/movements';
 import type { HumanTaskRequest } from '../domain/tasks';
 import { type MailTransport, sendMailOnce } from '../mail';
 import type { SigningKey } from '../tokens';
@@ -83,8 +85,12 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
       const plan = reviewPlanOf(profile);
       const startedAt = new Date(input.startedAt);
       const ruleSet = passwordRuleSetOf(profile);
-      const entries = (await ledgerEntries(db, input.organisation)).filter((e) => e.status !== 'revoked');
-      const timeline = campaignTimeline(plan, startedAt);
+      const active = (await ledgerEntries(db, input.organisation)).filter((e) => e.status !== 'revoked');
+      // Targeted: only the IDs of the people the 人事異動 list moves, due before the first of them moves.
+      const match = input.kind === 'targeted' ? matchMovements(active, input.movements ?? []) : undefined;
+      const movementOf = new Map(match?.targets.map((t) => [t.userId, t.movement]));
+      const entries = match ? active.filter((e) => movementOf.has(e.userId)) : active;
+      const timeline = match ? targetedTimeline(plan, startedAt, match.targets.map((t) => t.movement)) : campaignTimeline(plan, startedAt);
       await openReviewCampaign(
         db,
         {
@@ -100,14 +106,18 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
         },
         entries.map((e) => {
           const date = (s: string | null) => (s ? new Date(s) : null);
+          const movement = movementOf.get(e.userId);
           return {
             userId: e.userId,
             section: e.section,
             personName: e.personName,
             email: e.email,
             permissions: e.permissions,
-            facts: { issuedAt: e.issuedAt, lastUsedAt: e.lastUsedAt, passwordChangedAt: e.passwordChangedAt, status: e.status },
-            flags: idFlags({ issuedAt: date(e.issuedAt), lastUsedAt: date(e.lastUsedAt), passwordChangedAt: date(e.passwordChangedAt), permissions: e.permissions }, { now: startedAt, plan, ruleSet }),
+            facts: { issuedAt: e.issuedAt, lastUsedAt: e.lastUsedAt, passwordChangedAt: e.passwordChangedAt, status: e.status, ...(movement ? { movement } : {}) },
+            flags: idFlags(
+              { issuedAt: date(e.issuedAt), lastUsedAt: date(e.lastUsedAt), passwordChangedAt: date(e.passwordChangedAt), permissions: e.permissions },
+              { now: startedAt, plan, ruleSet, ...(movement ? { movement: { kind: movement.kind, effectiveAt: new Date(movement.effectiveAt) } } : {}) },
+            ),
           };
         }),
       );
@@ -136,7 +146,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
       const profile = await profileOf(s.organisation);
       const plan = reviewPlanOf(profile);
       const startedAt = new Date(s.startedAt);
-      const timeline = campaignTimeline(plan, startedAt);
+      const [dueAt, defaultAt] = [new Date(s.dueAt), new Date(s.defaultAt)];
       return sectionReviewRequest({
         profile,
         organisation: s.organisation,
@@ -146,7 +156,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
         items: await sectionItemKeys(db, s.campaignId, s.section),
         plan,
         startedAt,
-        timeline: { ...timeline, dueAt: new Date(s.dueAt), defaultAt: new Date(s.defaultAt) },
+        timeline: { dueAt, defaultAt, reminders: remindersBefore(plan, startedAt, dueAt) },
       });
     },
 

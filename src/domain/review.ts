@@ -93,6 +93,12 @@ export function campaignTimeline(plan: ReviewPlan, startedAt: Date): { dueAt: Da
   return { dueAt: new Date(due), reminders: [...new Set(reminders.map((d) => d.getTime()))].map((t) => new Date(t)), defaultAt: new Date(due + parseDuration(plan.escalationWindow)!) };
 }
 
+/** The reminders before a deadline (the plan's remindBefore), those after the start, in order. */
+export function remindersBefore(plan: Pick<ReviewPlan, 'remindBefore'>, startedAt: Date, dueAt: Date): Date[] {
+  const at = plan.remindBefore.map((d) => dueAt.getTime() - parseDuration(d)!).filter((t) => t > startedAt.getTime());
+  return [...new Set(at)].sort((a, b) => a - b).map((t) => new Date(t));
+}
+
 /** Why an ID needs its own answer rather than "keep all unflagged". */
 export const ID_FLAGS = ['dormant', 'passwordExpired', 'widerThanTemplate', 'transferred', 'retired'] as const;
 export type IdFlag = (typeof ID_FLAGS)[number];

@@ -27,6 +27,7 @@ const PUBLIC = [
   'POST /t/:token',
   // An attestation's evidence file (切離しの二者確認), from the same link: its credential is the token.
   'POST /t/:token/evidence',
+  'POST /t/:token/review',
   // The approved notice to the persons concerned, published (公表, kunitachi:14): for everyone.
   'GET /public/:organisation/notices/:noticeId',
 ].sort();
@@ -98,7 +99,7 @@ describe('every route declares its policy', () => {
 
   it('task links are the only routes whose credential is the token', () => {
     const links = routesOf(a.app).filter((r) => r.policy?.kind === 'taskLink').map((r) => `${r.method} ${r.path}`);
-    expect(links.sort()).toEqual(['GET /t/:token', 'POST /t/:token', 'POST /t/:token/evidence']);
+    expect(links.sort()).toEqual(['GET /t/:token', 'POST /t/:token', 'POST /t/:token/evidence', 'POST /t/:token/review']);
   });
 
   it('the outbox (every live link) is for installation admins only', () => {

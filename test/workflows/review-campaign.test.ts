@@ -14,6 +14,7 @@ import { listTasks } from '../../src/db/tasks';
 import type { LedgerField, LedgerRow } from '../../src/domain/ledger';
 import { fiscalYearOf, type ReviewCampaignInput, reviewCampaignId } from '../../src/domain/review';
 import type { OutboxMessage } from '../../src/embedded/outbox';
+import { createTestKey } from '../support/auth';
 import { linkIn, openTaskPage, postTaskForm, startTestStack, type TestStack } from '../support/stack';
 import { timeSkippingServer } from '../support/temporal';
 
@@ -32,17 +33,7 @@ describe('the annual user-ID review (Niigata)', () => {
   beforeAll(async () => {
     env = await timeSkippingServer();
     stack = await startTestStack(env, { taskQueue: `review-${Date.now()}`, config: { TASK_LINK_TTL: '60d' }, now: () => Date.now() + skew, updateTimeoutMs: 60_000 });
-  });
-  afterAll(async () => {
-    await stack?.close();
-    await env?.teardown();
-  });
-
-  const mailTo = (email: string, subject: string) => (m: OutboxMessage) => m.to.includes(email) && m.subject.includes(subject);
-
-  it('asks each section, reminds, escalates, applies the default, has every change confirmed, and reports', async () => {
     const now = await env.currentTimeMs();
-    skew = now - Date.now();
     const day = (d: number) => new Date(now - d * 86_400_000).toISOString();
     const row = (n: number, userId: string, section: string, over: Partial<LedgerRow> = {}): LedgerRow => ({
       line: n + 1,
@@ -72,7 +63,18 @@ describe('the annual user-ID review (Niigata)', () => {
     const db = stack.appDb.db;
     const imp = await prepareLedgerImport(db, { id: 'seed', organisation: 'niigata', source: { format: 'csv', rows: rows.length }, rows, columns: FIELDS, createdBy: 'test', now: new Date(now) });
     await confirmLedgerImport(db, { organisation: 'niigata', id: imp.id, actor: 'test', now: new Date(now), articles: [] }, stack.auditMacKeys[0]);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await env?.teardown();
+  });
 
+  const mailTo = (email: string, subject: string) => (m: OutboxMessage) => m.to.includes(email) && m.subject.includes(subject);
+
+  it('asks each section, reminds, escalates, applies the default, has every change confirmed, and reports', async () => {
+    const now = await env.currentTimeMs();
+    skew = now - Date.now();
+    const db = stack.appDb.db;
     const fiscalYear = fiscalYearOf(new Date(now));
     const campaignId = reviewCampaignId('niigata', fiscalYear);
     const input: ReviewCampaignInput = { organisation: 'niigata', kind: 'annual', fiscalYear, startedBy: null };
@@ -189,5 +191,42 @@ describe('the annual user-ID review (Niigata)', () => {
     expect(trail.some((a) => a.outcome.includes('既定の処理（ロック）'))).toBe(true);
     expect(trail.filter((a) => a.id.includes('/carried-out/'))).toHaveLength(4);
     expect(trail.every((a) => a.articles.length > 0)).toBe(true);
+  });
+
+  it('reviews the IDs of a 人事異動 list before the transfer takes effect', async () => {
+    const now = await env.currentTimeMs();
+    skew = now - Date.now();
+    const db = stack.appDb.db;
+    // (The server's clock may have run far ahead once the first campaign ended: the key is valid at its time.)
+    // H002 (locked by the year's review, still an ID) moves to another section in five days.
+    const effective = new Date(now + 5 * 86_400_000);
+    const jst = new Date(effective.getTime() + 9 * 3_600_000);
+    const date = `${jst.getUTCFullYear()}/${jst.getUTCMonth() + 1}/${jst.getUTCDate()}`;
+    const csv = `ユーザID,氏名,異動区分,発令日,異動先\r\nH002,職員 H002,異動,${date},北区役所区民生活課\r\n`;
+    const r = await fetch(`${stack.baseUrl}/api/review/niigata/targeted`, { method: 'POST', headers: { authorization: await createTestKey(db, 'admin', 'niigata', Math.ceil(skew / 86_400_000) + 30), 'content-type': 'text/csv' }, body: csv });
+    expect(r.status).toBe(202);
+    const started = (await r.json()) as { campaignId: string; targets: number };
+    expect(started.targets).toBe(1);
+    const handle = env.client.workflow.getHandle(started.campaignId);
+
+    const [mail] = await stack.waitForMail(mailTo('higashi-kuminseikatsu-kacho@niigata.example.jp', '人事異動に伴うユーザIDの見直し'), 1, 60_000);
+    expect(mail.text).toContain('ユーザID 1 件');
+    const tasks = await listTasks(db, { caseId: started.campaignId });
+    // Due before the day the person moves (00:00 Japan time of the effective date), not in 14 days.
+    const due = tasks[0].due_at.getTime();
+    expect(due).toBeLessThanOrEqual(Date.UTC(jst.getUTCFullYear(), jst.getUTCMonth(), jst.getUTCDate()) - 9 * 3_600_000);
+    const page = await openTaskPage(linkIn(mail));
+    expect(page.html).toContain('異動');
+    expect(page.html).toContain('北区役所区民生活課');
+    const n = /name="u_(\d+)" value="H002"/.exec(page.html)![1];
+    expect((await postTaskForm(`${linkIn(mail)}/review`, { csrf: page.csrf!, page: '1', [`u_${n}`]: 'H002', [`a_${n}`]: 'revoke', [`r_${n}`]: '異動により不要' }, page.cookie)).status).toBe(200);
+    expect((await postTaskForm(linkIn(mail), { csrf: page.csrf!, option: 'submit' }, page.cookie)).status).toBe(303);
+    const [confirm] = await stack.waitForMail(mailTo('shiminseikatsu-kacho@niigata.example.jp', `ユーザIDの変更の実施確認（${HIGASHI}・1 件）`), 1, 60_000);
+    const c = await openTaskPage(linkIn(confirm));
+    expect((await postTaskForm(linkIn(confirm), { csrf: c.csrf!, option: 'done', note: '' }, c.cookie)).status).toBe(303);
+    await handle.result();
+    expect((await ledgerEntries(db, 'niigata')).find((e) => e.userId === 'H002')).toMatchObject({ status: 'revoked' });
+    const [item] = await sectionItems(db, started.campaignId, HIGASHI);
+    expect(item.flags).toContain('transferred');
   });
 });
