@@ -185,6 +185,11 @@ export type Block =
   | { type: 'paragraph'; text: string; align?: 'left' | 'right' | 'center'; size?: number; indent?: number }
   /** A two-column table of labels and values; values wrap, rows continue on the next page. */
   | { type: 'keyValues'; rows: ReadonlyArray<{ key: string; value: string }>; keyWidth?: number }
+  /**
+   * A table: a shaded header row, repeated at the top of every page the table runs onto; cells
+   * wrap; column widths are relative (default equal). `totals` is a last row, shaded like the header.
+   */
+  | { type: 'table'; columns: ReadonlyArray<{ header: string; width?: number; align?: 'left' | 'right' | 'center' }>; rows: ReadonlyArray<ReadonlyArray<string>>; totals?: ReadonlyArray<string> }
   | { type: 'list'; items: readonly string[]; marker?: string }
   | { type: 'spacer'; height?: number }
   | { type: 'pageBreak' }
@@ -213,6 +218,7 @@ export const MARGINS = { top: 20 * MM, left: 20 * MM, right: 20 * MM, bottom: 25
 const BODY_SIZE = 10.5;
 const LINE = 1.6; // line height as a multiple of the font size: Japanese needs air between lines
 const CELL_PAD = 4;
+const TABLE_SIZE = 9.5; // a table's many columns want a smaller face than the body's
 
 /** Renders a document to PDF bytes. Throws PdfFontMissingError when the font cannot be used. */
 export function renderPdf(spec: PdfDocumentSpec, font: JapaneseFont): Promise<Buffer> {
@@ -363,6 +369,50 @@ function layout(doc: PDFKit.PDFDocument, spec: PdfDocumentSpec): void {
             y = top + cellH;
             if (k >= keyLines.length && v >= valueLines.length) break;
           }
+        }
+        y += 4;
+        break;
+      }
+      case 'table': {
+        const size = TABLE_SIZE;
+        const h = size * LINE;
+        const weights = b.columns.map((c) => c.width ?? 1);
+        const total = weights.reduce((a, w) => a + w, 0);
+        const ws = weights.map((w) => (width * w) / total);
+        const xs = ws.map((_, i) => left + ws.slice(0, i).reduce((a, w) => a + w, 0));
+        const shape = (cells: ReadonlyArray<string>, bold: boolean) => {
+          const lines = b.columns.map((_, i) => breakLines(cells[i] ?? '', ws[i] - 2 * CELL_PAD, measurer(bold, size)));
+          return { lines, height: Math.max(1, ...lines.map((l) => l.length)) * h + 2 * CELL_PAD };
+        };
+        const paint = (row: ReturnType<typeof shape>, bold: boolean, shaded: boolean) => {
+          b.columns.forEach((c, i) => {
+            const r = doc.save().lineWidth(0.5).rect(xs[i], y, ws[i], row.height);
+            (shaded ? r.fillAndStroke('#f0f0f0', '#000000') : r.stroke()).restore();
+            doc.fillColor('#000000');
+            set(bold, size);
+            row.lines[i].forEach((l, n) => {
+              const tw = doc.widthOfString(l);
+              const inner = ws[i] - 2 * CELL_PAD;
+              const dx = c.align === 'right' ? inner - tw : c.align === 'center' ? (inner - tw) / 2 : 0;
+              doc.text(l, xs[i] + CELL_PAD + dx, y + CELL_PAD + n * h + (h - size) / 2, { lineBreak: false });
+            });
+          });
+          y += row.height;
+        };
+        const header = shape(
+          b.columns.map((c) => c.header),
+          true,
+        );
+        const body = [...b.rows.map((r) => ({ row: shape(r, false), bold: false })), ...(b.totals ? [{ row: shape(b.totals, true), bold: true }] : [])];
+        // The header never stands alone at the foot of a page.
+        if (y + header.height + (body[0]?.row.height ?? 0) > bottom) newPage();
+        paint(header, true, true);
+        for (const r of body) {
+          if (y + r.row.height > bottom) {
+            newPage();
+            paint(header, true, true);
+          }
+          paint(r.row, r.bold, r.bold);
         }
         y += 4;
         break;
