@@ -61,6 +61,8 @@ export function formatSpreadsheetDateTime(iso: string): string {
 export const isFinding = (i: ReviewReportItem): boolean => i.answer !== 'keep' || i.flags.length > 0 || i.overdue || i.defaulted !== null;
 
 const wareki = (iso: string) => formatWarekiDateTime(Date.parse(iso));
+/** In a table's narrow cell, the day over the time: 令和8年5月8日 / 10時00分. */
+const shortWareki = (iso: string) => formatWarekiDateTime(Date.parse(iso), { western: false }).replace(' ', '\n');
 const joined = (xs: readonly string[] | null, sep: string) => (xs && xs.length > 0 ? xs.join(sep) : '');
 
 function articleLabel(report: ReviewReport, ref: string): string {
@@ -77,7 +79,7 @@ function answerText(i: ReviewReportItem): string {
 }
 
 function carriedOutText(i: ReviewReportItem): string {
-  if (i.carriedOut) return `${VIA_LABELS[i.carriedOut.via]}　${i.carriedOut.by}　${wareki(i.carriedOut.at)}`;
+  if (i.carriedOut) return `${VIA_LABELS[i.carriedOut.via]}\n${i.carriedOut.by}\n${shortWareki(i.carriedOut.at)}`;
   const kept = i.answer === 'keep' || (i.answer === null && i.defaulted === 'keepAndFlag');
   return kept ? '不要（継続）' : '未実施';
 }
@@ -86,19 +88,28 @@ function sectionTitle(s: ReviewReportSection): string {
   return s.officer ? `${s.section}（データ取扱責任者　${s.officer.title}　${s.officer.name}）` : `${s.section}（データ取扱責任者の指定なし：システム管理者が確認）`;
 }
 
-function findingBlock(i: ReviewReportItem): Block {
+function decidedText(i: ReviewReportItem): string {
+  const at = i.decidedAt ? `\n${shortWareki(i.decidedAt)}` : '';
+  // The name only: a printed cell is too narrow for the address, which the CSV and XLSX carry.
+  if (i.decidedBy) return `${i.decidedBy.name}${at}`;
+  return i.defaulted ? `既定処理${at}` : '—';
+}
+
+/**
+ * A section's findings as one table, a row per ID: a row never breaks across pages, so each ID's
+ * answer stays beside who gave it and how it was carried out.
+ */
+function findingsTable(items: readonly ReviewReportItem[]): Block {
   return {
-    type: 'keyValues',
-    keyWidth: 80,
-    rows: [
-      { key: 'ユーザID', value: `${i.userId}　${i.personName}` },
-      { key: '権限', value: joined(i.permissions, '、') || 'なし' },
-      { key: 'フラグ', value: i.flags.map((f) => ID_FLAG_LABELS[f].ja).join('、') || 'なし' },
-      { key: '回答', value: answerText(i) },
-      { key: '理由', value: i.reason || '—' },
-      { key: '判断', value: i.decidedBy ? `${i.decidedBy.name}（${i.decidedBy.email}）${i.decidedAt ? `　${wareki(i.decidedAt)}` : ''}` : i.defaulted ? `既定処理${i.decidedAt ? `　${wareki(i.decidedAt)}` : ''}` : '—' },
-      { key: '実施', value: carriedOutText(i) },
-    ],
+    type: 'table',
+    columns: [{ header: 'ユーザID・氏名', width: 2.1 }, { header: '権限・フラグ', width: 2.5 }, { header: '回答・理由', width: 3.2 }, { header: '判断', width: 2 }, { header: '実施', width: 2.6 }],
+    rows: items.map((i) => [
+      `${i.userId}\n${i.personName}`,
+      `${joined(i.permissions, '、') || '権限なし'}${i.flags.length > 0 ? `\n${i.flags.map((f) => `【${ID_FLAG_LABELS[f].ja}】`).join('')}` : ''}`,
+      `${answerText(i)}${i.reason ? `\n理由: ${i.reason}` : ''}`,
+      decidedText(i),
+      carriedOutText(i),
+    ]),
   };
 }
 
@@ -151,7 +162,7 @@ export function reviewReportDocument(report: ReviewReport, generatedAt: Date): P
     blocks.push({ type: 'paragraph', indent: 12, text: [`対象 ${s.items.length}件`, ...SECTION_COUNT_LABELS.map(([k, label]) => `${label} ${c[k]}`)].join('　') });
     const findings = s.items.filter(isFinding);
     if (findings.length === 0) blocks.push({ type: 'paragraph', indent: 12, text: s.items.length === 0 ? '対象のユーザIDなし' : '所見なし（全てのユーザIDについて継続の回答）' });
-    for (const i of findings) blocks.push(findingBlock(i));
+    else blocks.push(findingsTable(findings));
   }
   blocks.push({ type: 'heading', text: '根拠規定', level: 2 });
   blocks.push({ type: 'list', items: (report.articles ?? DEFAULT_REVIEW_ARTICLES).map((r) => articleLabel(report, r)) });
