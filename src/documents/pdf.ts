@@ -187,7 +187,8 @@ export type Block =
   | { type: 'keyValues'; rows: ReadonlyArray<{ key: string; value: string }>; keyWidth?: number }
   /**
    * A table: a shaded header row, repeated at the top of every page the table runs onto; cells
-   * wrap; column widths are relative (default equal). `totals` is a last row, shaded like the header.
+   * wrap; column widths are relative (default equal). A row is kept on one page unless it is
+   * longer than a page. `totals` is a last row, shaded and bold like the header.
    */
   | { type: 'table'; columns: ReadonlyArray<{ header: string; width?: number; align?: 'left' | 'right' | 'center' }>; rows: ReadonlyArray<ReadonlyArray<string>>; totals?: ReadonlyArray<string> }
   | { type: 'list'; items: readonly string[]; marker?: string }
@@ -382,37 +383,49 @@ function layout(doc: PDFKit.PDFDocument, spec: PdfDocumentSpec): void {
         const xs = ws.map((_, i) => left + ws.slice(0, i).reduce((a, w) => a + w, 0));
         const shape = (cells: ReadonlyArray<string>, bold: boolean) => {
           const lines = b.columns.map((_, i) => breakLines(cells[i] ?? '', ws[i] - 2 * CELL_PAD, measurer(bold, size)));
-          return { lines, height: Math.max(1, ...lines.map((l) => l.length)) * h + 2 * CELL_PAD };
+          return { lines, count: Math.max(1, ...lines.map((l) => l.length)), bold };
         };
-        const paint = (row: ReturnType<typeof shape>, bold: boolean, shaded: boolean) => {
+        type Row = ReturnType<typeof shape>;
+        const rowHeight = (lines: number) => lines * h + 2 * CELL_PAD;
+        /** Lines [from, from + n) of a row, as cells n lines high at the cursor. */
+        const paint = (row: Row, from: number, n: number) => {
+          const cellH = rowHeight(n);
           b.columns.forEach((c, i) => {
-            const r = doc.save().lineWidth(0.5).rect(xs[i], y, ws[i], row.height);
-            (shaded ? r.fillAndStroke('#f0f0f0', '#000000') : r.stroke()).restore();
+            const r = doc.save().lineWidth(0.5).rect(xs[i], y, ws[i], cellH);
+            (row.bold ? r.fillAndStroke('#f0f0f0', '#000000') : r.stroke()).restore();
             doc.fillColor('#000000');
-            set(bold, size);
-            row.lines[i].forEach((l, n) => {
+            set(row.bold, size);
+            row.lines[i].slice(from, from + n).forEach((l, k) => {
               const tw = doc.widthOfString(l);
               const inner = ws[i] - 2 * CELL_PAD;
               const dx = c.align === 'right' ? inner - tw : c.align === 'center' ? (inner - tw) / 2 : 0;
-              doc.text(l, xs[i] + CELL_PAD + dx, y + CELL_PAD + n * h + (h - size) / 2, { lineBreak: false });
+              doc.text(l, xs[i] + CELL_PAD + dx, y + CELL_PAD + k * h + (h - size) / 2, { lineBreak: false });
             });
           });
-          y += row.height;
+          y += cellH;
         };
         const header = shape(
           b.columns.map((c) => c.header),
           true,
         );
-        const body = [...b.rows.map((r) => ({ row: shape(r, false), bold: false })), ...(b.totals ? [{ row: shape(b.totals, true), bold: true }] : [])];
+        const headerOnNewPage = () => {
+          newPage();
+          paint(header, 0, header.count);
+        };
+        const body = [...b.rows.map((r) => shape(r, false)), ...(b.totals ? [shape(b.totals, true)] : [])];
         // The header never stands alone at the foot of a page.
-        if (y + header.height + (body[0]?.row.height ?? 0) > bottom) newPage();
-        paint(header, true, true);
-        for (const r of body) {
-          if (y + r.row.height > bottom) {
-            newPage();
-            paint(header, true, true);
+        if (y + rowHeight(header.count) + rowHeight(Math.min(body[0]?.count ?? 0, 2)) > bottom) newPage();
+        paint(header, 0, header.count);
+        const pageLines = Math.floor((bottom - MARGINS.top - rowHeight(header.count) - 2 * CELL_PAD) / h);
+        for (const row of body) {
+          // A row that fits on a page is kept whole; a longer one (a long reason) continues on the next, under the header again.
+          if (y + rowHeight(row.count) > bottom && (row.count <= pageLines || bottom - y < rowHeight(2))) headerOnNewPage();
+          for (let from = 0; from < row.count; ) {
+            const n = Math.max(1, Math.min(row.count - from, Math.floor((bottom - y - 2 * CELL_PAD) / h)));
+            paint(row, from, n);
+            from += n;
+            if (from < row.count) headerOnNewPage();
           }
-          paint(r.row, r.bold, r.bold);
         }
         y += 4;
         break;

@@ -18,6 +18,7 @@ import {
   REVIEW_SUMMARY_COLUMNS,
   reviewReportCsv,
   reviewReportDocument,
+  reviewReportFileName,
   reviewReportRows,
   reviewReportXlsx,
 } from '../../src/documents/review-report';
@@ -177,6 +178,23 @@ describe('the review report PDF', () => {
     expect(squeeze(pdftotext(f))).toContain('第70課1110000');
   });
 
+  it('continues a finding longer than a page on the next, under the header again, losing no line', async () => {
+    const long = fixture();
+    const reason = Array.from({ length: 120 }, (_, n) => `理由その${n + 1}。`).join('');
+    long.sections[0].items[1].reason = reason;
+    const f = path.join(ARTIFACTS, 'review-report-long-reason.pdf');
+    fs.writeFileSync(f, await renderReviewReport(long, generatedAt, font));
+    expect(expectA4Pdf(f)).toBeGreaterThanOrEqual(3);
+    // In drawing order: the row's first part (every cell), each page's footer, the header again, the rest of the reason.
+    const flat = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', f, '-'], { encoding: 'utf8' })
+      .replace(/\s+/g, '')
+      .replace(/review\/niigata\/FY2026\/report作成令和8年（2026年）5月23日12時35分\d\/\d/g, '')
+      .replace(/ユーザID・氏名権限・フラグ回答・理由判断実施/g, '')
+      .replace('佐藤一郎令和8年5月8日10時00分ディレクトリjukinet-ops令和8年5月8日10時05分', '');
+    expect(flat).toContain(`【退職】廃止理由:${reason}NG0003`);
+    expect(squeeze(pdftotext(f, ['-f', '2', '-l', '2']))).toContain('ユーザID・氏名権限・フラグ回答・理由判断実施');
+  });
+
   it('names a targeted review and cites the organisation’s own articles when the campaign gives them', () => {
     const r = { ...fixture(), kind: 'targeted' as const, organisation: 'kunitachi', organisationName: '国立市', regulation: '国立市住基ネット管理規程', articles: ['kunitachi:5.1', 'law:住民基本台帳法:30-24'] };
     const spec = reviewReportDocument(r, generatedAt);
@@ -220,6 +238,12 @@ describe('the report’s rows (CSV and XLSX)', () => {
 
   it('guards cells a spreadsheet would take for a formula', () => {
     expect(['=1+1', '+81 3', '-x', '@SUM(A1)', '\tx', '\rx', 'a=b', '一=二', ''].map(guardFormula)).toEqual(["'=1+1", "'+81 3", "'-x", "'@SUM(A1)", "'\tx", "'\rx", 'a=b', '一=二', '']);
+  });
+
+  it('names its files in Japanese, with an ASCII name for old clients', () => {
+    expect(reviewReportFileName(fixture(), 'pdf')).toEqual({ filename: 'ユーザID見直し結果_新潟市_FY2026.pdf', ascii: 'review-report-niigata-FY2026.pdf' });
+    const targeted = { ...fixture(), kind: 'targeted' as const, campaignId: 'review/niigata/targeted/3f2a9c' };
+    expect(reviewReportFileName(targeted, 'xlsx')).toEqual({ filename: 'ユーザID見直し結果_新潟市_FY2026_異動.xlsx', ascii: 'review-report-niigata-targeted-3f2a9c.xlsx' });
   });
 
   it('names the fiscal year by the era of its 1 April', () => {
@@ -268,12 +292,12 @@ describe('the review report XLSX', () => {
     expect(readXlsxRecords(book, { sheet: 'なし' })).toMatchObject({ ok: false, issues: [{ field: 'file', message: expect.stringMatching(/なし/) }] });
   });
 
-  it('is a sound zip (Python’s zipfile checks every CRC) with the parts Excel needs', () => {
+  it('is a sound zip (Python’s zipfile checks every CRC) of well-formed XML parts, with the parts Excel needs', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'review-xlsx-')), 'report.xlsx');
     fs.writeFileSync(file, book);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, 'review-report.xlsx'), book);
-    const names = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print("\\n".join(z.namelist()))', file], { encoding: 'utf8' }).trim().split('\n');
+    const names = execFileSync('python3', ['-c', 'import sys, zipfile, xml.dom.minidom as m; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; [m.parseString(z.read(n)) for n in z.namelist()]; print("\\n".join(z.namelist()))', file], { encoding: 'utf8' }).trim().split('\n');
     expect(names).toEqual(expect.arrayContaining(['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/worksheets/sheet1.xml', 'xl/worksheets/sheet2.xml', 'xl/sharedStrings.xml', 'xl/styles.xml']));
   });
 
