@@ -10,6 +10,7 @@ import {
   type CampaignKind,
   type DefaultOutcome,
   ID_FLAG_LABELS,
+  ID_FLAGS,
   type ReviewAnswer,
   type ReviewReport,
   type ReviewReportItem,
@@ -57,6 +58,9 @@ export function formatSpreadsheetDateTime(iso: string): string {
   return `${p.year}/${two(p.month)}/${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
 }
 
+/** How many IDs of a section carry each flag, in the order of ID_FLAGS. */
+export const flagCounts = (items: readonly ReviewReportItem[]): number[] => ID_FLAGS.map((f) => items.filter((i) => i.flags.includes(f)).length);
+
 /** An ID the report lists by name: any answer but keep, a flag, a late answer or none at all. */
 export const isFinding = (i: ReviewReportItem): boolean => i.answer !== 'keep' || i.flags.length > 0 || i.overdue || i.defaulted !== null;
 
@@ -96,8 +100,8 @@ function decidedText(i: ReviewReportItem): string {
 }
 
 /**
- * A section's findings as one table, a row per ID: a row never breaks across pages, so each ID's
- * answer stays beside who gave it and how it was carried out.
+ * A section's findings as one table, a row per ID, kept on one page (unless longer than a page),
+ * so each ID's answer stays beside who gave it and how it was carried out.
  */
 function findingsTable(items: readonly ReviewReportItem[]): Block {
   return {
@@ -155,7 +159,14 @@ export function reviewReportDocument(report: ReviewReport, generatedAt: Date): P
       size: 8.5,
       text: `確認済: データ取扱責任者が回答したID。継続・権限変更・廃止: 回答（回答がなく既定処理が「廃止」又は「継続」のものを含む）。期限超過: 回答期限の後に回答したID。既定処理: 回答がなく、既定の処理（${DEFAULT_OUTCOME_LABELS[report.defaultOutcome]}）をしたID。`,
     },
-    { type: 'heading', text: '2　課ごとの所見（継続以外の回答、フラグのあるID、期限超過又は既定処理のID）', level: 2 },
+    { type: 'heading', text: '2　フラグ別の件数', level: 2 },
+    {
+      type: 'table',
+      columns: [{ header: '課', width: 3.2 }, ...ID_FLAGS.map((f) => ({ header: ID_FLAG_LABELS[f].ja, width: 1.5, align: 'right' as const }))],
+      rows: report.sections.map((s) => [s.section, ...flagCounts(s.items).map(String)]),
+      totals: ['合計', ...flagCounts(report.sections.flatMap((s) => s.items)).map(String)],
+    },
+    { type: 'heading', text: '3　課ごとの所見（継続以外の回答、フラグのあるID、期限超過又は既定処理のID）', level: 2 },
   ];
   for (const { s, c } of counted) {
     blocks.push({ type: 'heading', text: sectionTitle(s), level: 2 });
@@ -254,10 +265,11 @@ export function reviewReportCsv(report: ReviewReport): Buffer {
 }
 
 /** The 集計 sheet's columns. */
-export const REVIEW_SUMMARY_COLUMNS = ['課', 'データ取扱責任者', '対象', ...SECTION_COUNT_LABELS.map(([, label]) => label)] as const;
+export const REVIEW_SUMMARY_COLUMNS = ['課', 'データ取扱責任者', '対象', ...SECTION_COUNT_LABELS.map(([, label]) => label), ...ID_FLAGS.map((f) => ID_FLAG_LABELS[f].ja)] as const;
 
 /**
- * The report as a workbook: 集計 (a row per section and a total, then the campaign's facts) and
+ * The report as a workbook: 集計 (a row per section and a total — the counts, then the flags —
+ * then the campaign's facts) and
  * 明細 (the CSV's rows). Cells are shared strings, which Excel never evaluates, so they are written
  * as they are, unguarded; counts are numbers.
  */
@@ -266,8 +278,8 @@ export function reviewReportXlsx(report: ReviewReport): Buffer {
   const sum = (f: (x: (typeof counted)[number]) => number) => counted.reduce((n, x) => n + f(x), 0);
   const summary: XlsxCell[][] = [
     [...REVIEW_SUMMARY_COLUMNS],
-    ...counted.map(({ s, c }): XlsxCell[] => [s.section, s.officer ? `${s.officer.title} ${s.officer.name}` : '', s.items.length, ...SECTION_COUNT_LABELS.map(([k]) => c[k])]),
-    ['合計', '', sum((x) => x.s.items.length), ...SECTION_COUNT_LABELS.map(([k]) => sum((x) => x.c[k]))],
+    ...counted.map(({ s, c }): XlsxCell[] => [s.section, s.officer ? `${s.officer.title} ${s.officer.name}` : '', s.items.length, ...SECTION_COUNT_LABELS.map(([k]) => c[k]), ...flagCounts(s.items)]),
+    ['合計', '', sum((x) => x.s.items.length), ...SECTION_COUNT_LABELS.map(([k]) => sum((x) => x.c[k])), ...flagCounts(report.sections.flatMap((s) => s.items))],
     [],
     ['団体', report.organisationName],
     ['年度', formatFiscalYearJa(report.fiscalYear)],
@@ -279,7 +291,7 @@ export function reviewReportXlsx(report: ReviewReport): Buffer {
     ['キャンペーン', report.campaignId],
   ];
   return buildWorkbook([
-    { name: '集計', rows: summary, header: true, widths: [24, 24, 8, ...SECTION_COUNT_LABELS.map(() => 10)] },
+    { name: '集計', rows: summary, header: true, widths: [24, 24, 8, ...SECTION_COUNT_LABELS.map(() => 10), ...ID_FLAGS.map(() => 14)] },
     { name: '明細', rows: [[...REVIEW_REPORT_COLUMNS], ...reviewReportRows(report)], header: true, widths: [20, 14, 14, 20, 24, 10, 20, 40, 14, 28, 17, 9, 18, 12, 20, 17] },
   ]);
 }

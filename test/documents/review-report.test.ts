@@ -137,6 +137,9 @@ describe('the review report PDF', () => {
       '中央区役所区民生活課5421111',
       '東区役所区民生活課2220000',
       '合計7641111',
+      // flags: 長期間未使用 パスワードの有効期間切れ 職務に必要な範囲を超える権限 異動 退職
+      '中央区役所区民生活課11101',
+      '合計11101',
       '新潟市住民基本台帳ネットワークシステム管理運営要綱第15条第2項第4号',
       '新潟市住民基本台帳ネットワークシステム管理運営要綱第16条',
       'review/niigata/FY2026/report', // every page's footer
@@ -284,9 +287,10 @@ describe('the review report XLSX', () => {
     if (!summary.ok) throw new Error(JSON.stringify(summary.issues));
     expect(summary.records.slice(0, 4).map((r) => r.cells)).toEqual([
       [...REVIEW_SUMMARY_COLUMNS],
-      ['中央区役所区民生活課', '区民生活課長 佐藤 一郎', '5', '4', '2', '1', '1', '1', '1'],
-      ['東区役所区民生活課', '', '2', '2', '2', '0', '0', '0', '0'],
-      ['合計', '', '7', '6', '4', '1', '1', '1', '1'],
+      // the counts, then the flags: 長期間未使用 パスワード 権限 異動 退職
+      ['中央区役所区民生活課', '区民生活課長 佐藤 一郎', '5', '4', '2', '1', '1', '1', '1', '1', '1', '1', '0', '1'],
+      ['東区役所区民生活課', '', '2', '2', '2', '0', '0', '0', '0', '0', '0', '0', '0', '0'],
+      ['合計', '', '7', '6', '4', '1', '1', '1', '1', '1', '1', '1', '0', '1'],
     ]);
     expect(summary.records.find((r) => r.cells[0] === '年度')?.cells[1]).toBe('令和8年度（2026年度）');
     expect(readXlsxRecords(book, { sheet: 'なし' })).toMatchObject({ ok: false, issues: [{ field: 'file', message: expect.stringMatching(/なし/) }] });
