@@ -185,6 +185,12 @@ export type Block =
   | { type: 'paragraph'; text: string; align?: 'left' | 'right' | 'center'; size?: number; indent?: number }
   /** A two-column table of labels and values; values wrap, rows continue on the next page. */
   | { type: 'keyValues'; rows: ReadonlyArray<{ key: string; value: string }>; keyWidth?: number }
+  /**
+   * A table: a shaded header row, repeated at the top of every page the table runs onto; cells
+   * wrap; column widths are relative (default equal). A row is kept on one page unless it is
+   * longer than a page. `totals` is a last row, shaded and bold like the header.
+   */
+  | { type: 'table'; columns: ReadonlyArray<{ header: string; width?: number; align?: 'left' | 'right' | 'center' }>; rows: ReadonlyArray<ReadonlyArray<string>>; totals?: ReadonlyArray<string> }
   | { type: 'list'; items: readonly string[]; marker?: string }
   | { type: 'spacer'; height?: number }
   | { type: 'pageBreak' }
@@ -213,6 +219,7 @@ export const MARGINS = { top: 20 * MM, left: 20 * MM, right: 20 * MM, bottom: 25
 const BODY_SIZE = 10.5;
 const LINE = 1.6; // line height as a multiple of the font size: Japanese needs air between lines
 const CELL_PAD = 4;
+const TABLE_SIZE = 9.5; // a table's many columns want a smaller face than the body's
 
 /** Renders a document to PDF bytes. Throws PdfFontMissingError when the font cannot be used. */
 export function renderPdf(spec: PdfDocumentSpec, font: JapaneseFont): Promise<Buffer> {
@@ -362,6 +369,62 @@ function layout(doc: PDFKit.PDFDocument, spec: PdfDocumentSpec): void {
             v = Math.min(valueLines.length, v + n);
             y = top + cellH;
             if (k >= keyLines.length && v >= valueLines.length) break;
+          }
+        }
+        y += 4;
+        break;
+      }
+      case 'table': {
+        const size = TABLE_SIZE;
+        const h = size * LINE;
+        const weights = b.columns.map((c) => c.width ?? 1);
+        const total = weights.reduce((a, w) => a + w, 0);
+        const ws = weights.map((w) => (width * w) / total);
+        const xs = ws.map((_, i) => left + ws.slice(0, i).reduce((a, w) => a + w, 0));
+        const shape = (cells: ReadonlyArray<string>, bold: boolean) => {
+          const lines = b.columns.map((_, i) => breakLines(cells[i] ?? '', ws[i] - 2 * CELL_PAD, measurer(bold, size)));
+          return { lines, count: Math.max(1, ...lines.map((l) => l.length)), bold };
+        };
+        type Row = ReturnType<typeof shape>;
+        const rowHeight = (lines: number) => lines * h + 2 * CELL_PAD;
+        /** Lines [from, from + n) of a row, as cells n lines high at the cursor. */
+        const paint = (row: Row, from: number, n: number) => {
+          const cellH = rowHeight(n);
+          b.columns.forEach((c, i) => {
+            const r = doc.save().lineWidth(0.5).rect(xs[i], y, ws[i], cellH);
+            (row.bold ? r.fillAndStroke('#f0f0f0', '#000000') : r.stroke()).restore();
+            doc.fillColor('#000000');
+            set(row.bold, size);
+            row.lines[i].slice(from, from + n).forEach((l, k) => {
+              const tw = doc.widthOfString(l);
+              const inner = ws[i] - 2 * CELL_PAD;
+              const dx = c.align === 'right' ? inner - tw : c.align === 'center' ? (inner - tw) / 2 : 0;
+              doc.text(l, xs[i] + CELL_PAD + dx, y + CELL_PAD + k * h + (h - size) / 2, { lineBreak: false });
+            });
+          });
+          y += cellH;
+        };
+        const header = shape(
+          b.columns.map((c) => c.header),
+          true,
+        );
+        const headerOnNewPage = () => {
+          newPage();
+          paint(header, 0, header.count);
+        };
+        const body = [...b.rows.map((r) => shape(r, false)), ...(b.totals ? [shape(b.totals, true)] : [])];
+        // The header never stands alone at the foot of a page.
+        if (y + rowHeight(header.count) + rowHeight(Math.min(body[0]?.count ?? 0, 2)) > bottom) newPage();
+        paint(header, 0, header.count);
+        const pageLines = Math.floor((bottom - MARGINS.top - rowHeight(header.count) - 2 * CELL_PAD) / h);
+        for (const row of body) {
+          // A row that fits on a page is kept whole; a longer one (a long reason) continues on the next, under the header again.
+          if (y + rowHeight(row.count) > bottom && (row.count <= pageLines || bottom - y < rowHeight(2))) headerOnNewPage();
+          for (let from = 0; from < row.count; ) {
+            const n = Math.max(1, Math.min(row.count - from, Math.floor((bottom - y - 2 * CELL_PAD) / h)));
+            paint(row, from, n);
+            from += n;
+            if (from < row.count) headerOnNewPage();
           }
         }
         y += 4;

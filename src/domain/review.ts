@@ -230,6 +230,10 @@ export interface ReviewReport {
   closedAt: string;
   defaultOutcome: DefaultOutcome;
   sections: ReviewReportSection[];
+  /** The articles the report cites (the profile's `userIdReview.review`); absent: niigata:15.2.4 and niigata:16. */
+  articles?: string[];
+  /** The organisation's regulation (profile `organisation.regulation`), named before its own articles. */
+  regulation?: string;
 }
 
 export interface SectionCounts {

@@ -83,11 +83,13 @@ function columnIndex(ref: string): number {
   return n - 1;
 }
 
-/** The path of the workbook's first sheet, from workbook.xml and its relationships. */
-function firstSheetPath(entries: Map<string, () => Buffer>): string {
+/** The path of the workbook's first sheet (or the one named), from workbook.xml and its relationships. */
+function sheetPath(entries: Map<string, () => Buffer>, name?: string): string {
   const workbook = entries.get('xl/workbook.xml')?.().toString('utf8');
   const rels = entries.get('xl/_rels/workbook.xml.rels')?.().toString('utf8');
-  const sheet = workbook && /<sheet\b[^>]*>/.exec(workbook)?.[0];
+  const sheets = workbook ? [...workbook.matchAll(/<sheet\b[^>]*>/g)].map((m) => m[0]) : [];
+  const sheet = name === undefined ? sheets[0] : sheets.find((t) => xmlText(attr(t, 'name') ?? '') === name);
+  if (name !== undefined && !sheet) throw new XlsxError(`シート「${name}」が見つかりません / no sheet named ${name}`);
   const rid = sheet && attr(sheet, 'r:id');
   if (rid && rels) {
     for (const m of rels.matchAll(/<Relationship\b[^>]*>/g)) {
@@ -97,18 +99,18 @@ function firstSheetPath(entries: Map<string, () => Buffer>): string {
       if (entries.has(path)) return path;
     }
   }
-  if (entries.has('xl/worksheets/sheet1.xml')) return 'xl/worksheets/sheet1.xml';
+  if (name === undefined && entries.has('xl/worksheets/sheet1.xml')) return 'xl/worksheets/sheet1.xml';
   throw new XlsxError('ワークシートが見つかりません / no worksheet in the workbook');
 }
 
-/** The rows of the first sheet (the header first), numbered as Excel numbers them. */
-export function readXlsxRecords(bytes: Uint8Array): TableRecords {
+/** The rows of the first sheet, or of the sheet named (the header first), numbered as Excel numbers them. */
+export function readXlsxRecords(bytes: Uint8Array, o: { sheet?: string } = {}): TableRecords {
   const fail = (message: string): TableRecords => ({ ok: false, format: 'xlsx', issues: [{ line: 0, field: 'file', message } satisfies TableIssue] });
   try {
     const entries = readZip(bytes);
     const shared = entries.get('xl/sharedStrings.xml');
     const strings = shared ? [...shared().toString('utf8').matchAll(/<si>([\s\S]*?)<\/si>|<si\/>/g)].map((m) => stringItem(m[1] ?? '')) : [];
-    const sheet = entries.get(firstSheetPath(entries))!().toString('utf8');
+    const sheet = entries.get(sheetPath(entries, o.sheet))!().toString('utf8');
     const records: TableRecord[] = [];
     let nextRow = 1;
     for (const row of sheet.matchAll(/<row\b([^>]*?)(?:\/>|>([\s\S]*?)<\/row>)/g)) {

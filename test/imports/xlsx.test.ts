@@ -38,7 +38,7 @@ describe('readXlsxRecords', () => {
         ['ユーザID', '氏名', '所属', '発行日', '照合情報登録'],
         ['u1', { phonetic: ['小林 さくら', 'コバヤシ サクラ'] }, { inline: 'A & B 課' }, { date: 46113 }, true],
         [null, null, null, null, null],
-        ['u2', '佐藤_x000D_花子', '市民課', null, false],
+        ['u2', '佐藤\r花子', '市民課', null, false], // written as Excel writes a CR: _x000D_
       ],
       { deflate },
     );

@@ -1,5 +1,7 @@
 // Fixtures for document tests: a seed profile as loaded at start, a Kunitachi leak incident as
 // the incidents table holds it, and audit rows as the audit trail returns them.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AuditRow } from '../../src/db/audit';
 import type { IncidentRow } from '../../src/db/incidents';
@@ -50,4 +52,24 @@ export function auditRow(seq: number, at: string, outcome: string, detail: Recor
     macKeyId: 'a1',
     hash: '1'.repeat(64),
   };
+}
+
+/** Checks with poppler's pdfinfo that a PDF file is A4 (595.28 × 841.89 pt); its page count. */
+export function expectA4Pdf(file: string): number {
+  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+  expect(info).toMatch(/Page size:\s+595\.2\d? x 841\.8\d? pts \(A4\)/);
+  return Number(/Pages:\s+(\d+)/.exec(info)![1]);
+}
+
+/**
+ * Draws a PDF's first page with poppler's pdftoppm at 60 dpi to `${prefix}.png` (kept for a person
+ * to look at) and checks it is a PNG with something drawn: a blank A4 page at 60 dpi compresses to
+ * about 1 KB, a page of text to tens of KB.
+ */
+export function expectFirstPagePng(file: string, prefix: string): Buffer {
+  execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', file, prefix]);
+  const png = readFileSync(`${prefix}.png`);
+  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  expect(png.length).toBeGreaterThan(20_000);
+  return png;
 }
