@@ -45,6 +45,15 @@ export interface TestDirectory {
 
 const SCHEMAS = ['core', 'cosine', 'inetorgperson', 'nis'];
 
+export interface SlapdOptions {
+  /**
+   * Also Debian's msuser schema: Active Directory's `user` class (userAccountControl,
+   * accountExpires, sAMAccountName), so AD-shaped entries can be written and read back. Its own
+   * memberOf displaces the overlay's: with it, permissions come from a search of the groups.
+   */
+  activeDirectorySchema?: boolean;
+}
+
 function slapdBinary(): string {
   for (const p of ['/usr/sbin/slapd', '/usr/local/libexec/slapd']) if (fs.existsSync(p)) return p;
   throw new Error('slapd not found (apt-get install slapd ldap-utils)');
@@ -102,9 +111,10 @@ function seed(): string {
   ].join('\n');
 }
 
-function config(dir: string, adminDn: string, adminPassword: string): string {
+function config(dir: string, adminDn: string, adminPassword: string, options: SlapdOptions): string {
+  const ad = options.activeDirectorySchema === true;
   return [
-    ...SCHEMAS.map((s) => `include /etc/ldap/schema/${s}.schema`),
+    ...[...SCHEMAS, ...(ad ? ['msuser'] : [])].map((s) => `include /etc/ldap/schema/${s}.schema`),
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
     'moduleload memberof',
@@ -125,8 +135,8 @@ function config(dir: string, adminDn: string, adminPassword: string): string {
     `ppolicy_default "${POLICY_DN}"`,
     // Passwords only for binding; everything else readable, as a directory's service account sees it.
     'access to attrs=userPassword by self write by anonymous auth by * none',
-    // The writer: people's lock and end times, and group members; nothing else.
-    `access to attrs=pwdAccountLockedTime,pwdEndTime by dn.exact="${WRITER_DN}" write by * read`,
+    // The writer: people's lock and end times (ppolicy; AD's disable bit and expiry), and group members; nothing else.
+    `access to attrs=pwdAccountLockedTime,pwdEndTime${ad ? ',userAccountControl,accountExpires' : ''} by dn.exact="${WRITER_DN}" write by * read`,
     `access to dn.subtree="${GROUPS_DN}" attrs=member,uniqueMember by dn.exact="${WRITER_DN}" write by * read`,
     'access to * by * read',
     '',
@@ -156,7 +166,7 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-export async function startSlapd(): Promise<TestDirectory> {
+export async function startSlapd(options: SlapdOptions = {}): Promise<TestDirectory> {
   const slapd = slapdBinary();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-ldap-'));
   const adminDn = `cn=admin,${BASE_DN}`;
@@ -166,7 +176,7 @@ export async function startSlapd(): Promise<TestDirectory> {
   try {
     fs.mkdirSync(path.join(dir, 'db'));
     const conf = path.join(dir, 'slapd.conf');
-    fs.writeFileSync(conf, config(dir, adminDn, adminPassword));
+    fs.writeFileSync(conf, config(dir, adminDn, adminPassword, options));
     fs.writeFileSync(path.join(dir, 'seed.ldif'), seed());
     const add = spawnSync(path.join(path.dirname(slapd), 'slapadd'), ['-f', conf, '-l', path.join(dir, 'seed.ldif')], { encoding: 'utf8' });
     if (add.status !== 0) throw new Error(`slapadd failed: ${add.stderr || add.stdout}`);
