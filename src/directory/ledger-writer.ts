@@ -179,13 +179,27 @@ export function differences(expected: DirectoryState, actual: DirectoryState): s
   return out;
 }
 
-/** Connection trouble and the directory's "busy / unavailable / out of time" are worth another try; the rest is not. */
+// The socket's own errors: the directory is not there (yet) or the network between is down.
+// Certificate and name errors are not among them: a person must fix the configuration.
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * Connection trouble, ldapts' timeouts and the directory's "busy / unavailable / out of time" are
+ * worth another try; the rest is not. Duck-typed: a socket's error may come from another realm.
+ */
 export function isRetryable(e: unknown): boolean {
   if (e instanceof ResultCodeError) return e.code === 3 || e.code === 51 || e.code === 52;
-  return e instanceof Error;
+  if (typeof e !== 'object' || e === null) return false;
+  const { code, message } = e as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  // ldapts: "Connection timeout", "<Request>: Operation timed out", "Socket connection not established", "Connection closed".
+  return typeof message === 'string' && /connection timeout|operation timed out|socket connection not established|connection closed|socket closed/i.test(message);
 }
 
-const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}`.trim() : String(e));
+function describe(e: unknown): string {
+  if (typeof e === 'object' && e !== null && typeof (e as Error).message === 'string') return `${(e as Error).name ?? 'Error'}: ${(e as Error).message}`.trim();
+  return String(e);
+}
 
 /** The directory's error as one of ours, saying which step failed (never the password). */
 export function classify(step: string, e: unknown): Error {

@@ -49,7 +49,8 @@ export interface SlapdOptions {
   /**
    * Also Debian's msuser schema: Active Directory's `user` class (userAccountControl,
    * accountExpires, sAMAccountName), so AD-shaped entries can be written and read back. Its own
-   * memberOf displaces the overlay's: with it, permissions come from a search of the groups.
+   * memberOf clashes with the memberof overlay's (added, never removed), so the overlay is left
+   * out: permissions come from a search of the groups.
    */
   activeDirectorySchema?: boolean;
 }
@@ -130,7 +131,7 @@ function config(dir: string, adminDn: string, adminPassword: string, options: Sl
     `rootdn "${adminDn}"`,
     `rootpw ${ssha(adminPassword)}`,
     `directory ${dir}/db`,
-    'overlay memberof',
+    ...(ad ? [] : ['overlay memberof']),
     'overlay ppolicy',
     `ppolicy_default "${POLICY_DN}"`,
     // Passwords only for binding; everything else readable, as a directory's service account sees it.
