@@ -99,6 +99,8 @@ export interface EntryFacts {
 }
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+/** The permission names decided, as the groups' cn are compared: trimmed, blanks left out. */
+const decided = (permissions: readonly string[]) => permissions.map((p) => p.trim()).filter((p) => p !== '');
 
 export function stateOf(facts: Pick<EntryFacts, 'entry' | 'memberOf'>, now: Date): DirectoryState {
   return { status: directoryStatus(facts.entry, now), permissions: sorted(facts.memberOf.map((g) => g.name)) };
@@ -112,7 +114,7 @@ export function expectedState(before: DirectoryState, change: DirectoryChange): 
     case 'lock':
       return { status: before.status === 'revoked' ? 'revoked' : 'locked', permissions: before.permissions };
     case 'changePermissions':
-      return { status: before.status, permissions: sorted(change.permissions.map((p) => p.trim())) };
+      return { status: before.status, permissions: sorted(decided(change.permissions)) };
   }
 }
 
@@ -148,7 +150,7 @@ export function planChange(facts: EntryFacts, change: DirectoryChange, now: Date
       return [{ dn, operation: 'replace', attribute: 'pwdAccountLockedTime', values: [PERMANENT_LOCK] }];
     }
     case 'changePermissions': {
-      const wanted = new Set(change.permissions.map((p) => p.trim()).filter((p) => p !== ''));
+      const wanted = new Set(decided(change.permissions));
       const byName = new Map<string, PermissionGroup[]>();
       for (const g of facts.groups) byName.set(g.name, [...(byName.get(g.name) ?? []), g]);
       const unknown = [...wanted].filter((p) => !byName.has(p));

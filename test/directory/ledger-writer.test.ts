@@ -87,7 +87,8 @@ describe('planning a change', () => {
       { dn: 'cn=記録,ou=perm,dc=x', operation: 'add', attribute: 'uniqueMember', values: [dn] },
       { dn: 'cn=更新,ou=perm,dc=x', operation: 'add', attribute: 'member', values: [dn] },
     ]);
-    expect(planChange(facts({}), { userId: 'a', action: 'changePermissions', permissions: [' 照会 '] }, NOW)).toEqual([]);
+    expect(planChange(facts({}), { userId: 'a', action: 'changePermissions', permissions: [' 照会 ', '', '照会'] }, NOW)).toEqual([]);
+    expect(expectedState({ status: 'active', permissions: ['照会'] }, { userId: 'a', action: 'changePermissions', permissions: [' 照会 ', '', '照会'] })).toEqual({ status: 'active', permissions: ['照会'] });
     expect(expectedState({ status: 'locked', permissions: ['照会'] }, change)).toEqual({ status: 'locked', permissions: ['更新', '記録'].sort() });
   });
 
