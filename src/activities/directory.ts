@@ -4,7 +4,8 @@
 // plain failure Temporal retries; a refusal is non-retryable (type DirectoryChangeRefused): the
 // workflow hands it to a person with the directory's reason.
 import { ApplicationFailure } from '@temporalio/common';
-import { type AppliedChange, applyDirectoryChange, type DirectoryChange, DirectoryChangeRefusedError } from '../directory/ledger-writer';
+import { applyDirectoryChange, DirectoryChangeRefusedError } from '../directory/ledger-writer';
+import { type AppliedChange, DIRECTORY_CHANGE_REFUSED, type DirectoryChange } from '../domain/directory-change';
 import type { LedgerDirectory } from '../imports/ledger-ldap';
 
 export interface DirectoryActivityDeps {
@@ -12,8 +13,7 @@ export interface DirectoryActivityDeps {
   directories: Record<string, LedgerDirectory>;
 }
 
-/** The ApplicationFailure type of a change the directory refused (for nonRetryableErrorTypes and the workflow's catch). */
-export const DIRECTORY_CHANGE_REFUSED = 'DirectoryChangeRefused';
+export { DIRECTORY_CHANGE_REFUSED };
 
 export function createDirectoryActivities(deps: DirectoryActivityDeps) {
   return {

@@ -22,33 +22,16 @@
 // no access, the read-back differs) goes to a person. Neither carries the bind password.
 import { Attribute, Change, Client, ResultCodeError, SizeLimitExceededError } from 'ldapts';
 import { escapeFilterValue, normaliseDn } from '../auth/ldap';
+import { type AppliedChange, DIRECTORY_UNAVAILABLE, type DirectoryChange, type DirectoryState } from '../domain/directory-change';
 import { attribute, type DirectoryEntry, directoryStatus, entryCells, fromFiletime, groupName, type LedgerDirectory, STATUS_ATTRIBUTES } from '../imports/ledger-ldap';
 
-export type DirectoryStatus = 'active' | 'locked' | 'revoked';
-
-export type DirectoryChange =
-  | { userId: string; action: 'revoke' }
-  | { userId: string; action: 'lock' }
-  | { userId: string; action: 'changePermissions'; permissions: string[] };
-
-export interface DirectoryState {
-  status: DirectoryStatus;
-  permissions: string[];
-}
-
-export interface AppliedChange {
-  dn: string;
-  before: DirectoryState;
-  after: DirectoryState;
-  /** Nothing needed writing: the entry already said what was asked (a retry, or a change made by hand). */
-  alreadyDone: boolean;
-}
+export type { AppliedChange, DirectoryChange, DirectoryState, DirectoryStatus } from '../domain/directory-change';
 
 /** The directory could not be reached or was busy: the same change may be tried again. */
 export class DirectoryUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'DirectoryUnavailableError';
+    this.name = DIRECTORY_UNAVAILABLE;
   }
 }
 
