@@ -33,3 +33,16 @@ export interface AppliedChange {
  */
 export const DIRECTORY_CHANGE_REFUSED = 'DirectoryChangeRefused';
 export const DIRECTORY_UNAVAILABLE = 'DirectoryUnavailableError';
+
+/**
+ * A retry policy for the activity that suits a directory: a restart or failover of a domain
+ * controller takes minutes, so six attempts over about ten minutes; a refusal is never retried.
+ * After the last attempt the workflow gives the change to a person.
+ */
+export const DIRECTORY_RETRY = {
+  initialInterval: '10 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '5 minutes',
+  maximumAttempts: 6,
+  nonRetryableErrorTypes: [DIRECTORY_CHANGE_REFUSED],
+} as const;
