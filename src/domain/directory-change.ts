@@ -1,6 +1,7 @@
 // A review outcome as the directory adapter carries it out (src/directory/ledger-writer.ts), and
 // what it reports back: pure types and names, so that a workflow can use them without bundling the
 // LDAP client.
+import type { RetryPolicy } from '@temporalio/common';
 
 export type DirectoryStatus = 'active' | 'locked' | 'revoked';
 
@@ -39,10 +40,10 @@ export const DIRECTORY_UNAVAILABLE = 'DirectoryUnavailableError';
  * controller takes minutes, so six attempts over about ten minutes; a refusal is never retried.
  * After the last attempt the workflow gives the change to a person.
  */
-export const DIRECTORY_RETRY = {
+export const DIRECTORY_RETRY: RetryPolicy = {
   initialInterval: '10 seconds',
   backoffCoefficient: 2,
   maximumInterval: '5 minutes',
   maximumAttempts: 6,
   nonRetryableErrorTypes: [DIRECTORY_CHANGE_REFUSED],
-} as const;
+};
