@@ -26,6 +26,13 @@ const attributeMap = z.object({
   verificationRegisteredAt: z.array(z.string()).default([]),
 });
 
+const writeSettings = z
+  .object({
+    bindDn: z.string().trim().min(1).optional(),
+    bindPassword: z.string().min(1).optional(),
+  })
+  .refine((c) => (c.bindDn === undefined) === (c.bindPassword === undefined), { error: 'write.bindDn と write.bindPassword は両方指定してください', path: ['bindPassword'] });
+
 export const ledgerDirectorySchema = z
   .object({
     ...ldapConnectionFields,
@@ -42,6 +49,12 @@ export const ledgerDirectorySchema = z
     permissionGroupsUnder: z.string().trim().min(1).optional(),
     attributes: attributeMap.default(attributeMap.parse({})),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    /**
+     * Present when review outcomes are carried out in this directory (src/directory/ledger-writer.ts);
+     * without it the directory is only read. `{}` writes as the reading account; a separate account
+     * keeps the reading one read-only.
+     */
+    write: writeSettings.optional(),
   })
   .refine((c) => (c.bindDn === undefined) === (c.bindPassword === undefined), { error: 'bindDn と bindPassword は両方指定してください', path: ['bindPassword'] });
 export type LedgerDirectory = z.output<typeof ledgerDirectorySchema>;
@@ -49,7 +62,8 @@ export type LedgerDirectory = z.output<typeof ledgerDirectorySchema>;
 type EntryValue = string | string[] | Buffer | Buffer[] | undefined;
 export type DirectoryEntry = Record<string, EntryValue> & { dn: string };
 
-function attribute(entry: DirectoryEntry, name: string): string[] {
+/** An entry's values of one attribute (names compare case-insensitively, as directories answer in their own case). */
+export function attribute(entry: DirectoryEntry, name: string): string[] {
   const key = Object.keys(entry).find((k) => k.toLowerCase() === name.toLowerCase());
   if (key === undefined) return [];
   const v = entry[key];
@@ -80,20 +94,35 @@ function timeValue(v: string): string {
   return fromGeneralizedTime(v) ?? v;
 }
 
-// userAccountControl: ACCOUNTDISABLE (0x2); AD's lockoutTime > 0 and OpenLDAP ppolicy's pwdAccountLockedTime mean locked.
+// How a directory says an ID cannot be used, and what the directory writer sets:
+// - Active Directory: userAccountControl's ACCOUNTDISABLE (0x2) is revoked; lockoutTime > 0 (the
+//   directory's own lockout after failed sign-ins) and accountExpires in the past are locked —
+//   lockoutTime cannot be set over LDAP, so a review's lock sets accountExpires.
+// - OpenLDAP (no userAccountControl): ppolicy's pwdEndTime in the past ("the time the password
+//   becomes disabled") is revoked; pwdAccountLockedTime (000001010000Z: locked until an
+//   administrator removes it) is locked. slapd refuses the bind of either with the overlay loaded.
 const UAC_DISABLED = 0x2;
 
-/** The status the directory gives an entry. */
-export function directoryStatus(entry: DirectoryEntry): 'active' | 'locked' | 'revoked' {
+/** The attributes directoryStatus() reads: operational ones (pwd*) come only when asked for by name. */
+export const STATUS_ATTRIBUTES = ['userAccountControl', 'lockoutTime', 'accountExpires', 'pwdAccountLockedTime', 'pwdEndTime'] as const;
+
+/** The status the directory gives an entry at `now`. */
+export function directoryStatus(entry: DirectoryEntry, now: Date = new Date()): 'active' | 'locked' | 'revoked' {
   const uac = Number(attribute(entry, 'userAccountControl')[0] ?? 0);
   if (uac & UAC_DISABLED) return 'revoked';
+  const end = attribute(entry, 'pwdEndTime')[0];
+  const endsAt = end === undefined ? undefined : fromGeneralizedTime(end);
+  if (endsAt !== undefined && Date.parse(endsAt) <= now.getTime()) return 'revoked';
   const lockout = attribute(entry, 'lockoutTime')[0];
   if ((lockout && lockout !== '0') || attribute(entry, 'pwdAccountLockedTime').length > 0) return 'locked';
+  const expires = attribute(entry, 'accountExpires')[0];
+  const expiresAt = expires === undefined ? null : fromFiletime(expires);
+  if (expiresAt !== null && Date.parse(expiresAt) <= now.getTime()) return 'locked';
   return 'active';
 }
 
 /** The cn of a group's DN: what the ledger lists as the permission. */
-const groupName = (dn: string) => /^cn=([^,]+)/i.exec(dn)?.[1] ?? dn;
+export const groupName = (dn: string) => /^cn=([^,]+)/i.exec(dn)?.[1] ?? dn;
 
 /** The fields this configuration reads: those with at least one attribute, and always the status and permissions. */
 export function directoryFields(d: LedgerDirectory): LedgerField[] {
@@ -129,7 +158,7 @@ export async function readDirectoryRecords(d: LedgerDirectory): Promise<Director
   const fields = directoryFields(d);
   try {
     if (d.bindDn !== undefined) await client.bind(d.bindDn, d.bindPassword);
-    const wanted = [...new Set([...Object.values(d.attributes).flat(), 'memberOf', 'userAccountControl', 'lockoutTime', 'pwdAccountLockedTime'])];
+    const wanted = [...new Set([...Object.values(d.attributes).flat(), 'memberOf', ...STATUS_ATTRIBUTES])];
     const { searchEntries } = await client.search(d.base, { scope: 'sub', filter: d.filter, attributes: [...wanted, 'createTimestamp', 'pwdChangedTime'], paged: { pageSize: 500 } });
     const entries = (searchEntries as unknown as DirectoryEntry[]).sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0));
     // Directories without memberOf (OpenLDAP without the overlay): one search of the groups for everyone.

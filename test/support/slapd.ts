@@ -2,7 +2,10 @@
 // folder, seeded with slapadd, served by `slapd` in the foreground on a loopback port (so the child
 // ends with the test). The memberof overlay is loaded, but slapadd bypasses overlays: the seeded
 // people have no memberOf (the group-search path); a group added over LDAP afterwards gives its
-// members memberOf (the Active Directory path). Runs as root too: without -u slapd keeps our user.
+// members memberOf (the Active Directory path). The ppolicy overlay is loaded (it brings the
+// pwdAccountLockedTime / pwdEndTime attributes the directory writer sets, and refuses binds of
+// locked people); a second service account (WRITER_DN) may write people's lock attributes and
+// group members, the first stays read-only. Runs as root too: without -u slapd keeps our user.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,9 +19,13 @@ export const PEOPLE_DN = `ou=people,${BASE_DN}`;
 export const GROUPS_DN = `ou=groups,${BASE_DN}`;
 export const SERVICE_DN = `cn=jukinet-ops,ou=services,${BASE_DN}`;
 export const SERVICE_PASSWORD = 'service-secret-7f3a';
+/** May lock and end people's passwords and change group members (the directory writer's account). */
+export const WRITER_DN = `cn=jukinet-ops-writer,ou=services,${BASE_DN}`;
+export const WRITER_PASSWORD = 'writer-secret-2c9e';
 export const COMMANDERS_DN = `cn=jukinet-commanders,${GROUPS_DN}`;
 export const AUDITORS_DN = `cn=jukinet-auditors,${GROUPS_DN}`;
 export const ADMINS_DN = `cn=jukinet-admins,${GROUPS_DN}`;
+export const POLICY_DN = `cn=default,ou=policies,${BASE_DN}`;
 
 /** The seeded people: uid, password and what the directory says about them. */
 export const PEOPLE = {
@@ -37,6 +44,16 @@ export interface TestDirectory {
 }
 
 const SCHEMAS = ['core', 'cosine', 'inetorgperson', 'nis'];
+
+export interface SlapdOptions {
+  /**
+   * Also Debian's msuser schema: Active Directory's `user` class (userAccountControl,
+   * accountExpires, sAMAccountName), so AD-shaped entries can be written and read back. Its own
+   * memberOf clashes with the memberof overlay's (added, never removed), so the overlay is left
+   * out: permissions come from a search of the groups.
+   */
+  activeDirectorySchema?: boolean;
+}
 
 function slapdBinary(): string {
   for (const p of ['/usr/sbin/slapd', '/usr/local/libexec/slapd']) if (fs.existsSync(p)) return p;
@@ -80,6 +97,11 @@ function seed(): string {
     entry(GROUPS_DN, [['objectClass', 'organizationalUnit'], ['ou', 'groups']]),
     entry(`ou=services,${BASE_DN}`, [['objectClass', 'organizationalUnit'], ['ou', 'services']]),
     entry(SERVICE_DN, [['objectClass', 'organizationalRole'], ['objectClass', 'simpleSecurityObject'], ['cn', 'jukinet-ops'], ['userPassword', ssha(SERVICE_PASSWORD)]]),
+    entry(WRITER_DN, [['objectClass', 'organizationalRole'], ['objectClass', 'simpleSecurityObject'], ['cn', 'jukinet-ops-writer'], ['userPassword', ssha(WRITER_PASSWORD)]]),
+    entry(`ou=policies,${BASE_DN}`, [['objectClass', 'organizationalUnit'], ['ou', 'policies']]),
+    // Lockout on, but no failure count (the sign-in tests fail binds on purpose) and no expiry:
+    // the policy only makes slapd honour pwdAccountLockedTime and pwdEndTime at bind.
+    entry(POLICY_DN, [['objectClass', 'organizationalRole'], ['objectClass', 'pwdPolicy'], ['cn', 'default'], ['pwdAttribute', 'userPassword'], ['pwdLockout', 'TRUE'], ['pwdMaxFailure', '0']]),
     person('tanaka'),
     person('suzuki'),
     person('sato'),
@@ -90,12 +112,14 @@ function seed(): string {
   ].join('\n');
 }
 
-function config(dir: string, adminDn: string, adminPassword: string): string {
+function config(dir: string, adminDn: string, adminPassword: string, options: SlapdOptions): string {
+  const ad = options.activeDirectorySchema === true;
   return [
-    ...SCHEMAS.map((s) => `include /etc/ldap/schema/${s}.schema`),
+    ...[...SCHEMAS, ...(ad ? ['msuser'] : [])].map((s) => `include /etc/ldap/schema/${s}.schema`),
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
     'moduleload memberof',
+    'moduleload ppolicy',
     `pidfile ${dir}/slapd.pid`,
     `argsfile ${dir}/slapd.args`,
     // As permissive as some directories in the field: a DN with an empty password binds, as
@@ -107,9 +131,14 @@ function config(dir: string, adminDn: string, adminPassword: string): string {
     `rootdn "${adminDn}"`,
     `rootpw ${ssha(adminPassword)}`,
     `directory ${dir}/db`,
-    'overlay memberof',
+    ...(ad ? [] : ['overlay memberof']),
+    'overlay ppolicy',
+    `ppolicy_default "${POLICY_DN}"`,
     // Passwords only for binding; everything else readable, as a directory's service account sees it.
     'access to attrs=userPassword by self write by anonymous auth by * none',
+    // The writer: people's lock and end times (ppolicy; AD's disable bit and expiry), and group members; nothing else.
+    `access to attrs=pwdAccountLockedTime,pwdEndTime${ad ? ',userAccountControl,accountExpires' : ''} by dn.exact="${WRITER_DN}" write by * read`,
+    `access to dn.subtree="${GROUPS_DN}" attrs=member,uniqueMember by dn.exact="${WRITER_DN}" write by * read`,
     'access to * by * read',
     '',
   ].join('\n');
@@ -138,7 +167,7 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-export async function startSlapd(): Promise<TestDirectory> {
+export async function startSlapd(options: SlapdOptions = {}): Promise<TestDirectory> {
   const slapd = slapdBinary();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jukinet-ldap-'));
   const adminDn = `cn=admin,${BASE_DN}`;
@@ -148,7 +177,7 @@ export async function startSlapd(): Promise<TestDirectory> {
   try {
     fs.mkdirSync(path.join(dir, 'db'));
     const conf = path.join(dir, 'slapd.conf');
-    fs.writeFileSync(conf, config(dir, adminDn, adminPassword));
+    fs.writeFileSync(conf, config(dir, adminDn, adminPassword, options));
     fs.writeFileSync(path.join(dir, 'seed.ldif'), seed());
     const add = spawnSync(path.join(path.dirname(slapd), 'slapadd'), ['-f', conf, '-l', path.join(dir, 'seed.ldif')], { encoding: 'utf8' });
     if (add.status !== 0) throw new Error(`slapadd failed: ${add.stderr || add.stdout}`);
