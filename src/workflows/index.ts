@@ -5,4 +5,5 @@ export { emergencyResponse } from './emergency-response';
 export { notifyPersons } from './emergency/notify';
 export { statutoryReports } from './emergency/reports';
 export { humanTask } from './human-task';
+export { reviewOpener } from './review/opener';
 export { systemCheck } from './system-check';
