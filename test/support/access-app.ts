@@ -42,7 +42,7 @@ export interface AccessApp {
 }
 
 export async function startAccessApp(
-  o: { env?: Record<string, string>; outbox?: boolean; logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN'; deps?: Pick<AppDeps, 'ledgerDirectories' | 'client'> } = {},
+  o: { env?: Record<string, string>; outbox?: boolean; logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN'; deps?: Partial<Pick<AppDeps, 'ledgerDirectories' | 'client'>> } = {},
 ): Promise<AccessApp> {
   const logLines: string[] = [];
   const logger = new DefaultLogger(o.logLevel ?? 'WARN', (entry) => logLines.push(`${entry.message} ${JSON.stringify(entry.meta ?? {})}`));
