@@ -14,6 +14,7 @@ import { reviewScheduleOptions, syncReviewSchedules } from '../../src/temporal/r
 import type { ReviewOpenerResult } from '../../src/workflows/review/opener';
 import { type AccessApp, sessionCookie, startAccessApp } from '../support/access-app';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
+import { runCliAsync } from '../support/cli';
 import { json } from '../support/http';
 import { eventually } from '../support/stack';
 import { devServer } from '../support/temporal';
@@ -166,6 +167,18 @@ describe('review schedules and the opener on the dev server', () => {
       expect(body).toMatchObject({ error: 'campaign_exists', campaignId, fiscalYear: thisYear, started: false });
       expect(body.message).toContain('既に開始されています');
       expect(body.message).toContain('already been started');
+    });
+
+    it('`jukinet-ops review start` with an admin key starts it; run again, it is refused naming the campaign (exit 1)', async () => {
+      const key = (await createTestKey(a.db, 'admin', 'tokyo')).replace(/^Bearer /, '');
+      const campaignId = reviewCampaignId('tokyo', thisYear - 1);
+      const first = await runCliAsync(['review', 'start', 'tokyo', '--fiscal-year', String(thisYear - 1), '--api', a.base], { JUKINET_OPS_API_KEY: key });
+      expect(first).toMatchObject({ status: 0, stderr: '' });
+      expect(first.stdout).toContain(`Started the review for fiscal year ${thisYear - 1}: ${campaignId}`);
+      expect(await env.client.workflow.getHandle(campaignId).result()).toMatchObject({ organisation: 'tokyo', fiscalYear: thisYear - 1, startedBy: { name: 'test admin@tokyo' } });
+      const again = await runCliAsync(['review', 'start', 'tokyo', '--fiscal-year', String(thisYear - 1), '--api', a.base], { JUKINET_OPS_API_KEY: key });
+      expect(again.status).toBe(1);
+      expect(again.stderr).toContain(`409: ${thisYear - 1}年度の見直し（${campaignId}）は既に開始されています`);
     });
 
     it('the Schedule’s opener, firing after an on-demand start, starts nothing', async () => {
