@@ -68,7 +68,12 @@ export function reviewRouter(deps: ReviewRouteDeps): Router {
     try {
       return { ...(await startReviewCampaign(deps.client, deps.taskQueue, input)), fiscalYear: year };
     } catch (err) {
-      throw new HttpError(503, 'temporal_unavailable', `the review could not be started: ${err instanceof Error ? err.message : String(err)}`);
+      // Unanswered, it may have started: a second try is safe, the year's id refuses a second campaign.
+      throw new HttpError(
+        503,
+        'temporal_unavailable',
+        `見直しを開始できたか確認できません。もう一度開始してください（二重には始まりません）/ the review's start was not confirmed (${err instanceof Error ? err.message : String(err)}); start it again: it never starts twice`,
+      );
     }
   }
 
