@@ -76,7 +76,8 @@ export function reviewScheduleUpToDate(d: Pick<ScheduleDescription, 'spec' | 'ac
   const wanted = reviewScheduleOptions(organisation, plan, taskQueue);
   const want = {
     timezone: REVIEW_TIME_ZONE,
-    startsOn: { ...plan.startsOn, minute: 0, second: 0 },
+    // Field by field, in the order describedReviewSchedule gives them (the comparison is of JSON).
+    startsOn: { month: plan.startsOn.month, day: plan.startsOn.day, hour: plan.startsOn.hour, minute: 0, second: 0 },
     workflowType: REVIEW_OPENER_WORKFLOW,
     taskQueue,
     args: wanted.action.args,

@@ -65,6 +65,10 @@ describe('comparing a described schedule with the plan', () => {
     expect(reviewScheduleUpToDate(described({ month: 'JUNE', day: 15, hour: 10 }), 'katsuragi', plan({ month: 6, day: 15, hour: 10 }), 'q')).toBe(true);
   });
 
+  it('a plan written in another key order is the same plan', () => {
+    expect(reviewScheduleUpToDate(described({ month: 'JUNE', day: 15, hour: 10 }), 'katsuragi', { ...plan(), startsOn: { hour: 10, day: 15, month: 6 } }, 'q')).toBe(true);
+  });
+
   it.each([
     ['another day', described({ day: 2 })],
     ['another hour', described({ hour: 10 })],
