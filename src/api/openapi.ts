@@ -70,6 +70,13 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
     ok: { 201: json('the pending import: counts, the diff field by field, links.confirm') },
     refusals: { 404: 'no_directory: no directory is configured for the organisation' },
   },
+  'POST /api/review/{organisation}/campaigns': {
+    tag: 'review',
+    summary: "Start the organisation's annual user-ID and password review for a fiscal year (default: the current one), before its Schedule does",
+    description: 'ユーザID及びパスワードの見直しの開始（年度の指定がなければ今年度）。毎年のスケジュールと同じキャンペーンで、同じ年度は二重に開始しない',
+    ok: { 202: json('started: the campaign id (review/<organisation>/FY<yyyy>) and the fiscal year') },
+    refusals: { 409: 'campaign_exists: the fiscal year\'s campaign already runs or has completed (started: false, with its campaignId)', 503: 'temporal_unavailable: Temporal did not accept the start' },
+  },
   'GET /api/ledger/{organisation}/imports/{id}': { tag: 'ledger', summary: 'A ledger import and its diff', description: '管理簿の取込み（差分と状態）', ok: { 200: json('the import') } },
   'POST /api/ledger/{organisation}/imports/{id}/confirm': {
     tag: 'ledger',

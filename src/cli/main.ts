@@ -24,6 +24,7 @@ import { incidentList, incidentShow, LIST_USAGE, SHOW_USAGE } from './incident-v
 import { loginCommand, logoutCommand, USER_USAGE, userCommand } from './user';
 import { incidentPaperRecords, PAPER_PLAN_USAGE, PAPER_RECORDS_USAGE, paperPlanCommand } from './paper';
 import { passwordCommand } from './password';
+import { reviewCommand } from './review';
 
 const USAGE = `Usage: jukinet-ops <command>
 
@@ -44,6 +45,7 @@ Commands:
   incident close ORG ID [--reason TEXT]    close the incident (終結); refused, naming each open obligation, while any is open
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
   logout                     forget the stored API key
+  review start ORG [--fiscal-year N]      start the year's user-ID and password review (見直し) now instead of on its scheduled day; \`review start --help\`
   password check [--rule-set juki|nist] …   check a candidate password offline (asked for without echo, never an argument); exits 1 naming each rule broken
   user add|grant|revoke|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
   audit verify               check the audit log's MAC chain and its anchors in Temporal; exits 1 naming each edited, deleted or lost row
@@ -53,7 +55,7 @@ Commands:
 `;
 
 /** Commands exposed to the production topology (docker-compose.yml runs these). */
-export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'paper-plan', 'login', 'logout', 'password', 'user', 'audit', 'migrate', 'build-workflows', 'help'] as const;
+export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'paper-plan', 'login', 'logout', 'password', 'review', 'user', 'audit', 'migrate', 'build-workflows', 'help'] as const;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -239,6 +241,8 @@ export async function run(argv: string[]): Promise<number> {
       return logoutCommand(out);
     case 'password':
       return passwordCommand(rest, out, err);
+    case 'review':
+      return reviewCommand(rest, () => loadConfig(), out, err);
     case 'user':
       if (rest.length === 0 || rest.includes('--help')) {
         (rest.includes('--help') ? out : err)(USER_USAGE);

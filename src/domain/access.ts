@@ -85,3 +85,8 @@ export const EVIDENCE_READERS: readonly AccessRole[] = ['auditor', 'commander', 
 export const LEDGER_READERS: readonly AccessRole[] = ['admin', 'operator', 'auditor', 'commander'];
 /** Who imports the ledger and confirms its changes: the administrator alone. */
 export const LEDGER_IMPORTERS: readonly AccessRole[] = ['admin'];
+/**
+ * Who starts the year's user-ID review on demand, before its Schedule does (or a year the
+ * Schedule missed): the administrator, who keeps the ledger the review is of (niigata:15.2.1).
+ */
+export const REVIEW_STARTERS: readonly AccessRole[] = ['admin'];

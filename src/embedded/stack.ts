@@ -17,6 +17,7 @@ import { checkProfiles, openMigratedDatabase, resolveAuditMacKeys, resolveSignin
 import { ensureAuditAnchor } from '../temporal/audit-anchor';
 import { connectClient, connectWorker, probeTemporal } from '../temporal/connection';
 import { registerSearchAttributes } from '../temporal/search-attributes';
+import { syncReviewSchedules } from '../temporal/review-schedule';
 import { devServerExecutable } from '../temporal/tools';
 import { ensurePortFree, listenOn, StartupError } from '../startup';
 import { Outbox } from './outbox';
@@ -173,6 +174,10 @@ export function startEmbeddedStack(config: Config, logger: Logger, progress: (li
       running.catch((err) => logger.error('Worker stopped with an error', { error: String(err) }));
       checkpoint();
       await ensureAuditAnchor(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: parseDuration(config.AUDIT_ANCHOR_INTERVAL)! });
+      checkpoint();
+      // Each organisation's review Schedule, in step with the profiles just loaded (created, moved, or deleted).
+      const schedules = await syncReviewSchedules(client, config.TEMPORAL_TASK_QUEUE, profiles.map(({ profile }) => ({ key: profile.organisation.key, profile })));
+      logger.info('Review schedules in step with the profiles', { ...schedules });
       checkpoint();
 
       const http = await listen({ config, client, appDb, mail, logger, signingKeys, auditMacKeys, ...(outbox ? { outbox } : {}) });

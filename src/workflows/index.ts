@@ -5,6 +5,7 @@ export { emergencyResponse } from './emergency-response';
 export { notifyPersons } from './emergency/notify';
 export { statutoryReports } from './emergency/reports';
 export { humanTask } from './human-task';
+export { reviewOpener } from './review/opener';
 export { systemCheck } from './system-check';
 export { reviewCampaign } from './review/campaign';
 export { sectionReview } from './review/section';

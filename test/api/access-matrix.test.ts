@@ -337,8 +337,12 @@ describe('endpoint × role × organisation', () => {
       expect: expectOf([401, 200, 404, 404, 404, 404, 404, 200, 404]) },
     { name: 'GET /ledger/katsuragi', method: 'GET', kind: 'page', path: () => '/ledger/katsuragi',
       expect: expectOf([303, 200, 200, 200, 403, 200, 200, 404, 403]),
-      // The upload form is the admin's alone.
-      check: async (w, r) => expect((await r.text()).includes('action="/ledger/katsuragi/imports"')).toBe(w.startsWith('admin@')) },
+      // The upload form and the review's start button are the admin's alone.
+      check: async (w, r) => {
+        const page = await r.text();
+        expect(page.includes('action="/ledger/katsuragi/imports"')).toBe(w.startsWith('admin@'));
+        expect(page.includes('action="/review/katsuragi/campaigns"')).toBe(w.startsWith('admin@'));
+      } },
     // An empty file: the admin gets the validation report (400), nobody else gets that far.
     { name: 'POST /api/ledger/katsuragi/imports', method: 'POST', kind: 'api', path: () => '/api/ledger/katsuragi/imports',
       expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
@@ -357,6 +361,10 @@ describe('endpoint × role × organisation', () => {
 
     // --- a targeted review (人事異動): started by the admin. An empty file: the validation report (400), before Temporal. ---
     { name: 'POST /api/review/katsuragi/targeted', method: 'POST', kind: 'api', path: () => '/api/review/katsuragi/targeted',
+      expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
+
+    // --- the user-ID review started on demand: by the admin (a bad year stops before Temporal: 400) ---
+    { name: 'POST /api/review/katsuragi/campaigns (a bad fiscal year)', method: 'POST', kind: 'api', path: () => '/api/review/katsuragi/campaigns', body: () => ({ fiscalYear: 'this year' }),
       expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
 
     // --- who am I, the home page ---

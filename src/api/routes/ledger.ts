@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { confirmLedgerImport, getLedgerImport, type LedgerImport, prepareLedgerImport, searchLedger } from '../../db/ledger';
 import { getOrganisation } from '../../db/organisations';
 import type { Database } from '../../db/schema';
-import { LEDGER_IMPORTERS, LEDGER_READERS, rolesIn } from '../../domain/access';
+import { LEDGER_IMPORTERS, LEDGER_READERS, REVIEW_STARTERS, rolesIn } from '../../domain/access';
 import { LEDGER_STATUSES } from '../../domain/ledger';
 import { multipartBoundary, parseMultipart } from '../../domain/evidence';
 import { z } from '../../domain/zod';
@@ -20,6 +20,7 @@ import { allow, checkFormCsrf, formCsrf, principal } from '../access';
 import { HttpError, locals, notFound, recordingStarted, valid, validate } from '../http';
 import { organisationParam } from '../params';
 import { ledgerPage, type UploadOutcome } from '../views/ledger';
+import { reviewStartNotice } from './review';
 
 export interface LedgerRouteDeps {
   db: Kysely<Database>;
@@ -193,6 +194,7 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
     const query = parsed.success ? parsed.data : {};
     const page = await searchLedger(db, { organisation, ...query });
     const canImport = LEDGER_IMPORTERS.some((role) => rolesIn(principal(res).grants, organisation).has(role));
+    const canStartReview = REVIEW_STARTERS.some((role) => rolesIn(principal(res).grants, organisation).has(role));
     const body = ledgerPage({
       organisation,
       organisationName: profile.organisation.name,
@@ -201,6 +203,7 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
       query: { ...query, page: page.page },
       ...(canImport ? { importer: { csrf: formCsrf(req, res, deps.signingKeys), directory: Boolean(deps.directories?.[organisation]), ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.error ? { error: o.error } : {}) } } : {}),
       ...(o.notice ? { notice: o.notice } : {}),
+      ...(canStartReview ? { reviewStarter: { csrf: formCsrf(req, res, deps.signingKeys) } } : {}),
     });
     res.status(o.status ?? 200).send(deps.renderPage(req, res, `${locale === 'en' ? 'User-ID ledger' : 'ユーザID管理簿'} — ${profile.organisation.name}`, body));
   }
@@ -208,7 +211,7 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
   r.get('/ledger/:organisation', allow.roles(LEDGER_READERS, 'params'), validate({ params: orgParams }), async (req, res) => {
     const { organisation } = valid<{ params: typeof orgParams }>(res).params;
     const applied = typeof req.query.applied === 'string' ? req.query.applied : undefined;
-    let notice: string | undefined;
+    let notice = reviewStartNotice(req.query, locals(res).locale);
     if (applied && z.uuid().safeParse(applied).success) {
       const i = await getLedgerImport(db, organisation, applied);
       if (i?.state === 'applied') {

@@ -140,6 +140,20 @@ ${
   return html`<h2>${say(locale, '取込み', 'Import')}</h2><section id="ledger-import">${o.error ? html`<p class="error">${o.error}</p>` : ''}${result}${form}</section>`;
 }
 
+/** The year's review on demand: the same campaign the Schedule starts, never twice for a year. */
+function reviewSection(organisation: string, locale: Locale, csrf: string): Html {
+  return html`<h2>${say(locale, 'ユーザID及びパスワードの見直し', 'User-ID and password review')}</h2><section id="review-start">
+<form method="post" action="/review/${organisation}/campaigns">
+<input type="hidden" name="csrf" value="${csrf}">
+<p class="hint">${say(
+    locale,
+    '今年度の見直しは毎年決まった日に自動で始まります。それより前に始めるときはこのボタンを押してください（同じ年度の見直しは二重には始まりません）。',
+    "This year's review starts by itself on its set day every year. Press the button to start it now (a year's review is never started twice).",
+  )}</p>
+<button type="submit">${say(locale, '見直しを開始', 'Start the review')}</button>
+</form></section>`;
+}
+
 export function ledgerPage(o: {
   organisation: string;
   organisationName: string;
@@ -150,6 +164,8 @@ export function ledgerPage(o: {
   importer?: { csrf: string; directory?: boolean; outcome?: UploadOutcome; error?: string };
   /** A message after a confirmation. */
   notice?: string;
+  /** For who may start the year's review on demand: the button's CSRF field. */
+  reviewStarter?: { csrf: string };
 }): Html {
   const { locale, page: p, query } = o;
   const base = `/ledger/${o.organisation}`;
@@ -167,5 +183,6 @@ ${p.entries.length ? entriesTable(p.entries, locale) : html`<p class="empty">${s
     p.page < p.pages ? html`<a href="${base}${queryString(query, p.page + 1)}" rel="next">${say(locale, '次へ', 'Next')} →</a>` : ''
   }</nav>
 </section>
+${o.reviewStarter ? reviewSection(o.organisation, locale, o.reviewStarter.csrf) : ''}
 ${o.importer ? uploadSection({ organisation: o.organisation, locale, ...o.importer }) : ''}`;
 }

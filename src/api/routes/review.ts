@@ -1,0 +1,99 @@
+// Starting the year's user-ID review (ユーザID及びパスワードの見直し) on demand: the API for the
+// CLI and scripts, and the console's button on the ledger page. Both start the same campaign
+// the organisation's Schedule would (one per organisation and fiscal year): a second start is
+// refused (409), naming the campaign that runs or ran.
+import type { Client } from '@temporalio/client';
+import { type Request, type Response, Router } from 'express';
+import type { Kysely } from 'kysely';
+import { getOrganisation } from '../../db/organisations';
+import type { Database } from '../../db/schema';
+import { REVIEW_STARTERS } from '../../domain/access';
+import { fiscalYearOf, type ReviewCampaignInput } from '../../domain/review';
+import { z } from '../../domain/zod';
+import { startReviewCampaign } from '../../temporal/review-campaign';
+import type { SigningKey } from '../../tokens';
+import { allow, checkFormCsrf, principal } from '../access';
+import { HttpError, notFound, recordingStarted, valid, validate } from '../http';
+import type { Locale } from '../i18n';
+import { organisationParam } from '../params';
+
+export interface ReviewRouteDeps {
+  db: Kysely<Database>;
+  client: Client;
+  taskQueue: string;
+  signingKeys: readonly SigningKey[];
+  now: () => Date;
+}
+
+const orgParams = z.object({ organisation: organisationParam });
+/** A fiscal year (会計年度, named by the year it begins in); absent: the current one. */
+export const startCampaignBody = z.strictObject({ fiscalYear: z.number().int().min(2000).max(2100).optional() });
+
+const say = (locale: Locale, ja: string, en: string) => (locale === 'en' ? en : ja);
+
+/** The refusal of a second start, Japanese and English in one line as the API's other 409s. */
+export const campaignExistsMessage = (campaignId: string, fiscalYear: number) =>
+  `${fiscalYear}年度の見直し（${campaignId}）は既に開始されています（実行中または完了）/ the review for fiscal year ${fiscalYear} has already been started (running or completed): ${campaignId}`;
+
+/** What the ledger page says after the console's button (`?review=started|exists&fy=…`). */
+export function reviewStartNotice(query: Request['query'], locale: Locale): string | undefined {
+  const fy = typeof query.fy === 'string' && /^\d{4}$/.test(query.fy) ? Number(query.fy) : undefined;
+  if (fy === undefined) return undefined;
+  if (query.review === 'started') return say(locale, `${fy}年度のユーザID及びパスワードの見直しを開始しました。各データ取扱責任者に依頼を送ります。`, `The user-ID and password review for fiscal year ${fy} has started; each section officer is asked by email.`);
+  if (query.review === 'exists') return say(locale, `${fy}年度の見直しは既に開始されています（実行中または完了）。二重には開始しません。`, `The review for fiscal year ${fy} has already been started (running or completed); it is not started twice.`);
+  return undefined;
+}
+
+export function reviewRouter(deps: ReviewRouteDeps): Router {
+  const { db } = deps;
+  const r = Router();
+
+  /** Who started it, as the campaign records it: the account, or the API key by its id. */
+  const startedBy = (res: Response) => {
+    const p = principal(res);
+    return { name: p.name, email: p.email ?? `${p.kind}:${p.id}` };
+  };
+
+  async function start(res: Response, organisation: string, fiscalYear: number | undefined) {
+    if (!(await getOrganisation(db, organisation))) throw notFound(`organisation ${organisation} is not loaded`);
+    const current = fiscalYearOf(deps.now());
+    const year = fiscalYear ?? current;
+    // A year ahead would take the id the Schedule needs when that year comes: refused.
+    if (year > current) {
+      const message = `${current}年度より後の年度は開始できません / a later fiscal year than ${current} cannot be started yet`;
+      throw new HttpError(400, 'validation_failed', `body.fiscalYear: ${message}`, [{ path: 'body.fiscalYear', message }]);
+    }
+    const input: ReviewCampaignInput = { organisation, kind: 'annual', fiscalYear: year, startedBy: startedBy(res) };
+    recordingStarted(res);
+    try {
+      return { ...(await startReviewCampaign(deps.client, deps.taskQueue, input)), fiscalYear: year };
+    } catch (err) {
+      // Unanswered, it may have started: a second try is safe, the year's id refuses a second campaign.
+      throw new HttpError(
+        503,
+        'temporal_unavailable',
+        `見直しを開始できたか確認できません。もう一度開始してください（二重には始まりません）/ the review's start was not confirmed (${err instanceof Error ? err.message : String(err)}); start it again: it never starts twice`,
+      );
+    }
+  }
+
+  r.post('/api/review/:organisation/campaigns', allow.roles(REVIEW_STARTERS, 'params'), validate({ params: orgParams, body: startCampaignBody }), async (_req, res) => {
+    const { params, body } = valid<{ params: typeof orgParams; body: typeof startCampaignBody }>(res);
+    const { campaignId, started, fiscalYear } = await start(res, params.organisation, body.fiscalYear);
+    if (!started) {
+      res.status(409).json({ error: 'campaign_exists', message: campaignExistsMessage(campaignId, fiscalYear), campaignId, fiscalYear, started: false });
+      return;
+    }
+    res.status(202).json({ campaignId, fiscalYear, started: true });
+  });
+
+  // The ledger page's button: the current year, back to the ledger with what happened.
+  r.post('/review/:organisation/campaigns', allow.roles(REVIEW_STARTERS, 'params'), validate({ params: orgParams }), async (req: Request, res: Response) => {
+    const { organisation } = valid<{ params: typeof orgParams }>(res).params;
+    checkFormCsrf(req, res, (req.body as Record<string, unknown> | undefined)?.csrf, deps.signingKeys);
+    const { started, fiscalYear } = await start(res, organisation, undefined);
+    res.redirect(303, `/ledger/${organisation}?review=${started ? 'started' : 'exists'}&fy=${fiscalYear}`);
+  });
+
+  return r;
+}
