@@ -1,6 +1,7 @@
 // The worker: runs the procedures' workflows and activities on the task queue. `createWorker`
 // wires injected dependencies (the embedded stack uses it too); `main` is the production entry,
 // a process of its own against a Temporal cluster, PostgreSQL and an SMTP relay.
+import { parseLedgerDirectoriesEnv } from './src/imports/ledger-ldap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Logger, type NativeConnection, Worker } from '@temporalio/worker';
@@ -51,6 +52,7 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
     ...(config.ALERT_WEBHOOK_URL ? { alertWebhookUrl: config.ALERT_WEBHOOK_URL } : {}),
     ...(config.NETWORK_OPERATOR_API_KEY ? { networkOperatorApiKey: config.NETWORK_OPERATOR_API_KEY } : {}),
     pdfFont: () => resolveJapaneseFont({ configured: config.PDF_FONT_PATH }),
+    directories: parseLedgerDirectoriesEnv(config.LEDGER_DIRECTORIES),
   };
 }
 

@@ -2,6 +2,7 @@
 import { createAuditActivities } from './audit';
 import { type ClosingActivityDeps, createClosingActivities } from './closing';
 import { type ContainmentActivityDeps, createContainmentActivities } from './containment';
+import { createDirectoryActivities, type DirectoryActivityDeps } from './directory';
 import { createIncidentActivities } from './incidents';
 import { createApprovedNoticeComposer } from './notices';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
@@ -10,7 +11,7 @@ import { createReviewActivities, type ReviewActivityDeps } from './review';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps & ReportActivityDeps & ReviewActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps & ReportActivityDeps & ReviewActivityDeps & DirectoryActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createClosingActivities(deps),
     ...createReportActivities(deps),
     ...createReviewActivities(deps),
+    ...createDirectoryActivities(deps),
   };
 }
 

@@ -2,7 +2,11 @@
 // task, record what was answered (or the default), carry changes out and record them done, and
 // close with the report. Each is idempotent: the database rows are keyed by the campaign and the
 // ID, the audit rows and emails by their ids, so a retry finds its work done.
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { insertCaseDocument } from '../db/closing';
+import { renderReviewReport, reviewReportCsv, reviewReportFileName, reviewReportXlsx } from '../documents/review-report';
+import type { JapaneseFont } from '../documents/pdf';
 import { appendAudit } from '../db/audit';
 import { ledgerEntries } from '../db/ledger';
 import { getOrganisation } from '../db/organisations';
@@ -50,11 +54,8 @@ export interface ReviewActivityDeps {
   mailFrom: string;
   auditMacKeys: readonly SigningKey[];
   publicUrl: string;
-  /**
-   * Carries a change out in the organisation's directory and reads it back: the entry's DN, or
-   * null when the organisation has no directory configured. Throws when it cannot.
-   */
-  directory?: (organisation: string, change: CarriedOutChange) => Promise<{ dn: string } | null>;
+  /** The font the report's PDF is set in. */
+  pdfFont: () => JapaneseFont;
 }
 
 const actorOf = (p: { name: string; email: string }) => `${p.name} <${p.email}>`;
@@ -210,13 +211,10 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
         .filter((c): c is CarriedOutChange => c !== null);
     },
 
-    /** Carries a change out in the directory where one is configured, and records it done; `done: false` when there is none. */
-    async carryOutInDirectory(o: { organisation: string; campaignId: string; change: CarriedOutChange }): Promise<{ done: boolean }> {
-      const applied = deps.directory ? await deps.directory(o.organisation, o.change) : null;
-      if (!applied) return { done: false };
+    /** A change the directory carried out and read back: recorded done, in the ledger too. */
+    async recordDoneInDirectory(o: { organisation: string; campaignId: string; change: CarriedOutChange; dn: string }): Promise<void> {
       const profile = await profileOf(o.organisation);
-      await markCarriedOut(db, { campaignId: o.campaignId, organisation: o.organisation, change: o.change, via: 'directory', by: `directory ${applied.dn}`, at: new Date(), articles: reviewArticles(profile) }, macKey());
-      return { done: true };
+      await markCarriedOut(db, { campaignId: o.campaignId, organisation: o.organisation, change: o.change, via: 'directory', by: `directory ${o.dn}`, at: new Date(), articles: reviewArticles(profile) }, macKey());
     },
 
     /** The system admin's task: carry out these changes on the real system and confirm. */
@@ -271,6 +269,8 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
         dueAt: campaign.due_at.toISOString(),
         closedAt: (campaign.closed_at ?? new Date()).toISOString(),
         defaultOutcome: campaign.default_outcome as DefaultOutcome,
+        articles: reviewArticles(profile),
+        regulation: profile.organisation.regulation,
         sections: await Promise.all(
           sections.map(async (s) => {
             const officer = sectionReviewers(profile, s.section).find((a) => a.role === 'sectionOfficer');
@@ -278,6 +278,19 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
           }),
         ),
       };
+      // The report as evidence: a print-ready PDF, and the same rows as CSV and XLSX, each kept once.
+      const generatedAt = new Date(report.closedAt);
+      const files = [
+        { ext: 'pdf' as const, kind: 'review-report', mediaType: 'application/pdf', bytes: await renderReviewReport(report, generatedAt, deps.pdfFont()) },
+        { ext: 'csv' as const, kind: 'review-report-csv', mediaType: 'text/csv; charset=utf-8', bytes: reviewReportCsv(report) },
+        { ext: 'xlsx' as const, kind: 'review-report-xlsx', mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', bytes: reviewReportXlsx(report) },
+      ];
+      const documentIds: string[] = [];
+      for (const f of files) {
+        const id = `${o.campaignId}/report.${f.ext}`;
+        await insertCaseDocument(db, { id, organisation: o.organisation, caseId: o.campaignId, kind: f.kind, filename: reviewReportFileName(report, f.ext).filename, mediaType: f.mediaType, bytes: f.bytes, sha256: createHash('sha256').update(f.bytes).digest('hex'), at: generatedAt });
+        documentIds.push(id);
+      }
       const totals = sectionCounts(report.sections.flatMap((s) => s.items));
       const summary = `確認済 ${totals.reviewed}・継続 ${totals.kept}・権限変更 ${totals.changed}・廃止 ${totals.revoked}・期限超過 ${totals.overdue}・既定処理 ${totals.defaulted}`;
       await appendAudit(
@@ -291,7 +304,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
           step: REVIEW_STEP,
           outcome: `ユーザIDの見直しを終了（${summary}）`,
           articles: reviewArticles(profile),
-          detail: { totals },
+          detail: { totals, documents: documentIds },
         },
         macKey(),
       );
@@ -304,7 +317,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
           text: [`${p!.name} 様（${p!.position}）`, '', `ユーザIDの見直しが終了しました。`, summary, '', `結果: ${deps.publicUrl}/review/${o.organisation}/campaigns/${encodeURIComponent(o.campaignId)}`, '', '-- ', 'jukinet-ops（住基ネット セキュリティ手続）'].join('\n'),
         });
       }
-      return { documentIds: [], report };
+      return { documentIds, report };
     },
   };
 }

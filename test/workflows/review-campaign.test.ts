@@ -9,6 +9,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { auditTrail } from '../../src/db/audit';
 import { confirmLedgerImport, ledgerEntries, prepareLedgerImport } from '../../src/db/ledger';
+import { getCaseDocument } from '../../src/db/closing';
 import { sectionItems } from '../../src/db/review';
 import { listTasks } from '../../src/db/tasks';
 import type { LedgerField, LedgerRow } from '../../src/domain/ledger';
@@ -162,6 +163,10 @@ describe('the annual user-ID review (Niigata)', () => {
     const p = await openTaskPage(linkIn(confirmHigashi));
     expect((await postTaskForm(linkIn(confirmHigashi), { csrf: p.csrf!, option: 'done', note: '' }, p.cookie)).status).toBe(303);
     const outcome = await handle.result();
+    // The report is kept as evidence: PDF, CSV and XLSX.
+    expect(outcome.reportDocumentIds).toEqual([`${campaignId}/report.pdf`, `${campaignId}/report.csv`, `${campaignId}/report.xlsx`]);
+    const pdf = await getCaseDocument(db, `${campaignId}/report.pdf`);
+    expect(Buffer.from(pdf!.bytes).subarray(0, 5).toString()).toBe('%PDF-');
     const bySection = new Map(outcome.sections.map((s: { section: string; answered: boolean; changes: number }) => [s.section, [s.answered, s.changes]]));
     expect(bySection).toEqual(
       new Map([

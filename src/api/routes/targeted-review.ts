@@ -4,8 +4,7 @@
 // IDs of the people who move, before their date. The campaign's id is the list's hash, so the
 // same list sent again (a double click, the file re-saved as XLSX, a retry after a timeout) is
 // refused as already started instead of reviewing the same IDs twice.
-import { type Client, isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { type Client, isGrpcServiceError } from '@temporalio/client';
 import express, { type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { ledgerEntries } from '../../db/ledger';
@@ -17,7 +16,7 @@ import { matchMovements, movementOf, type MovementRow, targetedTimeline } from '
 import { fiscalYearOf, type ReviewCampaignInput, reviewPlanOf, targetedCampaignId } from '../../domain/review';
 import { z } from '../../domain/zod';
 import { movementListId, movementsOf, parseMovementsFile } from '../../imports/movements-file';
-import { organisationKey } from '../../workflows/messages';
+import { startReviewCampaign } from '../../temporal/review-campaign';
 import { allow, principal } from '../access';
 import { HttpError, notFound, recordingStarted, valid, validate } from '../http';
 import { organisationParam } from '../params';
@@ -32,11 +31,9 @@ export interface TargetedReviewRouteDeps {
 }
 
 /** The workflow type the lead's src/workflows/review registers; started by name, like every start from the API. */
-export const REVIEW_CAMPAIGN_WORKFLOW = 'reviewCampaign';
 
 /** A prefecture's yearly personnel changes fit well within this. */
 export const MAX_MOVEMENTS_FILE_BYTES = 5 * 1024 * 1024;
-const START_TIMEOUT_MS = 15_000;
 
 const orgParams = z.object({ organisation: organisationParam });
 const targetedQuery = z.object({
@@ -126,21 +123,10 @@ export function targetedReviewRouter(deps: TargetedReviewRouteDeps): Router {
 
       const input: ReviewCampaignInput = { organisation, kind: 'targeted', fiscalYear: fiscalYearOf(now), startedBy: startedBy(res), listId, movements };
       recordingStarted(res);
+      let started: boolean;
       try {
-        await client.withDeadline(Date.now() + (deps.startTimeoutMs ?? START_TIMEOUT_MS), () =>
-          client.workflow.start(REVIEW_CAMPAIGN_WORKFLOW, {
-            taskQueue: deps.taskQueue,
-            workflowId: campaignId,
-            // Also once the campaign has closed: the same list is the same review.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            args: [input],
-            typedSearchAttributes: [{ key: organisationKey, value: organisation }],
-          }),
-        );
+        ({ started } = await startReviewCampaign(client, deps.taskQueue, input, deps.startTimeoutMs ? { timeoutMs: deps.startTimeoutMs } : {}));
       } catch (e) {
-        if (e instanceof WorkflowExecutionAlreadyStartedError) {
-          throw new HttpError(409, 'already_started', `この人事異動の一覧の見直しは開始済みです（${campaignId}）/ a review of this list was already started: ${campaignId}`);
-        }
         if (!unanswered(e)) throw e;
         throw new HttpError(
           503,
@@ -148,6 +134,7 @@ export function targetedReviewRouter(deps: TargetedReviewRouteDeps): Router {
           `見直しを開始できたか確認できません。同じ一覧をもう一度送ってください（開始済みなら 409） / the start of ${campaignId} was not confirmed: send the same list again (409 if it did start)`,
         );
       }
+      if (!started) throw new HttpError(409, 'already_started', `この人事異動の一覧の見直しは開始済みです（${campaignId}）/ a review of this list was already started: ${campaignId}`);
       res.status(202).json({ ...summary, targets: match.targets.length });
     },
   );

@@ -7,23 +7,21 @@
 import { ActivityFailure, CancellationScope, condition, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../../activities';
+import { DIRECTORY_RETRY } from '../../domain/directory-change';
 import type { SectionReviewInput, SectionReviewOutcome } from '../../domain/review';
 import type { HumanTaskOutcome } from '../../domain/tasks';
 import { humanTask } from '../human-task';
 
-const { prepareSectionReview, recordSectionOutcome, pendingSectionChanges, changeConfirmationRequest, recordChangesConfirmed, withdrawTask } = proxyActivities<Activities>({
+const { prepareSectionReview, recordSectionOutcome, pendingSectionChanges, changeConfirmationRequest, recordChangesConfirmed, recordDoneInDirectory, withdrawTask } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 /**
- * The directory: a server that is down is tried again for about a quarter of an hour; then the
- * change goes to a person rather than waiting on the directory for good. A refusal (no such ID,
- * no right to change it, a read-back that does not show it) goes to a person at once.
+ * The directory: a server that is down is tried again for a few minutes (DIRECTORY_RETRY); then
+ * the change goes to a person rather than waiting on the directory for good. A refusal (no such
+ * ID, no right to change it, a read-back that does not show it) goes to a person at once.
  */
-const { carryOutInDirectory } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '8 minutes', maximumAttempts: 5 },
-});
+const { carryOutInDirectory } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: DIRECTORY_RETRY });
 
 export async function sectionReview(input: SectionReviewInput): Promise<SectionReviewOutcome> {
   const wf = workflowInfo().workflowId;
@@ -51,7 +49,9 @@ export async function sectionReview(input: SectionReviewInput): Promise<SectionR
   const forPerson: typeof changes = [];
   for (const change of changes) {
     try {
-      if (!(await carryOutInDirectory({ organisation: input.organisation, campaignId: input.campaignId, change })).done) forPerson.push(change);
+      const done = await carryOutInDirectory({ organisation: input.organisation, change });
+      if ('configured' in done) forPerson.push(change);
+      else await recordDoneInDirectory({ organisation: input.organisation, campaignId: input.campaignId, change, dn: done.dn });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       forPerson.push(change);
