@@ -168,7 +168,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(organisationsRouter({ appDb, renderPage }));
   app.use(ledgerRouter({ db, auditMacKey, signingKeys, renderPage, now, ...(deps.ledgerDirectories ? { directories: deps.ledgerDirectories } : {}) }));
   app.use(targetedReviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now, ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}) }));
-  app.use(reviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, signingKeys, now }));
+  app.use(reviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, signingKeys, now, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   // Task links are credentials in a URL: guessing them is slowed per address. Only links that do
   // not work count (a whole office behind one address opens good links all day), 30 in 5 minutes.

@@ -260,3 +260,34 @@ export function reportItemOf(r: ReviewItemRow): ReviewReportItem {
     carriedOut: r.carried_out,
   };
 }
+
+export interface SectionProgress {
+  section: string;
+  ids: number;
+  flagged: number;
+  answered: number;
+  defaulted: number;
+  /** Revocations, locks and permission changes decided, and of those done. */
+  changes: number;
+  changesDone: number;
+}
+
+/** Where each section of a campaign stands, for the console. */
+export async function campaignProgress(db: Kysely<Database>, campaignId: string): Promise<SectionProgress[]> {
+  const rows = await db.selectFrom('review_items').select(['section', 'flags', 'answer', 'defaulted', 'carried_out']).where('campaign_id', '=', campaignId).orderBy('position').execute();
+  const by = new Map<string, SectionProgress>();
+  for (const r of rows) {
+    const p = by.get(r.section) ?? { section: r.section, ids: 0, flagged: 0, answered: 0, defaulted: 0, changes: 0, changesDone: 0 };
+    p.ids++;
+    if (r.flags.length > 0) p.flagged++;
+    if (r.answer) p.answered++;
+    if (r.defaulted) p.defaulted++;
+    const change = r.answer ? r.answer.answer !== 'keep' : r.defaulted !== null && r.defaulted !== 'keepAndFlag';
+    if (change) {
+      p.changes++;
+      if (r.carried_out) p.changesDone++;
+    }
+    by.set(r.section, p);
+  }
+  return [...by.values()];
+}

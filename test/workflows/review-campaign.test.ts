@@ -167,6 +167,19 @@ describe('the annual user-ID review (Niigata)', () => {
     expect(outcome.reportDocumentIds).toEqual([`${campaignId}/report.pdf`, `${campaignId}/report.csv`, `${campaignId}/report.xlsx`]);
     const pdf = await getCaseDocument(db, `${campaignId}/report.pdf`);
     expect(Buffer.from(pdf!.bytes).subarray(0, 5).toString()).toBe('%PDF-');
+    // The console shows the campaign, each section, and the report to download.
+    const consolePage = await (await stack.fetch(`${stack.baseUrl}/review/niigata/campaigns/${encodeURIComponent(campaignId)}`)).text();
+    expect(consolePage).toContain('終了');
+    expect(consolePage).toContain(HIGASHI);
+    expect(consolePage).toContain('2 / 2');
+    const download = await stack.fetch(`${stack.baseUrl}/review/niigata/campaigns/${encodeURIComponent(campaignId)}/report/pdf`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toContain('application/pdf');
+    expect((await stack.fetch(`${stack.baseUrl}/review/niigata/campaigns/${encodeURIComponent(campaignId)}/report/doc`)).status).toBe(400);
+    expect((await stack.fetch(`${stack.baseUrl}/review/tokyo/campaigns/${encodeURIComponent(campaignId)}`)).status).toBe(404);
+    const status = await (await stack.fetch(`${stack.baseUrl}/api/review/niigata/campaigns/${encodeURIComponent(campaignId)}`)).json();
+    expect(status).toMatchObject({ state: 'closed', documents: expect.arrayContaining([expect.objectContaining({ ext: 'xlsx' })]) });
+    expect((await (await stack.fetch(`${stack.baseUrl}/review/niigata`)).text())).toContain(campaignId);
     const bySection = new Map(outcome.sections.map((s: { section: string; answered: boolean; changes: number }) => [s.section, [s.answered, s.changes]]));
     expect(bySection).toEqual(
       new Map([

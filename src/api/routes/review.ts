@@ -7,13 +7,18 @@ import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { getOrganisation } from '../../db/organisations';
 import type { Database } from '../../db/schema';
-import { REVIEW_STARTERS } from '../../domain/access';
+import { LEDGER_READERS, REVIEW_STARTERS } from '../../domain/access';
+import { getCaseDocument, listCaseDocuments } from '../../db/closing';
+import { campaignProgress, getReviewCampaign, listReviewCampaigns } from '../../db/review';
+import { contentDisposition } from '../../documents/pdf';
+import type { RenderPage } from '../app';
+import { campaignListPage, campaignPage, campaignPath } from '../views/review-campaigns';
 import { fiscalYearOf, type ReviewCampaignInput } from '../../domain/review';
 import { z } from '../../domain/zod';
 import { startReviewCampaign } from '../../temporal/review-campaign';
 import type { SigningKey } from '../../tokens';
 import { allow, checkFormCsrf, principal } from '../access';
-import { HttpError, notFound, recordingStarted, valid, validate } from '../http';
+import { HttpError, locals, notFound, recordingStarted, valid, validate } from '../http';
 import type { Locale } from '../i18n';
 import { organisationParam } from '../params';
 
@@ -23,6 +28,7 @@ export interface ReviewRouteDeps {
   taskQueue: string;
   signingKeys: readonly SigningKey[];
   now: () => Date;
+  renderPage: RenderPage;
 }
 
 const orgParams = z.object({ organisation: organisationParam });
@@ -85,6 +91,62 @@ export function reviewRouter(deps: ReviewRouteDeps): Router {
       return;
     }
     res.status(202).json({ campaignId, fiscalYear, started: true });
+  });
+
+  // --- where the campaigns stand (console and API), and their reports ---
+  const campaignParams = z.object({ organisation: organisationParam, campaign: z.string().min(1).max(300) });
+  const reportParams = campaignParams.extend({ format: z.enum(['pdf', 'csv', 'xlsx'], { error: 'pdf, csv or xlsx' }) });
+  /** The campaign, when it is this organisation's (else 404: ids are not probed across organisations). */
+  async function campaignOf(organisation: string, campaignId: string) {
+    const c = campaignId.startsWith(`review/${organisation}/`) ? await getReviewCampaign(db, campaignId) : undefined;
+    if (!c || c.organisation !== organisation) throw notFound(`no review campaign ${campaignId} in ${organisation}`);
+    return c;
+  }
+  const documentsOf = async (organisation: string, campaignId: string) =>
+    (await listCaseDocuments(db, { organisation, caseId: campaignId })).map((d) => ({ id: d.id, ext: d.id.slice(d.id.lastIndexOf('.') + 1), filename: d.filename }));
+
+  r.get('/review/:organisation', allow.roles(LEDGER_READERS, 'params'), validate({ params: orgParams }), async (req, res) => {
+    const { organisation } = valid<{ params: typeof orgParams }>(res).params;
+    const profile = await getOrganisation(db, organisation);
+    if (!profile) throw notFound(`organisation ${organisation} is not loaded`);
+    const { locale } = locals(res);
+    res.send(deps.renderPage(req, res, `${say(locale, 'ユーザID及びパスワードの見直し', 'User-ID and password review')} — ${profile.organisation.name}`, campaignListPage({ organisation, campaigns: await listReviewCampaigns(db, organisation), locale })));
+  });
+
+  r.get('/review/:organisation/campaigns/:campaign', allow.roles(LEDGER_READERS, 'params'), validate({ params: campaignParams }), async (req, res) => {
+    const { organisation, campaign } = valid<{ params: typeof campaignParams }>(res).params;
+    const c = await campaignOf(organisation, campaign);
+    const { locale } = locals(res);
+    const body = campaignPage({ organisation, campaign: c, sections: await campaignProgress(db, c.campaign_id), documents: await documentsOf(organisation, c.campaign_id), locale });
+    res.send(deps.renderPage(req, res, say(locale, 'ユーザIDの見直し', 'User-ID review'), body));
+  });
+
+  r.get('/review/:organisation/campaigns/:campaign/report/:format', allow.roles(LEDGER_READERS, 'params'), validate({ params: reportParams }), async (_req, res) => {
+    const { organisation, campaign, format } = valid<{ params: typeof reportParams }>(res).params;
+    const c = await campaignOf(organisation, campaign);
+    const doc = await getCaseDocument(db, `${c.campaign_id}/report.${format}`);
+    if (!doc || doc.organisation !== organisation) throw notFound(`the report of ${c.campaign_id} is made when the campaign closes`);
+    const ascii = `review-report-${organisation}.${format}`;
+    res.status(200).type(doc.media_type).set('Content-Disposition', contentDisposition(doc.filename, ascii)).set('X-Content-SHA256', doc.sha256).send(Buffer.from(doc.bytes));
+  });
+
+  r.get('/api/review/:organisation/campaigns/:campaign', allow.roles(LEDGER_READERS, 'params'), validate({ params: campaignParams }), async (_req, res) => {
+    const { organisation, campaign } = valid<{ params: typeof campaignParams }>(res).params;
+    const c = await campaignOf(organisation, campaign);
+    res.json({
+      campaignId: c.campaign_id,
+      organisation,
+      kind: c.kind,
+      fiscalYear: c.fiscal_year,
+      state: c.state,
+      startedAt: c.started_at.toISOString(),
+      dueAt: c.due_at.toISOString(),
+      defaultAt: c.default_at.toISOString(),
+      defaultOutcome: c.default_outcome,
+      closedAt: c.closed_at?.toISOString() ?? null,
+      sections: await campaignProgress(db, c.campaign_id),
+      documents: (await documentsOf(organisation, c.campaign_id)).map((d) => ({ ...d, href: `${campaignPath(organisation, c.campaign_id)}/report/${d.ext}` })),
+    });
   });
 
   // The ledger page's button: the current year, back to the ledger with what happened.

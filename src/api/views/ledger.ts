@@ -184,5 +184,6 @@ ${p.entries.length ? entriesTable(p.entries, locale) : html`<p class="empty">${s
   }</nav>
 </section>
 ${o.reviewStarter ? reviewSection(o.organisation, locale, o.reviewStarter.csrf) : ''}
+<p><a href="/review/${o.organisation}">${say(locale, 'これまでの見直しと結果報告', 'Reviews and their reports')}</a></p>
 ${o.importer ? uploadSection({ organisation: o.organisation, locale, ...o.importer }) : ''}`;
 }
