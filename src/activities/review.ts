@@ -117,7 +117,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
             facts: { issuedAt: e.issuedAt, lastUsedAt: e.lastUsedAt, passwordChangedAt: e.passwordChangedAt, status: e.status, ...(movement ? { movement } : {}) },
             flags: idFlags(
               { issuedAt: date(e.issuedAt), lastUsedAt: date(e.lastUsedAt), passwordChangedAt: date(e.passwordChangedAt), permissions: e.permissions },
-              { now: startedAt, plan, ruleSet, ...(movement ? { movement: { kind: movement.kind, effectiveAt: new Date(movement.effectiveAt) } } : {}) },
+              { now: startedAt, plan, ruleSet, ...(Object.hasOwn(plan.permissionTemplates, e.section) ? { template: plan.permissionTemplates[e.section] } : {}), ...(movement ? { movement: { kind: movement.kind, effectiveAt: new Date(movement.effectiveAt) } } : {}) },
             ),
           };
         }),

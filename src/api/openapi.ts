@@ -77,6 +77,12 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
     ok: { 202: json('started: the campaign id (review/<organisation>/FY<yyyy>) and the fiscal year') },
     refusals: { 409: 'campaign_exists: the fiscal year\'s campaign already runs or has completed (started: false, with its campaignId)', 503: 'temporal_unavailable: Temporal did not accept the start' },
   },
+  'GET /api/review/{organisation}/campaigns/{campaign}': {
+    tag: 'review',
+    summary: 'Where a review campaign stands (the campaign id URL-encoded, e.g. review%2Fniigata%2FFY2026): each section answered, defaulted and its changes done; the report files once closed',
+    description: '見直しの状況（キャンペーン ID は URL エンコード）: 所属ごとの回答・既定処理・変更の実施、終了後は結果報告（PDF・CSV・XLSX）',
+    ok: { 200: json('the campaign, its sections and its report documents') },
+  },
   'GET /api/ledger/{organisation}/imports/{id}': { tag: 'ledger', summary: 'A ledger import and its diff', description: '管理簿の取込み（差分と状態）', ok: { 200: json('the import') } },
   'POST /api/ledger/{organisation}/imports/{id}/confirm': {
     tag: 'ledger',

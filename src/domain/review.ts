@@ -66,6 +66,11 @@ export const reviewPlanSchema = z.strictObject({
   defaultOutcome: z.enum(DEFAULT_OUTCOMES).default('lock'),
   /** An ID unused this long is flagged dormant (休眠). */
   dormantAfter: boundedDuration({ min: '7d', max: '730d' }).default('90d'),
+  /**
+   * 権限の標準: per section, the permissions its work needs (niigata:15.2.2, 16.1.2); an ID holding
+   * more is flagged. A section not listed is not judged.
+   */
+  permissionTemplates: z.record(z.string().trim().min(1).max(200), z.array(z.string().trim().min(1).max(100)).max(100)).default({}),
 });
 export type ReviewPlan = z.infer<typeof reviewPlanSchema>;
 export const DEFAULT_REVIEW_PLAN: ReviewPlan = reviewPlanSchema.parse({});

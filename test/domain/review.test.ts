@@ -47,7 +47,9 @@ describe('when the campaign starts', () => {
   });
   it('is part of an organisation profile, optional', () => {
     const niigata = loadProfileFile('niigata');
-    expect(organisationProfileSchema.parse(niigata).review).toBeUndefined();
+    // Niigata names only its sections' standard permissions; everything else is the default.
+    expect(organisationProfileSchema.parse(niigata).review).toEqual({ ...DEFAULT_REVIEW_PLAN, permissionTemplates: { 中央区役所区民生活課: ['照会'], 東区役所区民生活課: ['照会', '更新'] } });
+    expect(organisationProfileSchema.parse(loadProfileFile('tokyo')).review).toBeUndefined();
     const custom = organisationProfileSchema.safeParse({ ...niigata, review: { startsOn: { month: 6 }, defaultOutcome: 'delete' } });
     expect(custom.success).toBe(false);
     expect(custom.error!.issues.map((i) => i.path.join('.'))).toEqual(['review.defaultOutcome']);

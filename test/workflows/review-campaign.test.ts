@@ -55,7 +55,7 @@ describe('the annual user-ID review (Niigata)', () => {
     const rows = [
       row(1, 'C001', CHUO),
       row(2, 'C002', CHUO, { lastUsedAt: day(200) }), // dormant: needs its own answer
-      row(3, 'C003', CHUO, { permissions: ['照会', '更新'] }),
+      row(3, 'C003', CHUO, { permissions: ['照会', '更新'] }), // wider than the section's template
       row(4, 'H001', HIGASHI),
       row(5, 'H002', HIGASHI, { permissions: ['更新'] }),
       row(6, 'S001', HONCHO),
@@ -88,7 +88,7 @@ describe('the annual user-ID review (Niigata)', () => {
     await stack.waitForMail(mailTo('higashi-kuminseikatsu-kacho@niigata.example.jp', HIGASHI), 1, 60_000);
     const [adminMail] = await stack.waitForMail(mailTo('shiminseikatsu-kacho@niigata.example.jp', HONCHO), 1, 60_000);
     expect(chuoMail.text).toContain('ユーザID 3 件');
-    expect(chuoMail.text).toContain('うち 1 件は要確認');
+    expect(chuoMail.text).toContain('うち 2 件は要確認');
 
     // 中央区: the page lists the three IDs, the dormant one flagged.
     const link = linkIn(chuoMail);
@@ -96,7 +96,9 @@ describe('the annual user-ID review (Niigata)', () => {
     expect(page.status).toBe(200);
     for (const id of ['C001', 'C002', 'C003']) expect(page.html).toContain(id);
     expect(page.html).toContain('長期間未使用');
-    expect(page.html).toContain('対象 3 件（要確認 1 件');
+    // C003 holds 更新, beyond the section's standard permissions (the profile's permissionTemplates).
+    expect(page.html).toContain('職務に必要な範囲を超える権限');
+    expect(page.html).toContain('対象 3 件（要確認 2 件');
     // Submitting before the flagged ID has its answer is refused, naming it.
     const early = await postTaskForm(link, { csrf: page.csrf!, option: 'submit' }, page.cookie);
     expect(early.status).toBe(400);

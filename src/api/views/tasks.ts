@@ -4,6 +4,7 @@ import type { PendingDecision } from '../../domain/tasks';
 import { html, type Html } from '../html';
 import { formatDateTime, type Locale, type MessageKey, type Translate } from '../i18n';
 import { drillBanner } from './home';
+import { campaignPath } from './review-campaigns';
 
 const articles = (refs: readonly string[]) => refs.map((r) => `${formatArticleRefJa(r)}（${r}）`).join('、');
 
@@ -121,6 +122,6 @@ export function taskListPage(tasks: TaskRow[], t: Translate, locale: Locale): Ht
   return html`<section><table>
 <thead><tr><th>${t('incidentId')}</th><th>${t('task')}</th><th>${t('assignee')}</th><th>${t('due')}</th></tr></thead>
 <tbody>${tasks.map(
-    (x) => html`<tr><td><a href="/incidents/${x.organisation}/${x.case_id}">${x.case_id}</a></td><td>${x.title}${x.pending_decision ? html`<br><span class="pending">${t('pendingState')}: ${x.pending_decision.optionLabel}</span>` : ''}</td><td>${x.assignee.name}（${x.assignee.title}）<br><span class="hint">${x.assignee.email}</span></td><td>${formatDateTime(x.due_at, locale)}</td></tr>`,
+    (x) => html`<tr><td><a href="${x.case_id.startsWith('review/') ? campaignPath(x.organisation, x.case_id) : `/incidents/${x.organisation}/${x.case_id}`}">${x.case_id}</a></td><td>${x.title}${x.pending_decision ? html`<br><span class="pending">${t('pendingState')}: ${x.pending_decision.optionLabel}</span>` : ''}</td><td>${x.assignee.name}（${x.assignee.title}）<br><span class="hint">${x.assignee.email}</span></td><td>${formatDateTime(x.due_at, locale)}</td></tr>`,
   )}</tbody></table></section>`;
 }
