@@ -7,7 +7,8 @@
 // (JavaScript off): one kept, the dormant one revoked and one's permissions narrowed, each with a
 // reason; a draft saved, then submitted. The directory then shows the revoked ID disabled (read
 // back as revoked, its bind refused) and the narrowed one out of its group; the ledger records
-// both carried out via the directory; the campaign completes and its report PDF (A4, 和暦) names
+// both carried out via the directory (and the audit trail says so); the campaign completes, its
+// report mail goes to the system admin and the chief, and its report PDF (A4, 和暦) names
 // the organisation, the revoked ID and its reason. Screenshots, the PDF and a PNG of its first
 // page go to test-artifacts/review-campaign/.
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import iconv from 'iconv-lite';
 import { Client } from 'ldapts';
 import type { Browser } from 'playwright-core';
+import { auditTrail } from '../../src/db/audit';
 import { getCaseDocument } from '../../src/db/closing';
 import { ledgerEntries } from '../../src/db/ledger';
 import { sectionItems } from '../../src/db/review';
@@ -234,6 +236,19 @@ describe('the annual user-ID review end to end (Niigata, OpenLDAP, Shift_JIS led
     expect(ledger.get('C102')).toMatchObject({ status: 'revoked' });
     expect(ledger.get('C103')).toMatchObject({ status: 'active', permissions: ['照会'] });
     expect(ledger.get('C101')).toMatchObject({ status: 'active', permissions: ['照会'] });
+
+    // Each change is in the campaign's audit trail, with its article, as done in the directory and read back.
+    const carried = (await auditTrail(db, ORG, campaignId)).filter((a) => a.id.includes('/carried-out/'));
+    expect(carried.map((a) => [a.id, a.actor, a.outcome])).toEqual([
+      [`${campaignId}/carried-out/C102`, `directory ${personDn('C102')}`, 'ユーザID C102 を廃止（ディレクトリに反映・読み戻し確認済み）'],
+      [`${campaignId}/carried-out/C103`, `directory ${personDn('C103')}`, 'ユーザID C103 を権限を 照会 に変更（ディレクトリに反映・読み戻し確認済み）'],
+    ]);
+    expect(carried.every((a) => a.articles.length > 0)).toBe(true);
+
+    // The report mail to the system admin and the chief.
+    const reports = await stack.waitForMail((m) => m.subject.includes('【報告】ユーザIDの見直し結果'), 2, 60_000);
+    expect(reports[0].text).toContain('廃止 1');
+    expect(reports[0].text).toContain('権限変更 1');
 
     // 7. The report PDF, kept with the campaign: A4, 和暦, the organisation, the revoked ID and why.
     const doc = await getCaseDocument(db, `${campaignId}/report.pdf`);
