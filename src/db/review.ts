@@ -130,7 +130,11 @@ export function sectionItems(db: Kysely<Database>, campaignId: string, section: 
   return db.selectFrom('review_items').selectAll().where('campaign_id', '=', campaignId).where('section', '=', section).orderBy('position').execute();
 }
 
-/** Saves draft answers of a section (only for IDs of that section not yet decided); a null answer clears a draft. */
+/**
+ * Saves draft answers of a section (only for IDs of that section not yet decided); a null answer
+ * clears a draft. Returns how many answers were saved: a browser posts every card of the page, the
+ * unanswered ones as clearings, and the page says "N 件の回答を一時保存しました" from this count.
+ */
 export async function saveReviewDrafts(db: Kysely<Database>, campaignId: string, section: string, drafts: ReadonlyArray<{ userId: string; draft: ReviewItemAnswer | null }>): Promise<number> {
   let saved = 0;
   await db.transaction().execute(async (tx) => {
@@ -144,7 +148,7 @@ export async function saveReviewDrafts(db: Kysely<Database>, campaignId: string,
         .where('answer', 'is', null)
         .where('defaulted', 'is', null)
         .executeTakeFirst();
-      saved += Number(r.numUpdatedRows);
+      if (d.draft !== null) saved += Number(r.numUpdatedRows);
     }
   });
   return saved;
