@@ -221,7 +221,7 @@ export async function markCarriedOut(
       actor: o.by,
       now: o.at,
     });
-    const what = c.action === 'changePermissions' ? `権限を ${c.permissions.join('・')} に変更` : c.action === 'revoke' ? '廃止' : 'ロック';
+    const what = c.action === 'changePermissions' ? `の権限を ${c.permissions.join('・')} に変更` : c.action === 'revoke' ? 'を廃止' : 'をロック';
     await appendAuditInTransaction(
       tx,
       [
@@ -232,7 +232,7 @@ export async function markCarriedOut(
           organisation: o.organisation,
           actor: o.by,
           step: REVIEW_STEP,
-          outcome: `ユーザID ${c.userId} を${what}（${o.via === 'directory' ? 'ディレクトリに反映・読み戻し確認済み' : 'システム管理者が実施を確認'}）`,
+          outcome: `ユーザID ${c.userId}${what}（${o.via === 'directory' ? 'ディレクトリに反映・読み戻し確認済み' : 'システム管理者が実施を確認'}）`,
           articles: o.articles,
           detail: { change: c, via: o.via, ledger },
         },

@@ -48,7 +48,7 @@ const DAY = 86_400_000;
 const IDS = [
   { userId: 'C101', name: '小林 花子', permissions: ['照会'], lastUsedDaysAgo: 2 }, // kept, explicitly
   { userId: 'C102', name: '加藤 健', permissions: ['照会'], lastUsedDaysAgo: 200 }, // dormant: flagged, revoked
-  { userId: 'C103', name: '山本 桜', permissions: ['照会', '更新'], lastUsedDaysAgo: 5 }, // narrowed to 照会
+  { userId: 'C103', name: '山本 桜', permissions: ['照会', '更新'], lastUsedDaysAgo: 5 }, // wider than the section's standard (照会): flagged, narrowed to 照会
   { userId: 'C104', name: '中村 翔', permissions: ['照会'], lastUsedDaysAgo: 1 }, // left unanswered: kept
 ] as const;
 const REVOKE_REASON = '退職のため不要'; // short enough for one line of the report's narrow cell
@@ -163,7 +163,7 @@ describe('the annual user-ID review end to end (Niigata, OpenLDAP, Shift_JIS led
     // 3. The officer's email over SMTP: the one section with IDs, one of them flagged.
     const [mail] = await stack.waitForMail((m: OutboxMessage) => m.to.includes(OFFICER) && m.subject.includes(CHUO), 1, 60_000);
     expect(mail.text).toContain('ユーザID 4 件');
-    expect(mail.text).toContain('うち 1 件は要確認');
+    expect(mail.text).toContain('うち 2 件は要確認');
     const link = linkIn(mail);
 
     // 4. The answers, in Chromium on a phone (390 × 844, JavaScript off).
@@ -241,7 +241,7 @@ describe('the annual user-ID review end to end (Niigata, OpenLDAP, Shift_JIS led
     const carried = (await auditTrail(db, ORG, campaignId)).filter((a) => a.id.includes('/carried-out/'));
     expect(carried.map((a) => [a.id, a.actor, a.outcome])).toEqual([
       [`${campaignId}/carried-out/C102`, `directory ${personDn('C102')}`, 'ユーザID C102 を廃止（ディレクトリに反映・読み戻し確認済み）'],
-      [`${campaignId}/carried-out/C103`, `directory ${personDn('C103')}`, 'ユーザID C103 を権限を 照会 に変更（ディレクトリに反映・読み戻し確認済み）'],
+      [`${campaignId}/carried-out/C103`, `directory ${personDn('C103')}`, 'ユーザID C103 の権限を 照会 に変更（ディレクトリに反映・読み戻し確認済み）'],
     ]);
     expect(carried.every((a) => a.articles.length > 0)).toBe(true);
 

@@ -10,7 +10,7 @@ const articles = (refs: readonly string[]) => refs.map((r) => `${formatArticleRe
 
 function taskFacts(task: TaskRow, t: Translate, locale: Locale, caseSummary?: string): Html {
   return html`${drillBanner(task.case_id, t)}<table><tbody>
-<tr><th>${t('incidentId')}</th><td>${task.case_id}${caseSummary ? html` — ${caseSummary}` : ''}</td></tr>
+<tr><th>${task.case_id.startsWith('review/') ? (locale === 'en' ? 'Review' : '見直し') : t('incidentId')}</th><td>${task.case_id}${caseSummary ? html` — ${caseSummary}` : ''}</td></tr>
 <tr><th>${t('assignee')}</th><td>${task.assignee.name}（${task.assignee.title}）</td></tr>
 <tr><th>${t('due')}</th><td>${formatDateTime(task.due_at, locale)}</td></tr>
 <tr><th>${t('articles')}</th><td>${articles(task.articles)}</td></tr>
