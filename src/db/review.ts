@@ -232,7 +232,7 @@ export async function markCarriedOut(
           organisation: o.organisation,
           actor: o.by,
           step: REVIEW_STEP,
-          outcome: `ユーザID ${c.userId}${what}（${o.via === 'directory' ? 'ディレクトリに反映・読み戻し確認済み' : 'システム管理者が実施を確認'}）`,
+          outcome: `ユーザID ${c.userId} ${what}（${o.via === 'directory' ? 'ディレクトリに反映・読み戻し確認済み' : 'システム管理者が実施を確認'}）`,
           articles: o.articles,
           detail: { change: c, via: o.via, ledger },
         },
