@@ -10,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { auditTrail } from '../../src/db/audit';
 import { confirmLedgerImport, ledgerEntries, prepareLedgerImport } from '../../src/db/ledger';
 import { getCaseDocument } from '../../src/db/closing';
-import { sectionItems } from '../../src/db/review';
+import { reviewSections, sectionItems } from '../../src/db/review';
 import { listTasks } from '../../src/db/tasks';
 import type { LedgerField, LedgerRow } from '../../src/domain/ledger';
 import { fiscalYearOf, type ReviewCampaignInput, reviewCampaignId } from '../../src/domain/review';
@@ -209,6 +209,16 @@ describe('the annual user-ID review (Niigata)', () => {
     expect(reports[0].text).toContain('廃止 1');
     const trail = await auditTrail(db, 'niigata', campaignId);
     expect(trail.some((a) => a.outcome.includes('既定の処理（ロック）'))).toBe(true);
+    // Each at its time (the workflows' own timers; activities run on the wall clock here): the officer
+    // reminded 7 and 1 days before the 14-day deadline and moved to the system admin at it; the
+    // default applied 7 days after the deadline (21 days from the start).
+    const DAY = 86_400_000;
+    const timers = async (workflowId: string) =>
+      (await env.client.workflow.getHandle(workflowId).fetchHistory()).events!.filter((e) => e.timerStartedEventAttributes).map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds) * 1000);
+    const higashi = (await reviewSections(db, campaignId)).findIndex((x) => x.section === HIGASHI) + 1;
+    expect((await timers(`${campaignId}/section-${higashi}/review`)).slice(0, 3)).toEqual([7 * DAY, 6 * DAY, 1 * DAY]);
+    const [untilDefault] = await timers(`${campaignId}/section-${higashi}`);
+    expect(Math.abs(untilDefault - 21 * DAY)).toBeLessThan(60_000);
     expect(trail.filter((a) => a.id.includes('/carried-out/'))).toHaveLength(4);
     expect(trail.every((a) => a.articles.length > 0)).toBe(true);
   });
