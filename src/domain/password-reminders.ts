@@ -97,7 +97,9 @@ export function passwordReminderMail(o: { reminder: PasswordReminder; organisati
   const set = PASSWORD_RULE_SETS[o.ruleSet];
   const lastMoment = Date.parse(r.expiresAt) - 60_000;
   const left = r.daysLeft === 0 ? '本日が期限です' : `残り ${r.daysLeft} 日`;
-  const cited = o.articles.map(formatArticleRefJa).join('、');
+  // The renewal sentence cites the validity items where the profile lists them (niigata:15.2.5-6), else all its password articles.
+  const validity = o.articles.filter((a) => set.validityReference.split(/,\s*/).includes(a));
+  const cited = (validity.length > 0 ? validity : o.articles).map(formatArticleRefJa).join('、');
   return {
     subject: `【お知らせ】パスワードの有効期限が近づいています（ユーザID ${r.userId}）`,
     text: [

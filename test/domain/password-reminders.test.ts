@@ -130,7 +130,8 @@ describe('passwordReminderMail', () => {
     expect(m.text).toContain('新潟市 のユーザID「C001」');
     expect(m.text).toContain('有効期限: 2027年5月10日(月) 23:59 まで（残り 9 日）');
     expect(m.text).toContain('12か月ごと');
-    expect(m.text).toContain('第15条第2項第5号、第15条第2項第6号');
+    expect(m.text).toContain('（住基ネットのパスワード基準、第15条第2項第5号、第15条第2項第6号）');
+    expect(m.text).not.toContain('第15条第2項第9号');
     expect(m.text).toContain('他人の目に触れる場所に書き留めたり貼ったりしないでください（第15条第2項第8号）');
     expect(m.text).toContain('(English)');
     expect(m.text).not.toMatch(/https?:\/\//);
