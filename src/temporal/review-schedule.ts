@@ -74,10 +74,11 @@ export function describedReviewSchedule(d: Pick<ScheduleDescription, 'spec' | 'a
   };
 }
 
-type Described = Pick<ScheduleDescription, 'spec' | 'action' | 'policies'>;
+/** What of a described schedule the comparisons read. */
+export type DescribedSchedule = Pick<ScheduleDescription, 'spec' | 'action' | 'policies'>;
 
 /** Whether the described schedule already does what the plan asks: then it is left alone. */
-export function reviewScheduleUpToDate(d: Described, organisation: string, plan: ReviewPlan, taskQueue: string): boolean {
+export function reviewScheduleUpToDate(d: DescribedSchedule, organisation: string, plan: ReviewPlan, taskQueue: string): boolean {
   const wanted = reviewScheduleOptions(organisation, plan, taskQueue);
   const want = {
     timezone: REVIEW_TIME_ZONE,
@@ -128,7 +129,7 @@ function every<T>(ranges: ReadonlyArray<Range<T>> | undefined, first: T, last: T
 }
 
 /** Whether the described schedule already fires every day at 08:30 Japan time for the organisation on the queue. */
-export function passwordReminderScheduleUpToDate(d: Described, organisation: string, taskQueue: string): boolean {
+export function passwordReminderScheduleUpToDate(d: DescribedSchedule, organisation: string, taskQueue: string): boolean {
   const c = d.spec.calendars?.length === 1 ? d.spec.calendars[0]! : undefined;
   const daily = c !== undefined && every(c.month, MONTHS[0], MONTHS[11]) && every(c.dayOfMonth, 1, 31) && every(c.dayOfWeek, 'SUNDAY', 'SATURDAY') && !c.year?.length;
   const want = {
@@ -153,7 +154,7 @@ export interface ProfileScheduleKind {
   /** The schedule the profile asks for; null when it asks for none (one left over is deleted). */
   options(organisation: string, profile: OrganisationProfile, taskQueue: string): ScheduleOptions | null;
   /** Whether the described schedule already is as the profile asks: then it is left alone. */
-  upToDate(d: Described, organisation: string, profile: OrganisationProfile, taskQueue: string): boolean;
+  upToDate(d: DescribedSchedule, organisation: string, profile: OrganisationProfile, taskQueue: string): boolean;
 }
 
 export const REVIEW_SCHEDULE_KIND: ProfileScheduleKind = {
