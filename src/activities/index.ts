@@ -6,12 +6,13 @@ import { createDirectoryActivities, type DirectoryActivityDeps } from './directo
 import { createIncidentActivities } from './incidents';
 import { createApprovedNoticeComposer } from './notices';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
+import { createPasswordReminderActivities, type PasswordReminderActivityDeps } from './password-reminders';
 import { createReportActivities, type ReportActivityDeps } from './reports';
 import { createReviewActivities, type ReviewActivityDeps } from './review';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps & ReportActivityDeps & ReviewActivityDeps & DirectoryActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps & ReportActivityDeps & ReviewActivityDeps & DirectoryActivityDeps & PasswordReminderActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportActivities(deps),
     ...createReviewActivities(deps),
     ...createDirectoryActivities(deps),
+    ...createPasswordReminderActivities(deps),
   };
 }
 

@@ -85,9 +85,9 @@ export async function main(): Promise<void> {
   const mail = createMailTransport(config);
   const client = await connectClient(config);
   await registerSearchAttributes(client);
-  // This process loads the profiles, so it keeps each organisation's review Schedule in step with them.
+  // This process loads the profiles, so it keeps each organisation's review and password-reminder Schedules in step with them.
   const schedules = await syncReviewSchedules(client, config.TEMPORAL_TASK_QUEUE, profiles.map(({ profile }) => ({ key: profile.organisation.key, profile })));
-  logger.info('Review schedules in step with the profiles', { ...schedules });
+  logger.info('Review and password-reminder schedules in step with the profiles', { ...schedules });
   const http = await listen({ config, client, appDb, mail, logger, sources, signingKeys: resolveSigningKeys(config), auditMacKeys: resolveAuditMacKeys(config) });
   logger.info(`API and console listening on ${http.url}`);
   // A setup link is a credential: the API process does not put one in its logs.

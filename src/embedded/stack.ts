@@ -175,9 +175,9 @@ export function startEmbeddedStack(config: Config, logger: Logger, progress: (li
       checkpoint();
       await ensureAuditAnchor(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: parseDuration(config.AUDIT_ANCHOR_INTERVAL)! });
       checkpoint();
-      // Each organisation's review Schedule, in step with the profiles just loaded (created, moved, or deleted).
+      // Each organisation's review and password-reminder Schedules, in step with the profiles just loaded (created, moved, or deleted).
       const schedules = await syncReviewSchedules(client, config.TEMPORAL_TASK_QUEUE, profiles.map(({ profile }) => ({ key: profile.organisation.key, profile })));
-      logger.info('Review schedules in step with the profiles', { ...schedules });
+      logger.info('Review and password-reminder schedules in step with the profiles', { ...schedules });
       checkpoint();
 
       const http = await listen({ config, client, appDb, mail, logger, signingKeys, auditMacKeys, ...(outbox ? { outbox } : {}) });

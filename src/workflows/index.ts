@@ -9,3 +9,4 @@ export { reviewOpener } from './review/opener';
 export { systemCheck } from './system-check';
 export { reviewCampaign } from './review/campaign';
 export { sectionReview } from './review/section';
+export { passwordReminders } from './review/password-reminders';

@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import type { OrganisationProfile } from '../../src/domain/profile';
 import { fiscalYearOf, nextCampaignStart, type ReviewCampaignInput, reviewCampaignId, reviewPlanSchema, reviewScheduleId } from '../../src/domain/review';
 import { checkProfiles } from '../../src/runtime';
-import { reviewScheduleOptions, syncReviewSchedules } from '../../src/temporal/review-schedule';
+import { REVIEW_SCHEDULE_PREFIX, type ReviewScheduleSync, reviewScheduleOptions, syncReviewSchedules } from '../../src/temporal/review-schedule';
 import type { ReviewOpenerResult } from '../../src/workflows/review/opener';
 import { type AccessApp, sessionCookie, startAccessApp } from '../support/access-app';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
@@ -26,6 +26,12 @@ const N = 'niigata';
 const profiles = Object.fromEntries(checkProfiles({ PROFILES_DIR: path.join(__dirname, '..', '..', 'profiles') }).map(({ profile }) => [profile.organisation.key, profile]));
 const entry = (profile: OrganisationProfile) => ({ key: profile.organisation.key, profile });
 const moved = (profile: OrganisationProfile, startsOn: { month: number; day: number; hour: number }): OrganisationProfile => ({ ...profile, review: reviewPlanSchema.parse({ startsOn }) });
+
+/** The sync's review schedules only (it keeps each organisation's password reminders too: test/workflows/password-reminders.test.ts). */
+const reviewOnly = (r: ReviewScheduleSync): ReviewScheduleSync => {
+  const only = (ids: string[]) => ids.filter((id) => id.startsWith(REVIEW_SCHEDULE_PREFIX));
+  return { created: only(r.created), updated: only(r.updated), unchanged: only(r.unchanged), deleted: only(r.deleted) };
+};
 
 /** The run a schedule's action started: the opener's result. */
 async function openerResults(client: Client, scheduleId: string, count: number): Promise<ReviewOpenerResult[]> {
@@ -54,7 +60,7 @@ describe('review schedules and the opener on the dev server', () => {
   });
 
   it('creates one schedule per organisation, next firing on its plan’s day at 09:00 in Japan', async () => {
-    const r = await syncReviewSchedules(env.client, taskQueue, [entry(profiles[K]!), entry(profiles[N]!)]);
+    const r = reviewOnly(await syncReviewSchedules(env.client, taskQueue, [entry(profiles[K]!), entry(profiles[N]!)]));
     expect(r).toEqual({ created: [reviewScheduleId(K), reviewScheduleId(N)], updated: [], unchanged: [], deleted: [] });
     const d = await env.client.schedule.getHandle(reviewScheduleId(K)).describe();
     const expected = nextCampaignStart(reviewPlanSchema.parse({}).startsOn, new Date());
@@ -68,14 +74,14 @@ describe('review schedules and the opener on the dev server', () => {
 
   it('a second sync changes nothing', async () => {
     const before = await env.client.schedule.getHandle(reviewScheduleId(K)).describe();
-    const r = await syncReviewSchedules(env.client, taskQueue, [entry(profiles[K]!), entry(profiles[N]!)]);
+    const r = reviewOnly(await syncReviewSchedules(env.client, taskQueue, [entry(profiles[K]!), entry(profiles[N]!)]));
     expect(r).toEqual({ created: [], updated: [], unchanged: [reviewScheduleId(K), reviewScheduleId(N)], deleted: [] });
     expect((await env.client.schedule.getHandle(reviewScheduleId(K)).describe()).info.lastUpdatedAt).toEqual(before.info.lastUpdatedAt);
   });
 
   it('a moved plan updates the schedule: the next firing is on the new day and hour', async () => {
     const plan = { month: 6, day: 15, hour: 10 };
-    const r = await syncReviewSchedules(env.client, taskQueue, [entry(moved(profiles[K]!, plan)), entry(profiles[N]!)]);
+    const r = reviewOnly(await syncReviewSchedules(env.client, taskQueue, [entry(moved(profiles[K]!, plan)), entry(profiles[N]!)]));
     expect(r).toMatchObject({ created: [], updated: [reviewScheduleId(K)], unchanged: [reviewScheduleId(N)] });
     const d = await env.client.schedule.getHandle(reviewScheduleId(K)).describe();
     expect(d.info.nextActionTimes[0]).toEqual(nextCampaignStart(plan, new Date()));
@@ -92,7 +98,7 @@ describe('review schedules and the opener on the dev server', () => {
       for await (const s of env.client.schedule.list()) ids.push(s.scheduleId);
       return [reviewScheduleId(N), foreign.scheduleId, 'nightly-report'].every((i) => ids.includes(i)) ? true : undefined;
     }, 30_000, 'the schedules to be listed');
-    const r = await syncReviewSchedules(env.client, taskQueue, [entry(moved(profiles[K]!, { month: 6, day: 15, hour: 10 }))]);
+    const r = reviewOnly(await syncReviewSchedules(env.client, taskQueue, [entry(moved(profiles[K]!, { month: 6, day: 15, hour: 10 }))]));
     expect(r).toEqual({ created: [], updated: [], unchanged: [reviewScheduleId(K)], deleted: [reviewScheduleId(N)] });
     await expect(env.client.schedule.getHandle(reviewScheduleId(N)).describe()).rejects.toThrow(/not found/i);
     await env.client.schedule.getHandle(foreign.scheduleId).describe();
@@ -101,10 +107,12 @@ describe('review schedules and the opener on the dev server', () => {
   });
 
   it('a concurrent second process finds the schedule created and compares it (no error, no second schedule)', async () => {
-    const both = await Promise.all([
-      syncReviewSchedules(env.client, taskQueue, [entry(profiles[K]!), entry(profiles['kunitachi']!)]),
-      syncReviewSchedules(env.client, taskQueue, [entry(profiles[K]!), entry(profiles['kunitachi']!)]),
-    ]);
+    const both = (
+      await Promise.all([
+        syncReviewSchedules(env.client, taskQueue, [entry(profiles[K]!), entry(profiles['kunitachi']!)]),
+        syncReviewSchedules(env.client, taskQueue, [entry(profiles[K]!), entry(profiles['kunitachi']!)]),
+      ])
+    ).map(reviewOnly);
     // Kunitachi's is new: exactly one process created it; the other found it (described, or refused as AlreadyExists) and compared.
     const kunitachi = reviewScheduleId('kunitachi');
     expect(both.flatMap((r) => r.created)).toEqual([kunitachi]);
