@@ -256,6 +256,8 @@ describe('the annual user-ID review (Niigata)', () => {
     expect((await postTaskForm(linkIn(confirm), { csrf: c.csrf!, option: 'done', note: '' }, c.cookie)).status).toBe(303);
     await handle.result();
     expect((await ledgerEntries(db, 'niigata')).find((e) => e.userId === 'H002')).toMatchObject({ status: 'revoked' });
+    // Only the section with a moving person is asked: 中央区's officer gets no email for this campaign.
+    expect((await stack.mail()).filter((m) => m.subject.includes('人事異動に伴う')).every((m) => !m.to.includes('chuo-kuminseikatsu-kacho'))).toBe(true);
     const [item] = await sectionItems(db, started.campaignId, HIGASHI);
     expect(item.flags).toContain('transferred');
   });

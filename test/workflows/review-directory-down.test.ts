@@ -42,7 +42,8 @@ describe('a review whose directory is down', () => {
     const now = await env.currentTimeMs();
     skew = now - Date.now();
     const db = stack.appDb.db;
-    const rows: LedgerRow[] = ['D001', 'D002'].map((userId, i) => ({
+    // 120 IDs in the section: the review page shows them 50 at a time.
+    const rows: LedgerRow[] = Array.from({ length: 120 }, (_, i) => `D${String(i + 1).padStart(3, '0')}`).map((userId, i) => ({
       line: i + 2,
       userId,
       personName: `職員 ${userId}`,
@@ -57,7 +58,7 @@ describe('a review whose directory is down', () => {
       verificationRegistered: false,
       verificationRegisteredAt: null,
     }));
-    const imp = await prepareLedgerImport(db, { id: 'seed', organisation: 'niigata', source: { format: 'csv', rows: 2 }, rows, columns: FIELDS, createdBy: 'test', now: new Date(now) });
+    const imp = await prepareLedgerImport(db, { id: 'seed', organisation: 'niigata', source: { format: 'csv', rows: rows.length }, rows, columns: FIELDS, createdBy: 'test', now: new Date(now) });
     await confirmLedgerImport(db, { organisation: 'niigata', id: imp.id, actor: 'test', now: new Date(now), articles: [] }, stack.auditMacKeys[0]);
 
     const campaignId = reviewCampaignId('niigata', fiscalYearOf(new Date(now)));
@@ -65,6 +66,12 @@ describe('a review whose directory is down', () => {
 
     const [mail] = await stack.waitForMail((m) => m.subject.includes(`ユーザIDの見直し（${CHUO}）`), 1, 60_000);
     const page = await openTaskPage(linkIn(mail));
+    expect(page.html.match(/class="review-item/g)).toHaveLength(50);
+    expect(page.html).toContain('1 / 3 ページ');
+    const last = await openTaskPage(`${linkIn(mail)}?page=3`);
+    expect(last.html.match(/class="review-item/g)).toHaveLength(20);
+    expect(last.html).toContain('D120');
+    expect(last.html).not.toContain('D001');
     const n = /name="u_(\d+)" value="D002"/.exec(page.html)![1];
     await postTaskForm(`${linkIn(mail)}/review`, { csrf: page.csrf!, page: '1', [`u_${n}`]: 'D002', [`a_${n}`]: 'revoke', [`r_${n}`]: '退職' }, page.cookie);
     expect((await postTaskForm(linkIn(mail), { csrf: page.csrf!, option: 'submit' }, page.cookie)).status).toBe(303);
