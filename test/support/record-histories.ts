@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { auditTrail } from '../../src/db/audit';
+import { confirmLedgerImport, prepareLedgerImport } from '../../src/db/ledger';
 import { listTasks } from '../../src/db/tasks';
+import { fiscalYearOf, reviewCampaignId } from '../../src/domain/review';
 import { IncidentStatus } from '../../src/domain/incidents';
 import { declaration } from './declarations';
 import { linkIn, openTaskPage, postTaskForm, startTestStack, waitForIncidentStatus } from './stack';
@@ -198,4 +200,63 @@ async function recordReports() {
   }
 }
 
-void (process.argv[2] === 'triage' ? recordTriage() : process.argv[2] === 'council' ? recordCouncil() : process.argv[2] === 'reports' ? recordReports() : main());
+/**
+ * A Niigata review campaign: two IDs of one section, the officer revokes one from the review page,
+ * the system admin confirms it (no directory configured), the campaign closes with its report.
+ *   npx tsx test/support/record-histories.ts review
+ */
+async function recordReview() {
+  const env = await devServer();
+  const stack = await startTestStack(env, { taskQueue: 'record-histories-review' });
+  try {
+    const db = stack.appDb.db;
+    const now = new Date();
+    const rows = ['R001', 'R002'].map((userId, i) => ({
+      line: i + 2,
+      userId,
+      personName: `職員 ${userId}`,
+      email: null,
+      section: '中央区役所区民生活課',
+      permissions: ['照会'],
+      issuedAt: null,
+      lastUsedAt: now.toISOString(),
+      passwordChangedAt: null,
+      status: 'active' as const,
+      operatorCard: null,
+      verificationRegistered: false,
+      verificationRegisteredAt: null,
+    }));
+    const imp = await prepareLedgerImport(db, { id: 'seed', organisation: 'niigata', source: { format: 'csv', rows: 2 }, rows, columns: ['userId', 'personName', 'section', 'permissions', 'lastUsedAt', 'status'], createdBy: 'record', now });
+    await confirmLedgerImport(db, { organisation: 'niigata', id: imp.id, actor: 'record', now, articles: [] }, stack.auditMacKeys[0]);
+    const campaignId = reviewCampaignId('niigata', fiscalYearOf(now));
+    const handle = await env.client.workflow.start('reviewCampaign', { taskQueue: 'record-histories-review', workflowId: campaignId, args: [{ organisation: 'niigata', kind: 'annual', fiscalYear: fiscalYearOf(now), startedBy: null }] });
+    const [mail] = await stack.waitForMail((m) => m.subject.includes('ユーザIDの見直し（中央区役所区民生活課）'));
+    const page = await openTaskPage(linkIn(mail));
+    const n = /name="u_(\d+)" value="R002"/.exec(page.html)![1];
+    await postTaskForm(`${linkIn(mail)}/review`, { csrf: page.csrf!, page: '1', [`u_${n}`]: 'R002', [`a_${n}`]: 'revoke', [`r_${n}`]: '退職' }, page.cookie);
+    await postTaskForm(linkIn(mail), { csrf: page.csrf!, option: 'submit' }, page.cookie);
+    const [confirm] = await stack.waitForMail((m) => m.subject.includes('ユーザIDの変更の実施確認'));
+    const c = await openTaskPage(linkIn(confirm));
+    await postTaskForm(linkIn(confirm), { csrf: c.csrf!, option: 'done', note: '' }, c.cookie);
+    await handle.result();
+    const indexFile = path.join(OUT, 'workflow-ids.json');
+    const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, string>;
+    for (const [name, id] of [
+      ['review-campaign', campaignId],
+      ['review-section', `${campaignId}/section-1`],
+      ['review-section-task', `${campaignId}/section-1/review`],
+    ] as const) {
+      const history = await env.client.workflow.getHandle(id).fetchHistory();
+      fs.writeFileSync(path.join(OUT, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
+      index[name] = id;
+      console.log(`${name}: ${history.events?.length} events`);
+    }
+    fs.writeFileSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
+  } finally {
+    await stack.close();
+    await env.teardown();
+  }
+}
+
+const recorders: Record<string, () => Promise<void>> = { triage: recordTriage, council: recordCouncil, reports: recordReports, review: recordReview };
+void (recorders[process.argv[2] ?? ''] ?? main)();
