@@ -25,7 +25,7 @@ import {
 import { DIRECTORY_UNAVAILABLE } from '../../src/domain/directory-change';
 import { directoryStatus, fromFiletime, fromGeneralizedTime, type LedgerDirectory, ledgerDirectorySchema, readLedgerDirectory } from '../../src/imports/ledger-ldap';
 import { freePort } from '../support/ports';
-import { BASE_DN, GROUPS_DN, SERVICE_DN, SERVICE_PASSWORD, startSlapd, type TestDirectory, WRITER_DN, WRITER_PASSWORD } from '../support/slapd';
+import { BASE_DN, GROUPS_DN, SERVICE_DN, SERVICE_PASSWORD, startSlapd, type TestDirectory, WRITER_DN, WRITER_PASSWORD, binds } from '../support/slapd';
 
 const NOW = new Date('2026-12-01T04:00:00Z');
 
@@ -132,18 +132,6 @@ const REVIEW_OU = `ou=review,${BASE_DN}`;
 const PERMS_OU = `ou=review-permissions,${GROUPS_DN}`;
 const personDn = (uid: string) => `uid=${uid},${REVIEW_OU}`;
 const passwordOf = (uid: string) => `${uid}-pass-Z9!`;
-
-async function binds(url: string, dn: string, password: string): Promise<boolean> {
-  const c = new Client({ url, timeout: 2000, connectTimeout: 2000 });
-  try {
-    await c.bind(dn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.unbind().catch(() => undefined);
-  }
-}
 
 describe('carrying out changes in OpenLDAP', () => {
   let dir: TestDirectory;

@@ -30,7 +30,7 @@ import { createTestKey, fetchWith } from '../support/auth';
 import { launchChromium, PHONE } from '../support/chromium';
 import { expectA4Pdf } from '../support/documents';
 import { json } from '../support/http';
-import { BASE_DN, GROUPS_DN, SERVICE_DN, SERVICE_PASSWORD, startSlapd, type TestDirectory, WRITER_DN, WRITER_PASSWORD } from '../support/slapd';
+import { BASE_DN, GROUPS_DN, SERVICE_DN, SERVICE_PASSWORD, startSlapd, type TestDirectory, WRITER_DN, WRITER_PASSWORD, binds } from '../support/slapd';
 import { linkIn, startTestStack, type TestStack } from '../support/stack';
 import { timeSkippingServer } from '../support/temporal';
 
@@ -57,18 +57,6 @@ const CHANGE_REASON = '更新業務の担当から外れたため';
 const personDn = (uid: string) => `uid=${uid},${PEOPLE_OU}`;
 const passwordOf = (uid: string) => `${uid}-pass-Q7!`;
 const squeeze = (s: string) => s.replace(/[ \u3000\n]+/g, '');
-
-async function binds(url: string, dn: string, password: string): Promise<boolean> {
-  const c = new Client({ url, timeout: 2000, connectTimeout: 2000 });
-  try {
-    await c.bind(dn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.unbind().catch(() => undefined);
-  }
-}
 
 /** The directory's four people, their permission groups (groupOfNames keeps the service account as a member at all times). */
 async function seedDirectory(dir: TestDirectory): Promise<void> {

@@ -21,6 +21,19 @@ import { statutoryReportsWorkflowId, waiveReportUpdate } from '../../src/workflo
 
 const OUT = path.join(__dirname, '..', 'fixtures', 'histories');
 
+/** Writes each workflow's history beside the others and its id into workflow-ids.json (child ids derive from it). */
+async function saveHistories(env: Awaited<ReturnType<typeof devServer>>, pairs: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  const indexFile = path.join(OUT, 'workflow-ids.json');
+  const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, string>;
+  for (const [name, id] of pairs) {
+    const history = await env.client.workflow.getHandle(id).fetchHistory();
+    fs.writeFileSync(path.join(OUT, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
+    index[name] = id;
+    console.log(`${name}: ${history.events?.length} events`);
+  }
+  fs.writeFileSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
+}
+
 async function main() {
   const env = await devServer();
   const stack = await startTestStack(env, { taskQueue: 'record-histories' });
@@ -182,18 +195,10 @@ async function recordReports() {
     const reports = env.client.workflow.getHandle(statutoryReportsWorkflowId(workflowId));
     await reports.executeUpdate(waiveReportUpdate, { args: [{ key: 'report:ppc:preliminary', reason: '確報と併せて報告する', by: { name: '杉山 誠', email: 'fukushicho@kunitachi.example.jp' } }] });
     if ((await post(`/api/incidents/kunitachi/${incidentId}/facts`, { wrongfulPurpose: true })).status !== 200) throw new Error('facts');
-    const indexFile = path.join(OUT, 'workflow-ids.json');
-    const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, string>;
-    for (const [name, id] of [
+    await saveHistories(env, [
       ['statutory-reports', statutoryReportsWorkflowId(workflowId)],
       ['emergency-response-reports', workflowId],
-    ] as const) {
-      const history = await env.client.workflow.getHandle(id).fetchHistory();
-      fs.writeFileSync(path.join(OUT, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
-      index[name] = id;
-      console.log(`${name}: ${history.events?.length} events`);
-    }
-    fs.writeFileSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
+    ]);
   } finally {
     await stack.close();
     await env.teardown();
@@ -239,19 +244,11 @@ async function recordReview() {
     const c = await openTaskPage(linkIn(confirm));
     await postTaskForm(linkIn(confirm), { csrf: c.csrf!, option: 'done', note: '' }, c.cookie);
     await handle.result();
-    const indexFile = path.join(OUT, 'workflow-ids.json');
-    const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, string>;
-    for (const [name, id] of [
+    await saveHistories(env, [
       ['review-campaign', campaignId],
       ['review-section', `${campaignId}/section-1`],
       ['review-section-task', `${campaignId}/section-1/review`],
-    ] as const) {
-      const history = await env.client.workflow.getHandle(id).fetchHistory();
-      fs.writeFileSync(path.join(OUT, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
-      index[name] = id;
-      console.log(`${name}: ${history.events?.length} events`);
-    }
-    fs.writeFileSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
+    ]);
   } finally {
     await stack.close();
     await env.teardown();

@@ -232,3 +232,16 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<TestDirect
     throw e;
   }
 }
+
+/** Whether a person can sign in to the directory with this DN and password (a disabled or locked entry cannot). */
+export async function binds(url: string, dn: string, password: string): Promise<boolean> {
+  const c = new Client({ url, timeout: 2000, connectTimeout: 2000 });
+  try {
+    await c.bind(dn, password);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.unbind().catch(() => undefined);
+  }
+}
