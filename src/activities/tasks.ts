@@ -10,7 +10,7 @@ import type { AlertNotice, Database } from '../db/schema';
 import { addTaskLink, countReminder, getTask, insertTask, markDecided, markMoved } from '../db/tasks';
 import { deliveryAlertRecipients, undeliveredInvitationMessage } from '../domain/alerts';
 import { composeTaskMail, type TaskMailPurpose } from '../domain/task-mail';
-import { type Assignee, type HumanTaskRequest, type TaskDecision, taskDeadlines } from '../domain/tasks';
+import { type Assignee, forPerson, type HumanTaskRequest, type TaskDecision, taskDeadlines } from '../domain/tasks';
 import { caseSubject } from '../domain/incidents';
 import { describeSmtpError, type MailTransport, type OutgoingMail, sendMailOnce, type SendOptions } from '../mail';
 import { type SigningKey, signTaskToken, tokenHash } from '../tokens';
@@ -94,7 +94,9 @@ export function createTaskActivities(deps: TaskActivityDeps) {
      * stamped then, and that time (ms) is returned.
      */
     async openTask(o: { request: HumanTaskRequest; taskId: string; workflowId: string; index: number; askedAt: number }): Promise<number> {
-      const { request, taskId, index } = o;
+      const { taskId, index } = o;
+      // The deadlines this person is given: their own window where the chain sets one.
+      const request = forPerson(o.request, index);
       const assignee = request.chain[index];
       // The link is signed from the workflow's time, so every retry signs the very same link.
       const expiresAt = expiryFor(o.askedAt);

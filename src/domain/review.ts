@@ -373,6 +373,8 @@ export function sectionReviewRequest(o: {
     // The system admin, asked at the deadline, is reminded a day before the default outcome applies.
     remindAfterMs: Math.max(escalation - DAY_MS, Math.min(escalation, 3_600_000)),
     escalateAfterMs: window,
+    // The officer has the response window; the system admin, asked at the deadline, the escalation window.
+    windowsMs: [window, escalation],
     review: { campaignId: o.campaignId, section: o.section, items: o.items },
   };
 }

@@ -54,6 +54,11 @@ export interface HumanTaskRequest {
    * escalateAfterMs); absent: one reminder at remindAfterMs. The people after them keep the one.
    */
   reminderOffsetsMs?: number[];
+  /**
+   * How long each person of the chain has before the task moves on (or, for the last, before each
+   * further reminder); absent, or shorter than the chain: escalateAfterMs.
+   */
+  windowsMs?: number[];
   /** A review task: the IDs asked about; the answer carries one per ID (reviewAnswersProblem). */
   review?: { campaignId: string; section: string; items: ReviewItemKey[] };
   /**
@@ -130,3 +135,9 @@ export interface TaskDeadlines {
 export function taskDeadlines(askedAtMs: number, w: { remindAfterMs: number; escalateAfterMs: number }): TaskDeadlines {
   return { remindAt: askedAtMs + w.remindAfterMs, escalateAt: askedAtMs + w.escalateAfterMs };
 }
+
+/** The window of the index-th person of the chain: their own where the request gives one. */
+export const personWindowMs = (request: Pick<HumanTaskRequest, 'escalateAfterMs' | 'windowsMs'>, index: number): number => request.windowsMs?.[index] ?? request.escalateAfterMs;
+
+/** The request as the index-th person sees it: their own window as the one to escalate after. */
+export const forPerson = <R extends Pick<HumanTaskRequest, 'escalateAfterMs' | 'windowsMs'>>(request: R, index: number): R => ({ ...request, escalateAfterMs: personWindowMs(request, index) });

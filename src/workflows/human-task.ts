@@ -6,7 +6,7 @@ import { ActivityCancellationType, allHandlersFinished, condition, patched, prox
 // Only import the activity types
 import type { Activities } from '../activities';
 import { completeAnswers, reviewAnswersProblem } from '../domain/review';
-import { decisionTime, type HumanTaskOutcome, type HumanTaskRequest, isIsoInstant, NOTE_MAX, type TaskDecision } from '../domain/tasks';
+import { decisionTime, personWindowMs, type HumanTaskOutcome, type HumanTaskRequest, isIsoInstant, NOTE_MAX, type TaskDecision } from '../domain/tasks';
 import { decideUpdate } from './messages';
 
 const retry: RetryPolicy = { initialInterval: '5 seconds', maximumInterval: '5 minutes' };
@@ -100,10 +100,10 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
       await remindTask({ request, taskId: current.taskId, reminder: n + 1, at: Date.now() });
       waited = at;
     }
-    if (decided() || (await condition(decided, request.escalateAfterMs - waited))) break;
+    if (decided() || (await condition(decided, personWindowMs(request, index) - waited))) break;
   }
   for (let reminder = reminders.length + 1; !decided() && reminder <= MAX_FINAL_REMINDERS; reminder++) {
-    if (!(await condition(decided, request.escalateAfterMs))) await remindTask({ request, taskId: current!.taskId, reminder, at: Date.now() });
+    if (!(await condition(decided, personWindowMs(request, current!.index)))) await remindTask({ request, taskId: current!.taskId, reminder, at: Date.now() });
   }
   await condition(decided);
   await recordDecision({ request, decision: decision! });
