@@ -158,6 +158,8 @@ describe('the annual user-ID review (Niigata)', () => {
     expect(confirmHigashi.text).toContain('H001（職員 H001）: ロック');
     const withdrawn = (await listTasks(db, { caseId: campaignId })).filter((t) => t.state === 'WITHDRAWN');
     expect(withdrawn.length).toBeGreaterThan(0);
+    // Withdrawn means ended: nobody is reminded of it any more.
+    expect((await env.client.workflow.getHandle(withdrawn[0].workflow_id).describe()).status.name).toBe('CANCELLED');
 
     // Not closed while any change is pending.
     expect((await handle.describe()).status.name).toBe('RUNNING');
