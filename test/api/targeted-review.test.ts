@@ -200,11 +200,11 @@ describe('a targeted review from a 人事異動 list', () => {
     // Without the session's CSRF field: refused before the file is read.
     expect((await post(sjis(`ユーザID,氏名,異動区分,発令日\nNG0002,阿部 浩二,異動,${dayAhead(20).date}\n`), {})).status).toBe(403);
 
-    const good = sjis(`ユーザID,氏名,異動区分,発令日,異動先\nNG0002,阿部 浩二,異動,${dayAhead(20).date},北区役所\n`);
+    const good = sjis(`ユーザID,氏名,異動区分,発令日,異動先\nNG0002,阿部 浩二,異動,${dayAhead(20).date},北区役所\n,山田 太郎,退職,${dayAhead(20).date},\n`);
     const ok = await post(good);
     expect(ok.status).toBe(303);
     const location = ok.headers.get('location')!;
-    const m = new RegExp(`^/review/${N}/campaigns/(review%2F${N}%2Ftargeted%2F[0-9a-f]{16})$`).exec(location);
+    const m = new RegExp(`^/review/${N}/campaigns/(review%2F${N}%2Ftargeted%2F[0-9a-f]{16})\\?unmatched=3$`).exec(location);
     expect(m).not.toBeNull();
     const campaignId = decodeURIComponent(m![1]);
     started.push(campaignId);
@@ -214,11 +214,20 @@ describe('a targeted review from a 人事異動 list', () => {
     const input = defaultPayloadConverter.fromPayload<ReviewCampaignInput>(history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
     expect(input.startedBy).toEqual({ name: '人事 担当', email: 'jinji@niigata.example.jp' });
 
+    // No worker here: the campaign runs but its first step has not recorded it, and the page says so.
+    const landing = await jar.fetch(`${a.base}${location}`);
+    expect(landing.status).toBe(200);
+    const landed = await landing.text();
+    expect(landed).toContain('id="campaign-starting"');
+    expect(landed).toContain('3 行目は管理簿のどのユーザIDにも当たりませんでした');
+    // A campaign id no workflow has is still 404.
+    expect((await jar.fetch(`${a.base}/review/${N}/campaigns/${encodeURIComponent(`review/${N}/targeted/0000000000000000`)}`)).status).toBe(404);
+
     const again = await post(good);
     expect(again.status).toBe(409);
     const notice = await again.text();
     expect(notice).toContain('開始済み');
-    expect(notice).toContain(`href="${location}"`);
+    expect(notice).toContain(`href="${location.split('?')[0]}"`);
   });
 
   it('the CLI: a dry run lists each ID with its line; the start prints the campaign, its IDs, deadline and unmatched lines; errors exit 1', async () => {

@@ -207,7 +207,8 @@ export function targetedReviewRouter(deps: TargetedReviewRouteDeps): Router {
         case 'exists':
           return deps.showLedger(req, res, organisation, { status: 409, targeted: { exists: { campaignId: out.summary.campaignId } } });
         case 'started':
-          return res.redirect(303, campaignPath(organisation, out.summary.campaignId));
+          // The lines that concern no ID go along, so the page can name them.
+          return res.redirect(303, `${campaignPath(organisation, out.summary.campaignId)}${out.summary.unmatched.length ? `?unmatched=${out.summary.unmatched.slice(0, 200).map((u) => u.line).join(',')}` : ''}`);
         case 'dryRun':
           throw new Error('the console never asks for a dry run');
       }
