@@ -1,5 +1,6 @@
-// `jukinet-ops review start`: its usage, and what it refuses before calling the API. (The call
-// itself, against a real API and Temporal, is in test/workflows/review-schedule.test.ts.)
+// `jukinet-ops review start` and `review targeted`: their usage, and what they refuse before
+// calling the API. (The calls themselves, against a real API and Temporal, are in
+// test/workflows/review-schedule.test.ts and test/api/targeted-review.test.ts.)
 import { runCli } from './support/cli';
 
 jest.setTimeout(60_000);
@@ -25,6 +26,19 @@ describe('jukinet-ops review start', () => {
     const sub = runCli(['review', 'begin']);
     expect(sub.status).toBe(2);
     expect(sub.stderr).toContain('Usage: jukinet-ops review start');
+  });
+
+  it('review targeted: its usage, and a missing FILE or an unreadable one named without calling the API (exit 2)', () => {
+    const help = runCli(['review', 'targeted', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: jukinet-ops review targeted ORGANISATION FILE [--dry-run]');
+    expect(runCli(['--help']).stdout).toContain('review targeted ORG FILE');
+    const none = runCli(['review', 'targeted', 'katsuragi', '--api', 'http://127.0.0.1:9']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('FILE is required');
+    const missing = runCli(['review', 'targeted', 'katsuragi', '/nonexistent/idou.csv', '--api', 'http://127.0.0.1:9']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('FILE: cannot read /nonexistent/idou.csv: ENOENT');
   });
 
   it('says when the API cannot be reached (exit 1)', () => {

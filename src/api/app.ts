@@ -37,7 +37,7 @@ import { notificationsRouter } from './routes/notifications';
 import { taskLinksRouter } from './routes/task-links';
 import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
-import { ledgerRouter } from './routes/ledger';
+import { ledgerPageRenderer, ledgerRouter } from './routes/ledger';
 import { outboxRouter } from './routes/outbox';
 import { paperRouter } from './routes/paper';
 import { passwordCheckRouter } from './routes/password-check';
@@ -166,8 +166,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter({ health }));
   app.use(openApiRouter({ publicUrl: publicUrl(config) }));
   app.use(organisationsRouter({ appDb, renderPage }));
-  app.use(ledgerRouter({ db, auditMacKey, signingKeys, renderPage, now, ...(deps.ledgerDirectories ? { directories: deps.ledgerDirectories } : {}) }));
-  app.use(targetedReviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now, ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}) }));
+  const ledgerDeps = { db, auditMacKey, signingKeys, renderPage, now, ...(deps.ledgerDirectories ? { directories: deps.ledgerDirectories } : {}) };
+  app.use(ledgerRouter(ledgerDeps));
+  app.use(
+    targetedReviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now, signingKeys, showLedger: ledgerPageRenderer(ledgerDeps), ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}) }),
+  );
   app.use(reviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, signingKeys, now, renderPage }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   // Task links are credentials in a URL: guessing them is slowed per address. Only links that do

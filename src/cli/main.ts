@@ -46,6 +46,7 @@ Commands:
   login [--api URL]          store an API key for the commands that call the API (asked for, never an argument)
   logout                     forget the stored API key
   review start ORG [--fiscal-year N]      start the year's user-ID and password review (見直し) now instead of on its scheduled day; \`review start --help\`
+  review targeted ORG FILE [--dry-run]    review the IDs of the people a 人事異動 list (CSV or .xlsx) moves, before their date; \`review targeted --help\`
   password check [--rule-set juki|nist] …   check a candidate password offline (asked for without echo, never an argument); exits 1 naming each rule broken
   user add|grant|revoke|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
   audit verify               check the audit log's MAC chain and its anchors in Temporal; exits 1 naming each edited, deleted or lost row

@@ -342,6 +342,7 @@ describe('endpoint × role × organisation', () => {
         const page = await r.text();
         expect(page.includes('action="/ledger/katsuragi/imports"')).toBe(w.startsWith('admin@'));
         expect(page.includes('action="/review/katsuragi/campaigns"')).toBe(w.startsWith('admin@'));
+        expect(page.includes('action="/review/katsuragi/targeted"')).toBe(w.startsWith('admin@'));
       } },
     // An empty file: the admin gets the validation report (400), nobody else gets that far.
     { name: 'POST /api/ledger/katsuragi/imports', method: 'POST', kind: 'api', path: () => '/api/ledger/katsuragi/imports',
@@ -361,6 +362,9 @@ describe('endpoint × role × organisation', () => {
 
     // --- a targeted review (人事異動): started by the admin. An empty file: the validation report (400), before Temporal. ---
     { name: 'POST /api/review/katsuragi/targeted', method: 'POST', kind: 'api', path: () => '/api/review/katsuragi/targeted',
+      expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
+    // The console's form is multipart, like the ledger's upload: a urlencoded form is refused (400) once the policy lets it through.
+    { name: 'POST /review/katsuragi/targeted (console)', method: 'POST', kind: 'form', path: () => '/review/katsuragi/targeted',
       expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
 
     // --- the user-ID review started on demand: by the admin (a bad year stops before Temporal: 400) ---

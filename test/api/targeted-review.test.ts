@@ -2,14 +2,19 @@
 // (no worker: the campaign stays as started, which is what is checked): a bad Shift_JIS list gets
 // the validation report by line and field and starts nothing; a dry run names the IDs concerned
 // and the lines that concern none; a start creates the `reviewCampaign` workflow under the list's
-// id with the campaign's input; the same list again, even re-saved as XLSX, is 409.
+// id with the campaign's input; the same list again, even re-saved as XLSX, is 409. The console's
+// form on the ledger page and `jukinet-ops review targeted` go the same way.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import iconv from 'iconv-lite';
 import { fiscalYearOf, type ReviewCampaignInput, targetedCampaignId } from '../../src/domain/review';
-import { type AccessApp, startAccessApp } from '../support/access-app';
-import { createTestKey, fetchWith } from '../support/auth';
+import { type AccessApp, sessionCookie, startAccessApp } from '../support/access-app';
+import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
+import { runCliAsync } from '../support/cli';
 import { json } from '../support/http';
 import { devServer } from '../support/temporal';
 import { buildXlsx } from '../support/xlsx';
@@ -165,5 +170,100 @@ describe('a targeted review from a 人事異動 list', () => {
       await connection.close().catch(() => undefined);
       await down.close();
     }
+  });
+
+  it('the console: the ledger page’s form; a bad list is shown by line and field, a good one goes to its campaign, the same again says it started', async () => {
+    const admin = await createTestAccount(a.db, { email: 'jinji@niigata.example.jp', name: '人事 担当', grants: [{ role: 'admin', organisation: N }] });
+    const jar = new CookieJar();
+    const [name, value] = (await sessionCookie(a, admin.id)).split('=');
+    jar.cookies.set(name, value);
+    const page = await (await jar.fetch(`${a.base}/ledger/${N}`)).text();
+    expect(page).toContain('action="/review/niigata/targeted"');
+    expect(page).toContain('人事異動に伴う見直し');
+    const csrf = csrfOf(page);
+    const post = (file: Uint8Array | undefined, fields: Record<string, string> = { csrf }) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.set(k, v);
+      if (file) form.set('file', new Blob([new Uint8Array(file)], { type: 'text/csv' }), 'idou.csv');
+      return jar.fetch(`${a.base}/review/${N}/targeted`, { method: 'POST', body: form });
+    };
+
+    const bad = await post(sjis('ユーザID,氏名,異動区分,発令日\nNG0002,,休職,令和8年2月30日\n'));
+    expect(bad.status).toBe(400);
+    const report = await bad.text();
+    expect(report).toContain('id="targeted-report"');
+    expect(report).toContain('2 行目 — 氏名');
+    expect(report).toContain('2 行目 — 異動区分');
+    expect(report).toContain('見直しは始めていません');
+    expect((await post(utf8(`氏名,異動区分,発令日\n山田 太郎,異動,${dayAhead(30).date}\n`))).status).toBe(409);
+    expect((await post(undefined)).status).toBe(400);
+    // Without the session's CSRF field: refused before the file is read.
+    expect((await post(sjis(`ユーザID,氏名,異動区分,発令日\nNG0002,阿部 浩二,異動,${dayAhead(20).date}\n`), {})).status).toBe(403);
+
+    const good = sjis(`ユーザID,氏名,異動区分,発令日,異動先\nNG0002,阿部 浩二,異動,${dayAhead(20).date},北区役所\n,山田 太郎,退職,${dayAhead(20).date},\n`);
+    const ok = await post(good);
+    expect(ok.status).toBe(303);
+    const location = ok.headers.get('location')!;
+    const m = new RegExp(`^/review/${N}/campaigns/(review%2F${N}%2Ftargeted%2F[0-9a-f]{16})\\?unmatched=3$`).exec(location);
+    expect(m).not.toBeNull();
+    const campaignId = decodeURIComponent(m![1]);
+    started.push(campaignId);
+    const d = await env.client.workflow.getHandle(campaignId).describe();
+    expect(d.type).toBe('reviewCampaign');
+    const history = await env.client.workflow.getHandle(campaignId).fetchHistory();
+    const input = defaultPayloadConverter.fromPayload<ReviewCampaignInput>(history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
+    expect(input.startedBy).toEqual({ name: '人事 担当', email: 'jinji@niigata.example.jp' });
+
+    // No worker here: the campaign runs but its first step has not recorded it, and the page says so.
+    const landing = await jar.fetch(`${a.base}${location}`);
+    expect(landing.status).toBe(200);
+    const landed = await landing.text();
+    expect(landed).toContain('id="campaign-starting"');
+    expect(landed).toContain('3 行目は管理簿のどのユーザIDにも当たりませんでした');
+    // A campaign id no workflow has is still 404.
+    expect((await jar.fetch(`${a.base}/review/${N}/campaigns/${encodeURIComponent(`review/${N}/targeted/0000000000000000`)}`)).status).toBe(404);
+
+    const again = await post(good);
+    expect(again.status).toBe(409);
+    const notice = await again.text();
+    expect(notice).toContain('開始済み');
+    expect(notice).toContain(`href="${location.split('?')[0]}"`);
+  });
+
+  it('the CLI: a dry run lists each ID with its line; the start prints the campaign, its IDs, deadline and unmatched lines; errors exit 1', async () => {
+    const key = (await createTestKey(a.db, 'admin', N)).replace(/^Bearer /, '');
+    const dir = mkdtempSync(path.join(tmpdir(), 'targeted-cli-'));
+    const file = path.join(dir, 'idou-R8.csv');
+    const due = dayAhead(10);
+    writeFileSync(file, sjis(`ユーザID,氏名,異動区分,発令日\n,高橋 誠,退職,${due.date}\n,佐藤 一郎,退職,${due.date}\n`));
+    const cli = (...args: string[]) => runCliAsync(['review', 'targeted', N, ...args, '--api', a.base], { JUKINET_OPS_API_KEY: key });
+
+    const dry = await cli(file, '--dry-run');
+    expect(dry.stderr).toBe('');
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toContain('Dry run: nothing started');
+    expect(dry.stdout).toMatch(/line 2: JK0001 高橋 誠 \(中央区役所区民生活課\) — retirement/);
+    expect(dry.stdout).toMatch(/line 2: NG0001 高橋 誠/);
+    expect(dry.stdout).toMatch(/line 3: 佐藤 一郎 — retirement/);
+    const campaignId = /Campaign (review\/niigata\/targeted\/[0-9a-f]{16})/.exec(dry.stdout)![1];
+    await expect(env.client.workflow.getHandle(campaignId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    const run = await cli(file);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    started.push(campaignId);
+    expect(run.stdout).toContain(`Started ${campaignId}: 2 ID(s) to review, due ${due.date} 00:00 JST`);
+    expect(run.stdout).toContain('1 line(s) concern no ID in the ledger');
+    expect((await env.client.workflow.getHandle(campaignId).describe()).status.name).toBe('RUNNING');
+
+    const again = await cli(file);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain(`409: この人事異動の一覧の見直しは開始済みです（${campaignId}）`);
+    const badFile = path.join(dir, 'bad.csv');
+    writeFileSync(badFile, utf8('氏名,異動区分,発令日\n阿部 浩二,休職,2026-13-01\n'));
+    const bad = await cli(badFile);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('400: 人事異動の一覧に誤りがあります');
+    expect(bad.stderr).toContain('line 2: kind:');
   });
 });

@@ -19,7 +19,7 @@ import type { RenderPage } from '../app';
 import { allow, checkFormCsrf, formCsrf, principal } from '../access';
 import { HttpError, locals, notFound, recordingStarted, valid, validate } from '../http';
 import { organisationParam } from '../params';
-import { ledgerPage, type UploadOutcome } from '../views/ledger';
+import { ledgerPage, type TargetedOutcome, type UploadOutcome } from '../views/ledger';
 import { reviewStartNotice } from './review';
 
 export interface LedgerRouteDeps {
@@ -71,6 +71,46 @@ const importJson = (i: LedgerImport) => ({
   confirmedAt: i.confirmedAt?.toISOString() ?? null,
   links: { self: `/api/ledger/${i.organisation}/imports/${i.id}`, confirm: `/api/ledger/${i.organisation}/imports/${i.id}/confirm` },
 });
+
+/** What the ledger page shows besides the ledger: an upload's or a 人事異動 list's outcome, a notice. */
+export interface LedgerPageState {
+  status?: number;
+  outcome?: UploadOutcome;
+  error?: string;
+  notice?: string;
+  targeted?: TargetedOutcome;
+}
+
+/** Renders the ledger page for the principal's roles; shared with the console's other forms on it (the targeted review). */
+export type ShowLedgerPage = (req: Request, res: Response, organisation: string, o?: LedgerPageState) => Promise<void>;
+
+export function ledgerPageRenderer(deps: Pick<LedgerRouteDeps, 'db' | 'signingKeys' | 'renderPage' | 'directories'>): ShowLedgerPage {
+  const { db } = deps;
+  return async (req, res, organisation, o = {}) => {
+    const { locale } = locals(res);
+    const profile = await getOrganisation(db, organisation);
+    if (!profile) throw notFound(`organisation ${organisation} is not loaded`);
+    const parsed = pageQuery.safeParse(req.method === 'GET' ? req.query : {});
+    const query = parsed.success ? parsed.data : {};
+    const page = await searchLedger(db, { organisation, ...query });
+    const roles = rolesIn(principal(res).grants, organisation);
+    const canImport = LEDGER_IMPORTERS.some((role) => roles.has(role));
+    const canStartReview = REVIEW_STARTERS.some((role) => roles.has(role));
+    const body = ledgerPage({
+      organisation,
+      organisationName: profile.organisation.name,
+      locale,
+      page,
+      query: { ...query, page: page.page },
+      ...(canImport ? { importer: { csrf: formCsrf(req, res, deps.signingKeys), directory: Boolean(deps.directories?.[organisation]), ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.error ? { error: o.error } : {}) } } : {}),
+      ...(o.notice ? { notice: o.notice } : {}),
+      ...(canStartReview ? { reviewStarter: { csrf: formCsrf(req, res, deps.signingKeys) } } : {}),
+      // The targeted review's route has the importers' policy (LEDGER_IMPORTERS): its form, for them.
+      ...(canImport ? { targetedStarter: { csrf: formCsrf(req, res, deps.signingKeys), ...(o.targeted ? { outcome: o.targeted } : {}) } } : {}),
+    });
+    res.status(o.status ?? 200).send(deps.renderPage(req, res, `${locale === 'en' ? 'User-ID ledger' : 'ユーザID管理簿'} — ${profile.organisation.name}`, body));
+  };
+}
 
 export function ledgerRouter(deps: LedgerRouteDeps): Router {
   const { db } = deps;
@@ -187,26 +227,7 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
   });
 
   // --- console ---
-  async function showLedger(req: Request, res: Response, organisation: string, o: { status?: number; outcome?: UploadOutcome; error?: string; notice?: string } = {}) {
-    const { locale } = locals(res);
-    const profile = await requireOrganisation(organisation);
-    const parsed = pageQuery.safeParse(req.method === 'GET' ? req.query : {});
-    const query = parsed.success ? parsed.data : {};
-    const page = await searchLedger(db, { organisation, ...query });
-    const canImport = LEDGER_IMPORTERS.some((role) => rolesIn(principal(res).grants, organisation).has(role));
-    const canStartReview = REVIEW_STARTERS.some((role) => rolesIn(principal(res).grants, organisation).has(role));
-    const body = ledgerPage({
-      organisation,
-      organisationName: profile.organisation.name,
-      locale,
-      page,
-      query: { ...query, page: page.page },
-      ...(canImport ? { importer: { csrf: formCsrf(req, res, deps.signingKeys), directory: Boolean(deps.directories?.[organisation]), ...(o.outcome ? { outcome: o.outcome } : {}), ...(o.error ? { error: o.error } : {}) } } : {}),
-      ...(o.notice ? { notice: o.notice } : {}),
-      ...(canStartReview ? { reviewStarter: { csrf: formCsrf(req, res, deps.signingKeys) } } : {}),
-    });
-    res.status(o.status ?? 200).send(deps.renderPage(req, res, `${locale === 'en' ? 'User-ID ledger' : 'ユーザID管理簿'} — ${profile.organisation.name}`, body));
-  }
+  const showLedger = ledgerPageRenderer(deps);
 
   r.get('/ledger/:organisation', allow.roles(LEDGER_READERS, 'params'), validate({ params: orgParams }), async (req, res) => {
     const { organisation } = valid<{ params: typeof orgParams }>(res).params;

@@ -12,7 +12,7 @@ import { getCaseDocument, listCaseDocuments } from '../../db/closing';
 import { campaignProgress, getReviewCampaign, listReviewCampaigns } from '../../db/review';
 import { contentDisposition } from '../../documents/pdf';
 import type { RenderPage } from '../app';
-import { campaignListPage, campaignPage, campaignPath } from '../views/review-campaigns';
+import { campaignListPage, campaignPage, campaignPath, campaignStartingPage } from '../views/review-campaigns';
 import { fiscalYearOf, type ReviewCampaignInput } from '../../domain/review';
 import { z } from '../../domain/zod';
 import { startReviewCampaign } from '../../temporal/review-campaign';
@@ -102,6 +102,13 @@ export function reviewRouter(deps: ReviewRouteDeps): Router {
     if (!c || c.organisation !== organisation) throw notFound(`no review campaign ${campaignId} in ${organisation}`);
     return c;
   }
+  /** A campaign of this organisation Temporal runs, not yet recorded by its first step (anything else: no). */
+  async function campaignStarting(organisation: string, campaignId: string): Promise<boolean> {
+    if (!campaignId.startsWith(`review/${organisation}/`)) return false;
+    // Only a moment's wait: with Temporal out of reach the page says 404 as it did, not a hang.
+    const d = await deps.client.withDeadline(Date.now() + 2_000, () => deps.client.workflow.getHandle(campaignId).describe()).catch(() => undefined);
+    return d?.type === 'reviewCampaign' && d.status.name === 'RUNNING';
+  }
   const documentsOf = async (organisation: string, campaignId: string) =>
     (await listCaseDocuments(db, { organisation, caseId: campaignId })).map((d) => ({ id: d.id, ext: d.id.slice(d.id.lastIndexOf('.') + 1), filename: d.filename }));
 
@@ -113,12 +120,23 @@ export function reviewRouter(deps: ReviewRouteDeps): Router {
     res.send(deps.renderPage(req, res, `${say(locale, 'ユーザID及びパスワードの見直し', 'User-ID and password review')} — ${profile.organisation.name}`, campaignListPage({ organisation, campaigns: await listReviewCampaigns(db, organisation), locale })));
   });
 
+  // `?unmatched=4,5`: the lines of a 人事異動 list that concerned no ID, from the console's start.
+  const campaignPageQuery = z.object({ unmatched: z.string().regex(/^\d{1,7}(,\d{1,7}){0,199}$/).optional() });
   r.get('/review/:organisation/campaigns/:campaign', allow.roles(LEDGER_READERS, 'params'), validate({ params: campaignParams }), async (req, res) => {
     const { organisation, campaign } = valid<{ params: typeof campaignParams }>(res).params;
-    const c = await campaignOf(organisation, campaign);
     const { locale } = locals(res);
-    const body = campaignPage({ organisation, campaign: c, sections: await campaignProgress(db, c.campaign_id), documents: await documentsOf(organisation, c.campaign_id), locale });
-    res.send(deps.renderPage(req, res, say(locale, 'ユーザIDの見直し', 'User-ID review'), body));
+    const q = campaignPageQuery.safeParse(req.query);
+    const unmatched = q.success && q.data.unmatched ? q.data.unmatched.split(',').map(Number) : [];
+    const title = say(locale, 'ユーザIDの見直し', 'User-ID review');
+    const row = campaign.startsWith(`review/${organisation}/`) ? await getReviewCampaign(db, campaign) : undefined;
+    // Just started from the console: the workflow runs but its first step has not recorded it yet.
+    if (!row && (await campaignStarting(organisation, campaign))) {
+      res.send(deps.renderPage(req, res, title, campaignStartingPage({ organisation, campaignId: campaign, locale, unmatched })));
+      return;
+    }
+    const c = await campaignOf(organisation, campaign);
+    const body = campaignPage({ organisation, campaign: c, sections: await campaignProgress(db, c.campaign_id), documents: await documentsOf(organisation, c.campaign_id), locale, unmatched });
+    res.send(deps.renderPage(req, res, title, body));
   });
 
   r.get('/review/:organisation/campaigns/:campaign/report/:format', allow.roles(LEDGER_READERS, 'params'), validate({ params: reportParams }), async (_req, res) => {

@@ -3,10 +3,12 @@
 // button that applies it. Japanese first; on a phone each row stacks with its own labels.
 import type { LedgerImport, LedgerPage } from '../../db/ledger';
 import { type FieldChange, LEDGER_LABELS, LEDGER_STATUS_LABELS, LEDGER_STATUSES, type LedgerEntry, type LedgerField, type LedgerStatus } from '../../domain/ledger';
+import { MOVEMENT_LABELS } from '../../domain/movements';
 import { jstParts } from '../../domain/wareki';
 import type { TableIssue } from '../../imports/table';
 import { html, type Html } from '../html';
 import type { Locale } from '../i18n';
+import { campaignPath } from './review-campaigns';
 
 const say = (locale: Locale, ja: string, en: string) => (locale === 'en' ? en : ja);
 const label = (f: LedgerField, locale: Locale) => LEDGER_LABELS[f][locale];
@@ -78,6 +80,11 @@ function changeCell(c: FieldChange, locale: Locale): Html {
   return html`<li>${label(c.field, locale)}: <del>${ledgerValue(c.field, c.before, locale)}</del> → <ins>${ledgerValue(c.field, c.after, locale)}</ins></li>`;
 }
 
+/** A file's issues by line and field (the ledger's and the 人事異動 list's reports alike). */
+function issuesList(issues: readonly TableIssue[], locale: Locale, fieldLabel: (field: string) => string): Html {
+  return html`<ul class="issues">${issues.map((i) => html`<li>${i.line > 0 ? say(locale, `${i.line} 行目`, `line ${i.line}`) : say(locale, 'ファイル', 'file')} — ${fieldLabel(i.field)}: ${i.message}</li>`)}</ul>`;
+}
+
 function uploadSection(o: { organisation: string; locale: Locale; csrf: string; directory?: boolean; outcome?: UploadOutcome; error?: string }): Html {
   const { locale } = o;
   const form = html`<form method="post" action="/ledger/${o.organisation}/imports" enctype="multipart/form-data">
@@ -103,7 +110,7 @@ function uploadSection(o: { organisation: string; locale: Locale; csrf: string; 
   const out = o.outcome;
   if (out && 'issues' in out) {
     result = html`<div class="notice" id="validation-report"><p class="error">${say(locale, `ファイルに誤りがあります（${out.issues.length} 件）。何も取り込んでいません。`, `The file has ${out.issues.length} error(s); nothing was imported.`)}${out.encoding ? html` <span class="hint">(${out.encoding})</span>` : ''}</p>
-<ul class="issues">${out.issues.map((i) => html`<li>${i.line > 0 ? say(locale, `${i.line} 行目`, `line ${i.line}`) : say(locale, 'ファイル', 'file')} — ${i.field in LEDGER_LABELS ? label(i.field as LedgerField, locale) : i.field}: ${i.message}</li>`)}</ul></div>`;
+${issuesList(out.issues, locale, (f) => (f in LEDGER_LABELS ? label(f as LedgerField, locale) : f))}</div>`;
   } else if (out && 'pending' in out) {
     const p = out.pending;
     const { added, changed, gone, unchanged } = p.diff;
@@ -140,18 +147,66 @@ ${
   return html`<h2>${say(locale, '取込み', 'Import')}</h2><section id="ledger-import">${o.error ? html`<p class="error">${o.error}</p>` : ''}${result}${form}</section>`;
 }
 
-/** The year's review on demand: the same campaign the Schedule starts, never twice for a year. */
-function reviewSection(organisation: string, locale: Locale, csrf: string): Html {
-  return html`<h2>${say(locale, 'ユーザID及びパスワードの見直し', 'User-ID and password review')}</h2><section id="review-start">
-<form method="post" action="/review/${organisation}/campaigns">
-<input type="hidden" name="csrf" value="${csrf}">
+/** What a 人事異動 list sent from the console came back with, when it did not start a campaign. */
+export type TargetedOutcome =
+  | { issues: TableIssue[]; encoding?: string; filename?: string }
+  /** No line concerns an ID in the ledger: nothing started. */
+  | { noTargets: { lines: number } }
+  /** The same list was sent before: its campaign. */
+  | { exists: { campaignId: string } }
+  /** No file chosen. */
+  | { error: string };
+
+const movementFieldLabel = (locale: Locale) => (f: string) => (f in MOVEMENT_LABELS ? MOVEMENT_LABELS[f as keyof typeof MOVEMENT_LABELS][locale] : f);
+
+function targetedResult(organisation: string, locale: Locale, out: TargetedOutcome): Html {
+  if ('issues' in out) {
+    return html`<div class="notice" id="targeted-report"><p class="error">${say(locale, `人事異動の一覧に誤りがあります（${out.issues.length} 件）。見直しは始めていません。`, `The list has ${out.issues.length} error(s); no review was started.`)}${out.encoding ? html` <span class="hint">(${out.encoding})</span>` : ''}</p>
+${issuesList(out.issues, locale, movementFieldLabel(locale))}</div>`;
+  }
+  if ('noTargets' in out) {
+    return html`<p class="error" id="targeted-report">${say(locale, `一覧のどの行（${out.noTargets.lines} 行）も管理簿のユーザIDに当たりません。見直しは始めていません。`, `No line of the list (${out.noTargets.lines}) concerns an ID in the ledger: no review was started.`)}</p>`;
+  }
+  if ('exists' in out) {
+    const id = out.exists.campaignId;
+    return html`<p class="notice" id="targeted-report">${say(locale, 'この人事異動の一覧の見直しは開始済みです。二重には開始しません: ', 'A review of this list was already started; it is not started twice: ')}<a href="${campaignPath(organisation, id)}">${id}</a></p>`;
+  }
+  return html`<p class="error" id="targeted-report">${out.error}</p>`;
+}
+
+/**
+ * The year's review on demand: the same campaign the Schedule starts, never twice for a year;
+ * and the review of the IDs of the people a 人事異動 list moves, before their date.
+ */
+function reviewSection(organisation: string, locale: Locale, o: { annualCsrf?: string; targeted?: { csrf: string; outcome?: TargetedOutcome } }): Html {
+  return html`<h2>${say(locale, 'ユーザID及びパスワードの見直し', 'User-ID and password review')}</h2><section id="review-start">${
+    o.annualCsrf
+      ? html`<form method="post" action="/review/${organisation}/campaigns">
+<input type="hidden" name="csrf" value="${o.annualCsrf}">
 <p class="hint">${say(
-    locale,
-    '今年度の見直しは毎年決まった日に自動で始まります。それより前に始めるときはこのボタンを押してください（同じ年度の見直しは二重には始まりません）。',
-    "This year's review starts by itself on its set day every year. Press the button to start it now (a year's review is never started twice).",
-  )}</p>
+          locale,
+          '今年度の見直しは毎年決まった日に自動で始まります。それより前に始めるときはこのボタンを押してください（同じ年度の見直しは二重には始まりません）。',
+          "This year's review starts by itself on its set day every year. Press the button to start it now (a year's review is never started twice).",
+        )}</p>
 <button type="submit">${say(locale, '見直しを開始', 'Start the review')}</button>
-</form></section>`;
+</form>`
+      : ''
+  }${
+    o.targeted
+      ? html`<h3>${say(locale, '人事異動に伴う見直し', 'Review for personnel changes')}</h3>${o.targeted.outcome ? targetedResult(organisation, locale, o.targeted.outcome) : ''}
+<form method="post" action="/review/${organisation}/targeted" enctype="multipart/form-data" id="targeted-review">
+<input type="hidden" name="csrf" value="${o.targeted.csrf}">
+<label for="movements-file">${say(locale, '人事異動の一覧（CSV: UTF-8 または Shift_JIS、Excel: .xlsx の先頭シート）', 'Personnel-change list (CSV: UTF-8 or Shift_JIS; Excel: the first sheet of an .xlsx)')}</label>
+<input id="movements-file" type="file" name="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required>
+<p class="hint">${say(
+          locale,
+          '見出し行（氏名・異動区分・発令日は必須。ユーザID・メールアドレス・異動先）。異動する人のユーザIDを管理簿から探し、発令日より前を期限にその所属へ見直しを依頼します。誤りがあれば何も始めず、行ごとに示します。同じ一覧は二重には始まりません。',
+          'A header row (Name, Kind and Effective date required; User ID, Email, New section). The IDs of the people who move are found in the ledger and their sections are asked to review them before the date. A list with errors starts nothing; each error is shown by line. The same list never starts twice.',
+        )}</p>
+<button type="submit">${say(locale, '人事異動に伴う見直し', 'Review for personnel changes')}</button>
+</form>`
+      : ''
+  }</section>`;
 }
 
 export function ledgerPage(o: {
@@ -166,6 +221,8 @@ export function ledgerPage(o: {
   notice?: string;
   /** For who may start the year's review on demand: the button's CSRF field. */
   reviewStarter?: { csrf: string };
+  /** For who may send a 人事異動 list: the form's CSRF field, what the last one came back with. */
+  targetedStarter?: { csrf: string; outcome?: TargetedOutcome };
 }): Html {
   const { locale, page: p, query } = o;
   const base = `/ledger/${o.organisation}`;
@@ -183,7 +240,11 @@ ${p.entries.length ? entriesTable(p.entries, locale) : html`<p class="empty">${s
     p.page < p.pages ? html`<a href="${base}${queryString(query, p.page + 1)}" rel="next">${say(locale, '次へ', 'Next')} →</a>` : ''
   }</nav>
 </section>
-${o.reviewStarter ? reviewSection(o.organisation, locale, o.reviewStarter.csrf) : ''}
+${
+  o.reviewStarter || o.targetedStarter
+    ? reviewSection(o.organisation, locale, { ...(o.reviewStarter ? { annualCsrf: o.reviewStarter.csrf } : {}), ...(o.targetedStarter ? { targeted: o.targetedStarter } : {}) })
+    : ''
+}
 <p><a href="/review/${o.organisation}">${say(locale, 'これまでの見直しと結果報告', 'Reviews and their reports')}</a></p>
 ${o.importer ? uploadSection({ organisation: o.organisation, locale, ...o.importer }) : ''}`;
 }

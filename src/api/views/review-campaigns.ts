@@ -22,10 +22,10 @@ export function campaignListPage(o: { organisation: string; campaigns: ReviewCam
 <p><a href="/ledger/${o.organisation}">${say(locale, 'ユーザID管理簿へ', 'To the ledger')}</a></p></section>`;
 }
 
-export function campaignPage(o: { organisation: string; campaign: ReviewCampaignRow; sections: SectionProgress[]; documents: Array<{ id: string; ext: string; filename: string }>; locale: Locale }): Html {
+export function campaignPage(o: { organisation: string; campaign: ReviewCampaignRow; sections: SectionProgress[]; documents: Array<{ id: string; ext: string; filename: string }>; locale: Locale; unmatched?: readonly number[] }): Html {
   const { campaign: c, locale } = o;
   const outcome = DEFAULT_OUTCOME_LABELS[c.default_outcome as keyof typeof DEFAULT_OUTCOME_LABELS];
-  return html`<section><table><tbody>
+  return html`${unmatchedNotice(o.unmatched ?? [], locale)}<section><table><tbody>
 <tr><th>${say(locale, '見直し', 'Review')}</th><td>${kindLabel(c, locale)}（${c.campaign_id}）</td></tr>
 <tr><th>${say(locale, '状態', 'State')}</th><td>${stateLabel(c, locale)}${c.closed_at ? `（${formatDateTime(c.closed_at, locale)}）` : ''}</td></tr>
 <tr><th>${say(locale, '開始', 'Started')}</th><td>${formatDateTime(c.started_at, locale)}（${c.started_by === 'schedule' ? say(locale, 'スケジュール', 'schedule') : c.started_by}）</td></tr>
@@ -43,4 +43,25 @@ export function campaignPage(o: { organisation: string; campaign: ReviewCampaign
       : html`<ul>${o.documents.map((d) => html`<li><a href="${campaignPath(o.organisation, c.campaign_id)}/report/${d.ext}">${d.filename}</a></li>`)}</ul>`
   }</section>
 <p><a href="/review/${o.organisation}">${say(locale, '見直しの一覧へ', 'All reviews')}</a></p>`;
+}
+
+/** After a list sent from the console: the lines of it that concern no ID (the campaign reviews only the others). */
+export function unmatchedNotice(lines: readonly number[], locale: Locale): Html | string {
+  if (lines.length === 0) return '';
+  const list = lines.join(locale === 'en' ? ', ' : '・');
+  return html`<p class="notice" id="unmatched-lines">${say(
+    locale,
+    `人事異動の一覧の ${list} 行目は管理簿のどのユーザIDにも当たりませんでした（見直しの対象外）。氏名・メールアドレス・ユーザIDを確かめてください。`,
+    `Line(s) ${list} of the list concern no ID in the ledger and are not reviewed: check their name, email and user ID.`,
+  )}</p>`;
+}
+
+/** A campaign just started whose first step has not yet recorded it (the worker picks it up within seconds). */
+export function campaignStartingPage(o: { organisation: string; campaignId: string; locale: Locale; unmatched: readonly number[] }): Html {
+  const { locale } = o;
+  return html`${unmatchedNotice(o.unmatched, locale)}<section id="campaign-starting"><p class="notice">${say(
+    locale,
+    `見直し（${o.campaignId}）を開始しました。各所属への依頼を準備しています。しばらくしてからこのページを再読み込みしてください。`,
+    `The review ${o.campaignId} has started; the requests to each section are being prepared. Reload this page in a moment.`,
+  )}</p><p><a href="${campaignPath(o.organisation, o.campaignId)}">${say(locale, '再読み込み', 'Reload')}</a> · <a href="/review/${o.organisation}">${say(locale, '見直しの一覧へ', 'All reviews')}</a></p></section>`;
 }
