@@ -36,6 +36,8 @@ export interface ReviewBenchOptions {
   /** Task pages answered at once. */
   answerConcurrency: number;
   database: 'pglite' | 'postgres';
+  /** Stop waiting after this many minutes from the first start and report what was done (the run then fails). */
+  maxMinutes?: number;
 }
 
 const orgKey = (i: number) => `bench-${String(i + 1).padStart(4, '0')}`;
@@ -192,14 +194,21 @@ export async function reviewBench(o: ReviewBenchOptions) {
     const progress = setInterval(() => log(`answered ${answered.review} reviews, ${answered.confirm} confirmations; ${Math.round(process.memoryUsage().rss / 1e6)} MB`), 10_000);
     // The database says when every campaign is closed (cheap to poll, and a failed answer stops the
     // wait); then each workflow's result, which follows its report at once.
+    const closedCount = async () =>
+      Number((await db.selectFrom('review_campaigns').select(sql<number>`count(*)`.as('n')).where('campaign_id', 'like', 'review/bench-%').where('state', '=', 'closed').executeTakeFirstOrThrow()).n);
+    let timedOut = false;
     for (;;) {
       if (failure) break;
-      const r = await db.selectFrom('review_campaigns').select(sql<number>`count(*)`.as('n')).where('campaign_id', 'like', 'review/bench-%').where('state', '=', 'closed').executeTakeFirstOrThrow();
-      if (Number(r.n) >= campaignIds.length) break;
+      if (o.maxMinutes !== undefined && performance.now() - t > o.maxMinutes * 60_000) {
+        timedOut = true;
+        log(`stopped waiting after ${o.maxMinutes} minutes`);
+        break;
+      }
+      if ((await closedCount()) >= campaignIds.length) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    let closed = 0;
-    if (!failure)
+    let closed = timedOut ? await closedCount() : 0;
+    if (!failure && !timedOut)
       await pool(campaignIds, 50, async (id) => {
         await env.client.workflow.getHandle(id).result();
         closed++;
@@ -243,6 +252,7 @@ export async function reviewBench(o: ReviewBenchOptions) {
       seed: { ms: Math.round(seedMs) },
       start: { ms: Math.round(startMs), concurrency: o.startConcurrency },
       campaignsCompleted: closed,
+      ...(timedOut ? { stoppedAfterMinutes: o.maxMinutes } : {}),
       wallMs: Math.round(wallMs),
       decisions: { total: decisions, reviews: answered.review, confirmations: answered.confirm, revoked: answered.revoked, carriedOut: Number(items.done), perSecond: +((decisions / wallMs) * 1000).toFixed(2), pageRoundTripMs: { p50: q(50), p99: q(99), max: q(100) }, concurrency: o.answerConcurrency },
       idsPerSecond: +((Number(items.n) / wallMs) * 1000).toFixed(1),

@@ -133,6 +133,7 @@ async function main() {
       'revoke-every': { type: 'string', default: '25' },
       'start-concurrency': { type: 'string', default: '16' },
       'answer-concurrency': { type: 'string', default: '8' },
+      'max-minutes': { type: 'string' },
     },
   });
   const scenario = positionals[0];
@@ -159,14 +160,19 @@ async function main() {
   ) {
     process.stderr.write(
       'usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY] [--postgres] [--letters PERSONS (default N; 0 skips)]\n' +
-        '       npm run bench -- review [--organisations 1741] [--ids 50] [--sections 2 (1-4)] [--revoke-every 25 (0: none)] [--start-concurrency 16] [--answer-concurrency 8] [--postgres]\n',
+        '       npm run bench -- review [--organisations 1741] [--ids 50] [--sections 2 (1-4)] [--revoke-every 25 (0: none)] [--start-concurrency 16] [--answer-concurrency 8] [--max-minutes M] [--postgres]\n',
     );
+    process.exit(2);
+  }
+  const maxMinutes = values['max-minutes'] === undefined ? undefined : Number(values['max-minutes']);
+  if (maxMinutes !== undefined && !(maxMinutes > 0)) {
+    process.stderr.write('--max-minutes: a positive number\n');
     process.exit(2);
   }
   const database = values.postgres ? 'postgres' : 'pglite';
   const result =
     scenario === 'review'
-      ? await reviewBench({ ...(review as { [K in keyof typeof review]: number }), database })
+      ? await reviewBench({ ...(review as { [K in keyof typeof review]: number }), database, ...(maxMinutes ? { maxMinutes } : {}) })
       : scenario === 'notify'
         ? await notifyBench(n, Number(values.batch), database, letters)
         : await decide(n);
