@@ -116,10 +116,25 @@ export async function reviewBench(o: ReviewBenchOptions) {
 
     const fiscalYear = fiscalYearOf(new Date(now));
     const revoking = new Set(Array.from({ length: o.organisations }, (_, i) => i).filter((i) => o.revokeEvery > 0 && i % o.revokeEvery === 0).map(orgKey));
-    const answered = { review: 0, confirm: 0, revoked: 0 };
+    const answered = { review: 0, confirm: 0, revoked: 0, held: 0 };
     const answerMs: number[] = [];
     const inFlight = new Set<string>();
     let failure: Error | undefined;
+
+    /**
+     * The answer's POST; a 503 says the answer is held but the workflow did not take it in time (a
+     * worker behind its queue): sent again a little later, as the person pressing the button again
+     * would — the page resends the held answer under the same update id.
+     */
+    const submit = async (task: TaskRow, link: string, form: Record<string, string>, cookie: string) => {
+      for (let attempt = 1; ; attempt++) {
+        const r = await postTaskForm(link, form, cookie);
+        if (r.status === 303) return;
+        if (r.status !== 503 || attempt >= 30) throw new Error(`${task.task_id}: ${form.option} answered ${r.status}: ${r.html.slice(0, 300)}`);
+        answered.held++;
+        await new Promise((res) => setTimeout(res, 10_000));
+      }
+    };
 
     /** Answers one open task from its page, as the person would from a link (a fresh one, as a reminder's). */
     const answer = async (task: TaskRow) => {
@@ -139,12 +154,10 @@ export async function reviewBench(o: ReviewBenchOptions) {
           if (draft.status !== 200) throw new Error(`${task.task_id}: draft answered ${draft.status}`);
           answered.revoked++;
         }
-        const r = await postTaskForm(link, { csrf: page.csrf, option: 'submit' }, page.cookie);
-        if (r.status !== 303) throw new Error(`${task.task_id}: submit answered ${r.status}: ${r.html.slice(0, 300)}`);
+        await submit(task, link, { csrf: page.csrf, option: 'submit' }, page.cookie);
         answered.review++;
       } else {
-        const r = await postTaskForm(link, { csrf: page.csrf, option: 'done', note: '' }, page.cookie);
-        if (r.status !== 303) throw new Error(`${task.task_id}: confirmation answered ${r.status}`);
+        await submit(task, link, { csrf: page.csrf, option: 'done', note: '' }, page.cookie);
         answered.confirm++;
       }
       answerMs.push(performance.now() - started);
@@ -191,7 +204,7 @@ export async function reviewBench(o: ReviewBenchOptions) {
     log(`started in ${Math.round(startMs)} ms; answering…`);
 
     // Done when every campaign's workflow has completed (its report kept and sent).
-    const progress = setInterval(() => log(`answered ${answered.review} reviews, ${answered.confirm} confirmations; ${Math.round(process.memoryUsage().rss / 1e6)} MB`), 10_000);
+    const progress = setInterval(() => log(`answered ${answered.review} reviews, ${answered.confirm} confirmations, ${answered.held} resent after a 503; ${Math.round(process.memoryUsage().rss / 1e6)} MB`), 10_000);
     // The database says when every campaign is closed (cheap to poll, and a failed answer stops the
     // wait); then each workflow's result, which follows its report at once.
     const closedCount = async () =>
@@ -221,7 +234,8 @@ export async function reviewBench(o: ReviewBenchOptions) {
     })();
     stopAnswering = true;
     await answering;
-    if (failure) throw failure;
+    // A failed answer ends the wait, but the histories so far are still read and reported (the run fails).
+    if (failure) log(`FAILED: ${failure.message}`);
 
     // Every execution the run made, and its history's length.
     log('reading histories…');
@@ -254,11 +268,17 @@ export async function reviewBench(o: ReviewBenchOptions) {
       campaignsCompleted: closed,
       ...(timedOut ? { stoppedAfterMinutes: o.maxMinutes } : {}),
       wallMs: Math.round(wallMs),
-      decisions: { total: decisions, reviews: answered.review, confirmations: answered.confirm, revoked: answered.revoked, carriedOut: Number(items.done), perSecond: +((decisions / wallMs) * 1000).toFixed(2), pageRoundTripMs: { p50: q(50), p99: q(99), max: q(100) }, concurrency: o.answerConcurrency },
+      ...(failure ? { error: failure.message } : {}),
+      decisions: { total: decisions, reviews: answered.review, confirmations: answered.confirm, revoked: answered.revoked, heldAndResent: answered.held, carriedOut: Number(items.done), perSecond: +((decisions / wallMs) * 1000).toFixed(2), pageRoundTripMs: { p50: q(50), p99: q(99), max: q(100) }, concurrency: o.answerConcurrency },
       idsPerSecond: +((Number(items.n) / wallMs) * 1000).toFixed(1),
       cpuMs: Math.round(cpuMs),
       peakRssMb: Math.round(Math.max(rssPeak.mb, process.resourceUsage().maxRSS / 1024)),
       executions: histories.length,
+      executionsByKind: {
+        campaign: histories.filter((h) => !h.workflowId.includes('/section-')).length,
+        section: histories.filter((h) => /\/section-\d+$/.test(h.workflowId)).length,
+        task: histories.filter((h) => /\/section-\d+\/(review|confirm)$/.test(h.workflowId)).length,
+      },
       historiesReadMs: Math.round(historyMs),
       largestHistory: { events: largest.events, workflowId: largest.workflowId },
       largestHistoryByKind: {
@@ -267,7 +287,7 @@ export async function reviewBench(o: ReviewBenchOptions) {
         task: largestOf((id) => /\/section-\d+\/(review|confirm)$/.test(id)),
       },
       target: { maxHistoryEvents: MAX_HISTORY_EVENTS },
-      ok: largest.events < MAX_HISTORY_EVENTS && closed === o.organisations,
+      ok: !failure && largest.events < MAX_HISTORY_EVENTS && closed === o.organisations,
     };
   } finally {
     clearInterval(sampler);
