@@ -6,6 +6,9 @@
 //            pooled nodemailer loop; throughputs, ratio, largest history, duplicates, misses.
 //            --postgres: the product on PostgreSQL (DATABASE_URL, or a throw-away cluster)
 //            instead of embedded PGlite.
+//   review — the annual user-ID review of N organisations × M IDs (--organisations, --ids), every
+//            section answered from its task page, every revocation confirmed; wall time,
+//            decisions per second, the largest history of any execution (exit 1 if ≥ 10,000).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +22,7 @@ import { humanTask } from '../src/workflows/human-task';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack } from '../test/support/stack';
 import { devServer } from '../test/support/temporal';
 import { notifyBench } from './notify';
+import { reviewBench } from './review';
 import { pingUpdate, trivial } from './trivial-workflow';
 
 const OUT = path.join(__dirname, '..', 'bench-results');
@@ -116,19 +120,74 @@ async function decide(n: number) {
 }
 
 async function main() {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { n: { type: 'string', default: '200' }, batch: { type: 'string', default: '500' }, postgres: { type: 'boolean', default: false }, letters: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      n: { type: 'string', default: '200' },
+      batch: { type: 'string', default: '500' },
+      postgres: { type: 'boolean', default: false },
+      letters: { type: 'string' },
+      organisations: { type: 'string', default: '1741' },
+      ids: { type: 'string', default: '50' },
+      sections: { type: 'string', default: '2' },
+      'revoke-every': { type: 'string', default: '25' },
+      'start-concurrency': { type: 'string', default: '16' },
+      'answer-concurrency': { type: 'string', default: '8' },
+      'max-minutes': { type: 'string' },
+    },
+  });
   const scenario = positionals[0];
   const n = Number(values.n);
   const letters = values.letters === undefined ? undefined : Number(values.letters);
-  if (!['decide', 'notify'].includes(scenario) || !Number.isInteger(n) || n < 1 || (letters !== undefined && !(Number.isInteger(letters) && letters >= 0))) {
-    process.stderr.write('usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY] [--postgres] [--letters PERSONS (default N; 0 skips)]\n');
+  const int = (v: string | undefined, min: number, max = Infinity) => {
+    const x = Number(v);
+    return Number.isInteger(x) && x >= min && x <= max ? x : undefined;
+  };
+  const review = {
+    organisations: int(values.organisations, 1),
+    ids: int(values.ids, 1),
+    sections: int(values.sections, 1, 4),
+    revokeEvery: int(values['revoke-every'], 0),
+    startConcurrency: int(values['start-concurrency'], 1),
+    answerConcurrency: int(values['answer-concurrency'], 1),
+  };
+  if (
+    !['decide', 'notify', 'review'].includes(scenario) ||
+    !Number.isInteger(n) ||
+    n < 1 ||
+    (letters !== undefined && !(Number.isInteger(letters) && letters >= 0)) ||
+    Object.values(review).some((v) => v === undefined)
+  ) {
+    process.stderr.write(
+      'usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY] [--postgres] [--letters PERSONS (default N; 0 skips)]\n' +
+        '       npm run bench -- review [--organisations 1741] [--ids 50] [--sections 2 (1-4)] [--revoke-every 25 (0: none)] [--start-concurrency 16] [--answer-concurrency 8] [--max-minutes M] [--postgres]\n',
+    );
     process.exit(2);
   }
-  const result = scenario === 'notify' ? await notifyBench(n, Number(values.batch), values.postgres ? 'postgres' : 'pglite', letters) : await decide(n);
+  const maxMinutes = values['max-minutes'] === undefined ? undefined : Number(values['max-minutes']);
+  if (maxMinutes !== undefined && !(maxMinutes > 0)) {
+    process.stderr.write('--max-minutes: a positive number\n');
+    process.exit(2);
+  }
+  const database = values.postgres ? 'postgres' : 'pglite';
+  const result =
+    scenario === 'review'
+      ? await reviewBench({ ...(review as { [K in keyof typeof review]: number }), database, ...(maxMinutes ? { maxMinutes } : {}) })
+      : scenario === 'notify'
+        ? await notifyBench(n, Number(values.batch), database, letters)
+        : await decide(n);
   fs.mkdirSync(OUT, { recursive: true });
-  const file = path.join(OUT, `${scenario}${scenario === 'notify' && values.postgres ? '-postgres' : ''}.json`);
+  const file =
+    scenario === 'review'
+      ? path.join(OUT, `review-${review.organisations}x${review.ids}${values.postgres ? '-postgres' : ''}.json`)
+      : path.join(OUT, `${scenario}${scenario === 'notify' && values.postgres ? '-postgres' : ''}.json`);
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${file}\n`);
+  // The review's target: every execution's history under 10,000 events, every campaign completed.
+  if ('ok' in result && !result.ok) {
+    process.stderr.write(`review: FAILED — largest history ${result.largestHistory.events} events (limit ${result.target.maxHistoryEvents}), ${result.campaignsCompleted}/${result.organisations} campaigns completed\n`);
+    process.exit(1);
+  }
 }
 
 void main().catch((e) => {
