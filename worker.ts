@@ -56,6 +56,9 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
   };
 }
 
+/** Workflow executions a worker keeps in memory; more are replayed from their history when they next run. */
+export const MAX_CACHED_WORKFLOWS = 1000;
+
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
   const { config, connection, logger } = deps;
   // In production the workflows are bundled ahead of time (`npm run build:workflows`).
@@ -67,6 +70,11 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...workflows,
+    // Every organisation's review opens on the same morning and stays open for weeks: thousands of
+    // open executions. The SDK's default cache (sized from the heap) held them all and ran the
+    // workflow thread out of memory in the 1,741-organisation bench; evicted ones replay cheaply
+    // (a review's histories stay under a hundred events).
+    maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
     activities: createActivities(activityDeps(deps)),
   });
 }

@@ -5,6 +5,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Kysely } from 'kysely';
 import { type ActiveSession, findApiKey, findSession, grantsOf, type SessionLimits, touchApiKey, touchSession } from '../db/accounts';
 import type { Database } from '../db/schema';
+import { multipartBoundary, parseMultipart } from '../domain/evidence';
 import { type AccessRole, decideAccess, EVERY_ORGANISATION, type Grant, organisationsWith } from '../domain/access';
 import { checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey } from '../tokens';
 import { cookie, HttpError, locals, notFound } from './http';
@@ -192,6 +193,20 @@ export function checkFormCsrf(req: Request, res: Response, field: unknown, keys:
   if (!checkCsrf(cookie(req, CSRF_COOKIE), typeof field === 'string' ? field : undefined, formBinding(res), keys)) {
     throw new HttpError(403, 'csrf', locals(res).t('csrfBody'));
   }
+}
+
+/**
+ * A console form's upload (multipart: the file beside the CSRF field): the body read (400 when it
+ * is not multipart), the form's CSRF field checked (403), and the file part — undefined when none
+ * was chosen or it is empty.
+ */
+export function formUpload(req: Request, res: Response, keys: readonly SigningKey[]): { filename: string; data: Buffer } | undefined {
+  const boundary = multipartBoundary(req.headers['content-type']);
+  const parts = boundary && Buffer.isBuffer(req.body) ? parseMultipart(req.body, boundary) : undefined;
+  if (!parts) throw new HttpError(400, 'validation_failed', 'body: not a multipart/form-data body', [{ path: 'body', message: 'multipart/form-data として読めません' }]);
+  checkFormCsrf(req, res, parts.find((p) => p.name === 'csrf' && p.filename === undefined)?.data.toString('utf8'), keys);
+  const file = parts.find((p) => p.name === 'file' && p.filename !== undefined);
+  return file && file.data.length > 0 ? { filename: file.filename!, data: file.data } : undefined;
 }
 
 /** The items of organisations where the principal holds one of `roles` (lists never show the others). */

@@ -10,13 +10,12 @@ import { getOrganisation } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { LEDGER_IMPORTERS, LEDGER_READERS, REVIEW_STARTERS, rolesIn } from '../../domain/access';
 import { LEDGER_STATUSES } from '../../domain/ledger';
-import { multipartBoundary, parseMultipart } from '../../domain/evidence';
 import { z } from '../../domain/zod';
 import { type LedgerFileResult, parseLedgerFile } from '../../imports/ledger-file';
 import { type LedgerDirectory, readLedgerDirectory } from '../../imports/ledger-ldap';
 import type { SigningKey } from '../../tokens';
 import type { RenderPage } from '../app';
-import { allow, checkFormCsrf, formCsrf, principal } from '../access';
+import { allow, checkFormCsrf, formCsrf, formUpload, principal } from '../access';
 import { HttpError, locals, notFound, recordingStarted, valid, validate } from '../http';
 import { organisationParam } from '../params';
 import { ledgerPage, type TargetedOutcome, type UploadOutcome } from '../views/ledger';
@@ -251,13 +250,9 @@ export function ledgerRouter(deps: LedgerRouteDeps): Router {
     express.raw({ type: 'multipart/form-data', limit: MAX_LEDGER_FILE_BYTES + 64 * 1024 }),
     async (req, res) => {
       const { organisation } = valid<{ params: typeof orgParams }>(res).params;
-      const boundary = multipartBoundary(req.headers['content-type']);
-      const parts = boundary && Buffer.isBuffer(req.body) ? parseMultipart(req.body, boundary) : undefined;
-      if (!parts) throw new HttpError(400, 'validation_failed', 'body: not a multipart/form-data body', [{ path: 'body', message: 'multipart/form-data として読めません' }]);
-      checkFormCsrf(req, res, parts.find((p) => p.name === 'csrf' && p.filename === undefined)?.data.toString('utf8'), deps.signingKeys);
+      const file = formUpload(req, res, deps.signingKeys);
       await requireOrganisation(organisation);
-      const file = parts.find((p) => p.name === 'file' && p.filename !== undefined);
-      if (!file || file.data.length === 0) {
+      if (!file) {
         const { locale } = locals(res);
         return showLedger(req, res, organisation, { status: 400, error: locale === 'en' ? 'body.file: choose a file' : 'body.file: ファイルを選んでください' });
       }

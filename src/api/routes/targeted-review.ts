@@ -12,7 +12,6 @@ import { getOrganisation } from '../../db/organisations';
 import type { Database } from '../../db/schema';
 import { LEDGER_IMPORTERS } from '../../domain/access';
 import type { LedgerEntry } from '../../domain/ledger';
-import { multipartBoundary, parseMultipart } from '../../domain/evidence';
 import { matchMovements, type MovementField, movementOf, type MovementRow, targetedTimeline } from '../../domain/movements';
 import { fiscalYearOf, type Movement, type ReviewCampaignInput, reviewPlanOf, targetedCampaignId } from '../../domain/review';
 import { z } from '../../domain/zod';
@@ -20,7 +19,7 @@ import { movementListId, movementsOf, parseMovementsFile } from '../../imports/m
 import type { TableIssue } from '../../imports/table';
 import { startReviewCampaign } from '../../temporal/review-campaign';
 import type { SigningKey } from '../../tokens';
-import { allow, checkFormCsrf, principal } from '../access';
+import { allow, formUpload, principal } from '../access';
 import { HttpError, locals, notFound, recordingStarted, valid, validate } from '../http';
 import { organisationParam } from '../params';
 import { campaignPath } from '../views/review-campaigns';
@@ -188,12 +187,8 @@ export function targetedReviewRouter(deps: TargetedReviewRouteDeps): Router {
     express.raw({ type: 'multipart/form-data', limit: MAX_MOVEMENTS_FILE_BYTES + 64 * 1024 }),
     async (req, res) => {
       const { organisation } = valid<{ params: typeof orgParams }>(res).params;
-      const boundary = multipartBoundary(req.headers['content-type']);
-      const parts = boundary && Buffer.isBuffer(req.body) ? parseMultipart(req.body, boundary) : undefined;
-      if (!parts) throw new HttpError(400, 'validation_failed', 'body: not a multipart/form-data body', [{ path: 'body', message: 'multipart/form-data として読めません' }]);
-      checkFormCsrf(req, res, parts.find((p) => p.name === 'csrf' && p.filename === undefined)?.data.toString('utf8'), deps.signingKeys);
-      const file = parts.find((p) => p.name === 'file' && p.filename !== undefined);
-      if (!file || file.data.length === 0) {
+      const file = formUpload(req, res, deps.signingKeys);
+      if (!file) {
         if (!(await getOrganisation(db, organisation))) throw notFound(`organisation ${organisation} is not loaded`);
         const error = locals(res).locale === 'en' ? 'body.file: choose a file' : 'body.file: ファイルを選んでください';
         return deps.showLedger(req, res, organisation, { status: 400, targeted: { error } });
