@@ -30,6 +30,7 @@ import { type OrganisationProfile, passwordRuleSetOf } from '../domain/profile';
 import {
   campaignTimeline,
   changeOf,
+  DEFAULT_OUTCOME_LABELS,
   type DefaultOutcome,
   idFlags,
   type ReviewCampaignInput,
@@ -194,7 +195,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
             id: `${s.campaignId}/${s.section}/defaulted`,
             at: new Date(),
             actor: 'system',
-            outcome: `${s.section}: 期限までに回答がなく、既定の処理（${outcome === 'lock' ? 'ロック' : outcome === 'revoke' ? '廃止' : '継続・要確認'}）を適用`,
+            outcome: `${s.section}: 期限までに回答がなく、既定の処理（${DEFAULT_OUTCOME_LABELS[outcome].ja}）を適用`,
             detail: { section: s.section, defaultOutcome: outcome },
           },
           macKey(),

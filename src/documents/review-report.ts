@@ -11,7 +11,7 @@ import {
   type DefaultOutcome,
   ID_FLAG_LABELS,
   ID_FLAGS,
-  type ReviewAnswer,
+  REVIEW_ANSWER_LABELS,
   type ReviewReport,
   type ReviewReportItem,
   type ReviewReportSection,
@@ -23,7 +23,6 @@ import { type Block, type JapaneseFont, type PdfDocumentSpec, renderPdf } from '
 import { buildWorkbook, type XlsxCell } from './xlsx-writer';
 
 export const CAMPAIGN_KIND_LABELS: Record<CampaignKind, string> = { annual: '年次の見直し', targeted: '異動に伴う見直し' };
-export const REVIEW_ANSWER_LABELS: Record<ReviewAnswer, string> = { keep: '継続', changePermissions: '権限変更', revoke: '廃止' };
 export const DEFAULT_OUTCOME_LABELS: Record<DefaultOutcome, string> = { lock: '利用停止（ロック）', revoke: '廃止', keepAndFlag: '継続（要確認の印を付す）' };
 const VIA_LABELS = { directory: 'ディレクトリ', person: '担当者確認' } as const;
 
@@ -78,8 +77,8 @@ function articleLabel(report: ReviewReport, ref: string): string {
 function answerText(i: ReviewReportItem): string {
   if (i.answer === null) return i.defaulted ? `回答なし（既定処理: ${DEFAULT_OUTCOME_LABELS[i.defaulted]}）` : '回答なし';
   const late = i.overdue ? '（期限超過後の回答）' : '';
-  if (i.answer === 'changePermissions') return `${REVIEW_ANSWER_LABELS.changePermissions}（変更後: ${joined(i.newPermissions, '、') || 'なし'}）${late}`;
-  return `${REVIEW_ANSWER_LABELS[i.answer]}${late}`;
+  if (i.answer === 'changePermissions') return `${REVIEW_ANSWER_LABELS.changePermissions.ja}（変更後: ${joined(i.newPermissions, '、') || 'なし'}）${late}`;
+  return `${REVIEW_ANSWER_LABELS[i.answer].ja}${late}`;
 }
 
 function carriedOutText(i: ReviewReportItem): string {
@@ -231,7 +230,7 @@ export function reviewReportRows(report: ReviewReport): string[][] {
       i.personName,
       joined(i.permissions, ';'),
       i.flags.map((f) => ID_FLAG_LABELS[f].ja).join(';'),
-      i.answer ? REVIEW_ANSWER_LABELS[i.answer] : '',
+      i.answer ? REVIEW_ANSWER_LABELS[i.answer].ja : '',
       joined(i.newPermissions, ';'),
       i.reason,
       i.decidedBy?.name ?? '',
