@@ -2,6 +2,7 @@
 import { createAuditActivities } from './audit';
 import { type ClosingActivityDeps, createClosingActivities } from './closing';
 import { type ContainmentActivityDeps, createContainmentActivities } from './containment';
+import { type ContractActivityDeps, createContractActivities } from './contract';
 import { createDirectoryActivities, type DirectoryActivityDeps } from './directory';
 import { createIncidentActivities } from './incidents';
 import { createApprovedNoticeComposer } from './notices';
@@ -12,7 +13,7 @@ import { createReviewActivities, type ReviewActivityDeps } from './review';
 import { createSystemActivities, type SystemActivityDeps } from './system';
 import { createTaskActivities, type TaskActivityDeps } from './tasks';
 
-export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps & ReportActivityDeps & ReviewActivityDeps & DirectoryActivityDeps & PasswordReminderActivityDeps;
+export type ActivityDeps = SystemActivityDeps & TaskActivityDeps & ContainmentActivityDeps & NotifyActivityDeps & ClosingActivityDeps & ReportActivityDeps & ReviewActivityDeps & DirectoryActivityDeps & PasswordReminderActivityDeps & ContractActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReviewActivities(deps),
     ...createDirectoryActivities(deps),
     ...createPasswordReminderActivities(deps),
+    ...createContractActivities(deps),
   };
 }
 

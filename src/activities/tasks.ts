@@ -10,7 +10,7 @@ import type { AlertNotice, Database } from '../db/schema';
 import { addTaskLink, countReminder, getTask, insertTask, markDecided, markMoved } from '../db/tasks';
 import { deliveryAlertRecipients, undeliveredInvitationMessage } from '../domain/alerts';
 import { composeTaskMail, type TaskMailPurpose } from '../domain/task-mail';
-import { type Assignee, forPerson, type HumanTaskRequest, type TaskDecision, taskDeadlines } from '../domain/tasks';
+import { type Assignee, forPerson, type HumanTaskRequest, type TaskDecision, taskDeadlines, taskFormOf } from '../domain/tasks';
 import { caseSubject } from '../domain/incidents';
 import { describeSmtpError, type MailTransport, type OutgoingMail, sendMailOnce, type SendOptions } from '../mail';
 import { type SigningKey, signTaskToken, tokenHash } from '../tokens';
@@ -117,6 +117,7 @@ export function createTaskActivities(deps: TaskActivityDeps) {
         dueAt: new Date(taskDeadlines(o.askedAt, request).escalateAt),
         tokenHash: tokenHash(token),
         tokenExpiresAt: new Date(expiresAt),
+        ...(taskFormOf(request) ? { form: taskFormOf(request) } : {}),
       });
       const { sentAt } = await email(
         request,

@@ -547,6 +547,66 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('review_items_section').on('review_items').columns(['campaign_id', 'section', 'position']).execute();
     },
   },
+  '0021_contracts': {
+    async up(db: Kysely<any>) {
+      // 委託処理: a contract from its request to its end — its terms as approved (and a change
+      // awaiting approval), where it stands, the scopes suspended by a change, its period and next
+      // inspection; each checklist answered for it (questionnaire, investigation, clauses,
+      // inspections) as recorded; and each finding of an inspection with its corrective action.
+      await db.schema
+        .createTable('contracts')
+        .addColumn('contract_id', 'text', (c) => c.primaryKey())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('number', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('terms', 'jsonb', (c) => c.notNull())
+        .addColumn('pending_terms', 'jsonb')
+        .addColumn('suspended_scopes', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('requested_by', 'jsonb', (c) => c.notNull())
+        .addColumn('requested_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('starts_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('ends_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('approved_at', 'timestamptz')
+        .addColumn('active_at', 'timestamptz')
+        .addColumn('next_inspection_at', 'timestamptz')
+        .addColumn('closed_at', 'timestamptz')
+        .addUniqueConstraint('contracts_number', ['organisation', 'number'])
+        .execute();
+      await db.schema.createIndex('contracts_org').on('contracts').columns(['organisation', 'requested_at']).execute();
+      await db.schema
+        .createTable('contract_checklists')
+        .addColumn('contract_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('mode', 'text', (c) => c.notNull())
+        .addColumn('items', 'jsonb', (c) => c.notNull())
+        .addColumn('answers', 'jsonb', (c) => c.notNull())
+        .addColumn('recorded_by', 'jsonb', (c) => c.notNull())
+        .addColumn('recorded_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('contract_checklists_pk', ['contract_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('contract_findings')
+        .addColumn('contract_id', 'text', (c) => c.notNull())
+        .addColumn('finding_id', 'text', (c) => c.notNull())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('inspection', 'text', (c) => c.notNull())
+        .addColumn('item', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('owner', 'jsonb', (c) => c.notNull())
+        .addColumn('found_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('due_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('escalated_at', 'timestamptz')
+        .addColumn('resolved_at', 'timestamptz')
+        .addColumn('workflow_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('contract_findings_pk', ['contract_id', 'finding_id'])
+        .execute();
+      await db.schema.createIndex('contract_findings_open').on('contract_findings').columns(['organisation', 'state', 'due_at']).execute();
+      // What a task's page needs beyond its options: a checklist's items, the approval gate's
+      // blockers (the page shows them; the workflow's validator enforces them).
+      await db.schema.alterTable('tasks').addColumn('form', 'jsonb').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,10 +1,12 @@
 // Table types of the application database, in the shape Kysely reads them.
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { ContractChecklistItem, ContractScope, ContractTerms } from '../domain/contract';
 import type { DrillSettings } from '../domain/incidents';
 import type { OrganisationProfile } from '../domain/profile';
 import type { IncidentFacts } from '../domain/report-clocks';
 import type { IdFlag, ReviewItemAnswer, ReviewItemFacts } from '../domain/review';
-import type { Assignee, PendingDecision, TaskDecision, TaskOption } from '../domain/tasks';
+import type { ChecklistAnswers } from '../domain/task-checklist';
+import type { Assignee, PendingDecision, TaskDecision, TaskForm, TaskOption } from '../domain/tasks';
 
 export interface OrganisationTable {
   key: string;
@@ -63,6 +65,8 @@ export interface TaskTable {
   pending_decision: JSONColumnType<PendingDecision | null, string | null | undefined, string | null>;
   /** When the invitation was accepted by the relay; null while it is undelivered. */
   asked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** A checklist task's items, a gated decision's blockers (migration 0021); null for the others. */
+  form: JSONColumnType<TaskForm | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -451,7 +455,60 @@ export interface ReviewItemTable {
   carried_out: JSONColumnType<{ via: 'directory' | 'person'; by: string; at: string } | null, string | null, string | null>;
 }
 
+/** 委託処理: one contract from request to end (migration 0021). */
+export interface ContractTable {
+  contract_id: string;
+  organisation: string;
+  /** 2026-001 */
+  number: string;
+  status: string;
+  terms: JSONColumnType<ContractTerms>;
+  /** A change awaiting approval: the terms it asks for. */
+  pending_terms: JSONColumnType<ContractTerms | null, string | null, string | null>;
+  suspended_scopes: JSONColumnType<ContractScope[], string | undefined, string>;
+  requested_by: JSONColumnType<{ name: string; email: string }>;
+  requested_at: Date;
+  starts_at: Date;
+  ends_at: Date;
+  approved_at: Date | null;
+  active_at: Date | null;
+  next_inspection_at: Date | null;
+  closed_at: Date | null;
+}
+
+/** A checklist answered for a contract: `questionnaire/1`, `investigation/1`, `clauses`, `inspection/2`… */
+export interface ContractChecklistTable {
+  contract_id: string;
+  name: string;
+  mode: string;
+  items: JSONColumnType<ContractChecklistItem[]>;
+  answers: JSONColumnType<ChecklistAnswers>;
+  recorded_by: JSONColumnType<{ name: string; email: string }>;
+  recorded_at: Date;
+}
+
+/** A finding of an inspection (指摘事項) and its corrective action (是正措置). */
+export interface ContractFindingTable {
+  contract_id: string;
+  finding_id: string;
+  organisation: string;
+  inspection: string;
+  item: string;
+  description: string;
+  owner: JSONColumnType<{ name: string; email: string }>;
+  found_at: Date;
+  due_at: Date;
+  /** open → escalated → resolved */
+  state: string;
+  escalated_at: Date | null;
+  resolved_at: Date | null;
+  workflow_id: string;
+}
+
 export interface Database {
+  contracts: ContractTable;
+  contract_checklists: ContractChecklistTable;
+  contract_findings: ContractFindingTable;
   review_campaigns: ReviewCampaignTable;
   review_items: ReviewItemTable;
   ledger_entries: LedgerEntryTable;

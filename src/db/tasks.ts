@@ -1,6 +1,6 @@
 // The tasks table: the projection of every human task, read by the task pages and "my tasks".
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { Assignee, PendingDecision, TaskDecision, TaskOption } from '../domain/tasks';
+import type { Assignee, PendingDecision, TaskDecision, TaskForm, TaskOption } from '../domain/tasks';
 import { TaskState } from '../domain/tasks';
 import type { Database, TaskTable } from './schema';
 
@@ -21,6 +21,7 @@ export interface NewTask {
   dueAt: Date;
   tokenHash: string;
   tokenExpiresAt: Date;
+  form?: TaskForm;
 }
 
 /** Inserts the task once; a retried activity finds it there and changes nothing. */
@@ -44,6 +45,7 @@ export async function insertTask(db: Kysely<Database>, t: NewTask): Promise<void
       due_at: t.dueAt,
       token_hash: t.tokenHash,
       token_expires_at: t.tokenExpiresAt,
+      form: t.form ? JSON.stringify(t.form) : null,
     })
     .onConflict((oc) => oc.column('task_id').doNothing())
     .execute();

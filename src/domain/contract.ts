@@ -85,6 +85,7 @@ export const DEFAULT_CLAUSES: readonly ItemInput[] = [
 
 export const DEFAULT_INSPECTION = { intervalMonths: 12, articles: [] as string[] };
 export const DEFAULT_CORRECTIVE_ACTION = { dueWithin: '30d', remindBefore: ['7d', '1d'], escalateAfter: '0d' };
+export const DEFAULT_TASK_WINDOW = { respondWithin: '14d', remindBefore: ['3d'] };
 
 /** The profile's `contracting` block (委託処理); every field has the default a municipality would choose. */
 export const contractingPlanSchema = z.strictObject({
@@ -113,6 +114,17 @@ export const contractingPlanSchema = z.strictObject({
       escalateAfter: boundedDuration({ min: '0s', max: '30d' }).default('0d'),
     })
     .default(() => ({ ...DEFAULT_CORRECTIVE_ACTION, remindBefore: [...DEFAULT_CORRECTIVE_ACTION.remindBefore] })),
+  /**
+   * How long each person has for a task of the procedure (the contractor's questionnaire, the
+   * investigation, the chief's decision, the clauses, an inspection) before it moves to whoever
+   * acts for them — or, for the contractor, before the investigation goes on without its answer.
+   */
+  taskWindow: z
+    .strictObject({
+      respondWithin: boundedDuration({ min: '1d', max: '90d' }).default('14d'),
+      remindBefore: z.array(boundedDuration({ min: '1h', max: '60d' })).max(5).default(['3d']),
+    })
+    .default(() => ({ ...DEFAULT_TASK_WINDOW, remindBefore: [...DEFAULT_TASK_WINDOW.remindBefore] })),
 });
 export type ContractingPlan = z.infer<typeof contractingPlanSchema>;
 export const DEFAULT_CONTRACTING_PLAN: ContractingPlan = contractingPlanSchema.parse({});

@@ -4,11 +4,16 @@
 import { z } from './zod';
 import { text } from './text';
 import type { ProcedureStep } from './procedures';
+import type { ApprovalBlocker } from './contract';
 import type { ReviewItemAnswer, ReviewItemKey } from './review';
+import type { ChecklistAnswers, TaskChecklist } from './task-checklist';
 import type { RoleKey } from './roles';
 
-/** `review`: a section's user-ID review, answered per ID on its own page (see review.ts). */
-export const TASK_KINDS = ['acknowledge', 'decide', 'review'] as const;
+/**
+ * `review`: a section's user-ID review, answered per ID on its own page (see review.ts).
+ * `checklist`: answered item by item, with an option (task-checklist.ts).
+ */
+export const TASK_KINDS = ['acknowledge', 'decide', 'review', 'checklist'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export enum TaskState {
@@ -61,12 +66,26 @@ export interface HumanTaskRequest {
   windowsMs?: number[];
   /** A review task: the IDs asked about; the answer carries one per ID (reviewAnswersProblem). */
   review?: { campaignId: string; section: string; items: ReviewItemKey[] };
+  /** A checklist task: the items asked about; the answer carries them (checklistAnswersProblem). */
+  checklist?: TaskChecklist;
+  /**
+   * tokyo:24.2: the investigation's blockers at the time the chief is asked. While any remains the
+   * validator refuses an approval, whichever path sent it (chiefDecisionProblem).
+   */
+  approvalGate?: { blockers: ApprovalBlocker[] };
   /**
    * When the invitation is still undelivered after this long, the commander is alerted (the
    * profile's `contacts.deliveryAlertAfter`). Absent in requests from before it existed.
    */
   deliveryAlertAfterMs?: number;
 }
+
+/** What a task's page shows beyond its options, as the tasks table keeps it. */
+export type TaskForm = Pick<HumanTaskRequest, 'checklist' | 'approvalGate'>;
+
+/** The request's form, if it has one. */
+export const taskFormOf = (r: HumanTaskRequest): TaskForm | undefined =>
+  r.checklist || r.approvalGate ? { ...(r.checklist ? { checklist: r.checklist } : {}), ...(r.approvalGate ? { approvalGate: r.approvalGate } : {}) } : undefined;
 
 export interface TaskDecision {
   taskId: string;
@@ -77,6 +96,8 @@ export interface TaskDecision {
   decidedAt: string;
   /** A review task's answers: one per ID of the section (unflagged IDs left unanswered are kept). */
   answers?: ReviewItemAnswer[];
+  /** A checklist task's answers, item by item. */
+  checklist?: ChecklistAnswers;
 }
 
 /**

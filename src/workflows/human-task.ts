@@ -5,7 +5,9 @@
 import { ActivityCancellationType, allHandlersFinished, condition, patched, proxyActivities, type RetryPolicy, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../activities';
+import { chiefDecisionProblem } from '../domain/contract';
 import { completeAnswers, reviewAnswersProblem } from '../domain/review';
+import { checklistAnswersProblem, normaliseChecklistAnswers } from '../domain/task-checklist';
 import { decisionTime, personWindowMs, type HumanTaskOutcome, type HumanTaskRequest, isIsoInstant, NOTE_MAX, type TaskDecision } from '../domain/tasks';
 import { decideUpdate } from './messages';
 
@@ -60,6 +62,7 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
         // The time the person answered, not the time a (returning) worker got to it.
         decidedAt: decisionTime(input.answeredAt, Date.now()),
         ...(request.review ? { answers: completeAnswers(request.review.items, input.answers ?? []) } : {}),
+        ...(request.checklist ? { checklist: normaliseChecklistAnswers(request.checklist, input.checklist!) } : {}),
       };
       return decision;
     },
@@ -72,6 +75,15 @@ export async function humanTask(request: HumanTaskRequest): Promise<HumanTaskOut
         if (input.answeredAt !== undefined && !isIsoInstant(input.answeredAt)) throw new Error(`answeredAt is not an ISO 8601 instant: ${input.answeredAt}`);
         if (request.review) {
           const problem = reviewAnswersProblem(request.review.items, input.answers ?? []);
+          if (problem) throw new Error(problem);
+        }
+        if (request.checklist) {
+          const problem = checklistAnswersProblem(request.checklist, input.checklist);
+          if (problem) throw new Error(problem);
+        }
+        // tokyo:24.2: no approval while a mandatory item is unmet, from the page, the API or a crafted Update alike.
+        if (request.approvalGate) {
+          const problem = chiefDecisionProblem({ answer: input.option, reasons: input.note }, request.approvalGate.blockers);
           if (problem) throw new Error(problem);
         }
       },

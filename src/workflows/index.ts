@@ -10,3 +10,6 @@ export { systemCheck } from './system-check';
 export { reviewCampaign } from './review/campaign';
 export { sectionReview } from './review/section';
 export { passwordReminders } from './review/password-reminders';
+export { contractWorkflow } from './contract/contract';
+export { contractInspection } from './contract/inspection';
+export { correctiveAction } from './contract/corrective-action';

@@ -3,11 +3,13 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AuditAnchor } from '../domain/audit';
+import type { ContractScope, ContractTerms } from '../domain/contract';
 import type { CouncilMinutes } from '../domain/council-decisions';
 import type { RecoveryTaskKind } from '../domain/closing';
 import type { IncidentStatus } from '../domain/incidents';
 import type { Obligation } from '../domain/obligations';
 import type { ReviewItemAnswer } from '../domain/review';
+import type { ChecklistAnswers } from '../domain/task-checklist';
 import type { TaskDecision } from '../domain/tasks';
 
 export interface DecideInput {
@@ -20,6 +22,8 @@ export interface DecideInput {
   answeredAt?: string;
   /** A review task's answers per ID, as the review page saved them. */
   answers?: ReviewItemAnswer[];
+  /** A checklist task's answers, item by item, as its page collected them. */
+  checklist?: ChecklistAnswers;
 }
 
 /** Records a person's answer to a task; the validator refuses a moved, decided or unknown-option answer. */
@@ -146,3 +150,36 @@ export const organisationKey = defineSearchAttributeKey('Organisation', SearchAt
 export const incidentKindKey = defineSearchAttributeKey('IncidentKind', SearchAttributeType.KEYWORD);
 export const incidentStatusKey = defineSearchAttributeKey('IncidentStatus', SearchAttributeType.KEYWORD);
 export const SEARCH_ATTRIBUTE_KEYS = [incidentIdKey, organisationKey, incidentKindKey, incidentStatusKey];
+
+// ---- 委託処理 (contracts) ----
+
+export interface ChangeContractInput {
+  /** The terms as they are to be: the whole request's content again, validated by the API. */
+  terms: ContractTerms;
+  /** 変更の理由. */
+  reason: string;
+  /** The department head asking, as the API's session or key proved. */
+  by: { name: string; email: string };
+}
+
+export interface ContractChangeAccepted {
+  /** 1 for the contract's first change: its tasks sit under `<contract>/change-<n>`. */
+  change: number;
+  scopes: ContractScope[];
+}
+
+/**
+ * 変更 (tokyo:24.1, kunitachi:9.1): asks approval for changed terms; the changed scopes are
+ * suspended until it is decided. Refused while the contract is not active, while another change is
+ * awaiting approval, or when nothing approval-worthy changed.
+ */
+export const changeContractUpdate = defineUpdate<ContractChangeAccepted, [ChangeContractInput]>('changeContract');
+
+export interface RequestInspectionInput {
+  /** Why now (随時の検査). */
+  reason: string;
+  by: { name: string; email: string };
+}
+
+/** 随時の検査 (tokyo:26): an inspection now, besides the periodic ones; refused while one runs or once the contract has ended. */
+export const requestInspectionUpdate = defineUpdate<{ inspection: string }, [RequestInspectionInput]>('requestInspection');
