@@ -54,7 +54,7 @@ export type ContractTaskInput = { contractId: string } & (
   | { task: 'approval'; purpose: ApprovalPurpose; blockers: ApprovalBlocker[] }
   | { task: 'clauses' }
   | { task: 'inspection'; inspection: string; reason?: string }
-  | { task: 'correctiveAction'; findingId: string; attempt: number }
+  | { task: 'correctiveAction'; findingId: string; attempt: number; askedAt: number }
   | { task: 'reinspection'; findingId: string; attempt: number; report: { by: string; note: string } }
   | { task: 'end' }
 );
@@ -129,7 +129,7 @@ export function createContractActivities(deps: ContractActivityDeps) {
         case 'inspection':
           return inspectionRequest(profile, plan, facts, { label: input.inspection, ...(input.reason ? { reason: input.reason } : {}) });
         case 'correctiveAction':
-          return correctiveActionRequest(profile, plan, facts, await findingFacts(row, input.findingId), new Date(), input.attempt);
+          return correctiveActionRequest(profile, plan, facts, await findingFacts(row, input.findingId), new Date(input.askedAt), input.attempt);
         case 'reinspection':
           return reinspectionRequest(profile, plan, facts, await findingFacts(row, input.findingId), input.report);
         case 'end':
@@ -203,7 +203,7 @@ export function createContractActivities(deps: ContractActivityDeps) {
     },
 
     /** A change asked (tokyo:24.1): the scopes it touches, suspended until it is decided. Nothing approval-worthy changed: refused. */
-    async recordChangeRequested(o: { contractId: string; change: number; input: ChangeContractInput }): Promise<{ scopes: ReturnType<typeof changedScopes> }> {
+    async recordChangeRequested(o: { contractId: string; change: number; input: ChangeContractInput; at: number }): Promise<{ scopes: ReturnType<typeof changedScopes> }> {
       const { row, profile } = await load(o.contractId);
       const scopes = changedScopes(row.terms, o.input.terms);
       if (scopes.length === 0) throw ApplicationFailure.nonRetryable('承認を要する変更がありません / nothing that needs approval has changed', 'NothingChanged');
@@ -211,7 +211,7 @@ export function createContractActivities(deps: ContractActivityDeps) {
       await updateContract(db, row.contract_id, { pendingTerms: o.input.terms, suspendedScopes: scopes });
       await audit(row, profile, {
         id: `change-${o.change}/requested`,
-        at: new Date(),
+        at: new Date(o.at),
         actor: actorOf(o.input.by),
         step: 'contractor.request',
         outcome: `委託内容の変更を申請（${scopes.map((s) => CONTRACT_SCOPE_LABELS[s].ja).join('・')}）: 承認まで当該範囲は停止`,
@@ -221,13 +221,13 @@ export function createContractActivities(deps: ContractActivityDeps) {
     },
 
     /** The change decided: approved, the terms become the new ones; refused, the old stay. The suspension ends either way. */
-    async recordChangeDecided(o: { contractId: string; change: number; approved: boolean }): Promise<void> {
+    async recordChangeDecided(o: { contractId: string; change: number; approved: boolean; at: number }): Promise<void> {
       const { row, profile } = await load(o.contractId);
       const pending = row.pending_terms;
       await updateContract(db, row.contract_id, { ...(o.approved && pending ? { terms: pending } : {}), pendingTerms: null, suspendedScopes: [] });
       await audit(row, profile, {
         id: `change-${o.change}/decided`,
-        at: new Date(),
+        at: new Date(o.at),
         actor: 'system',
         step: 'contractor.approve',
         outcome: o.approved ? '変更が承認され、変更後の内容で契約を継続（停止を解除）' : '変更は承認されず、従前の内容で契約を継続（停止を解除）',
@@ -271,15 +271,15 @@ export function createContractActivities(deps: ContractActivityDeps) {
       return { findings };
     },
 
-    async recordInspectionDone(o: { contractId: string; inspection: string; findings: number }): Promise<void> {
+    async recordInspectionDone(o: { contractId: string; inspection: string; findings: number; at: number }): Promise<void> {
       const { row, profile } = await load(o.contractId);
-      await audit(row, profile, { id: `inspection/${o.inspection}/done`, at: new Date(), actor: 'system', step: 'contractor.inspect', outcome: o.findings > 0 ? `検査の指摘事項 ${o.findings} 件がすべて是正された` : '検査を完了（指摘事項なし）', detail: { inspection: o.inspection } });
+      await audit(row, profile, { id: `inspection/${o.inspection}/done`, at: new Date(o.at), actor: 'system', step: 'contractor.inspect', outcome: o.findings > 0 ? `検査の指摘事項 ${o.findings} 件がすべて是正された` : '検査を完了（指摘事項なし）', detail: { inspection: o.inspection } });
     },
 
     /** Overdue: the chief is told (the task itself moves to them). */
-    async recordFindingEscalated(o: { contractId: string; findingId: string }): Promise<void> {
+    async recordFindingEscalated(o: { contractId: string; findingId: string; at: number }): Promise<void> {
       const { row, profile } = await load(o.contractId);
-      const at = new Date();
+      const at = new Date(o.at);
       await setFindingState(db, o.contractId, o.findingId, 'escalated', at);
       const f = await findingFacts(row, o.findingId);
       await audit(row, profile, { id: `finding/${o.findingId}/escalated`, at, actor: 'system', step: 'contractor.inspect', outcome: `是正措置が期限を過ぎたため総括責任者に報告（${f.item.ja}）`, detail: { findingId: o.findingId, dueAt: f.dueAt.toISOString() } });

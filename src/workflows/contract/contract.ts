@@ -71,7 +71,7 @@ async function activeRun(input: ContractInput, state: ActiveState): Promise<Cont
     changeContractUpdate,
     async (c: ChangeContractInput) => {
       const n = state.changes + 1;
-      const { scopes } = await recordChangeRequested({ contractId, change: n, input: c });
+      const { scopes } = await recordChangeRequested({ contractId, change: n, input: c, at: Date.now() });
       change = { n, scopes };
       return { change: n, scopes };
     },
@@ -120,7 +120,7 @@ async function activeRun(input: ContractInput, state: ActiveState): Promise<Cont
     phase = 'changing';
     const { n, scopes } = change;
     const answer = await approve(contractId, { kind: 'change', scopes }, { base: `${contractId}/change-${n}`, name: `change-${n}/` });
-    await recordChangeDecided({ contractId, change: n, approved: answer === 'approve' });
+    await recordChangeDecided({ contractId, change: n, approved: answer === 'approve', at: Date.now() });
     after = { ...after, changes: n };
   }
   if (after !== state) return next(input, after);

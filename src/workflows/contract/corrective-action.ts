@@ -21,7 +21,7 @@ export async function correctiveAction(input: CorrectiveActionInput): Promise<{ 
   const wf = workflowInfo().workflowId;
   const { contractId, findingId } = input;
   for (let attempt = 1; ; attempt++) {
-    const request = await contractTaskRequest({ contractId, task: 'correctiveAction', findingId, attempt });
+    const request = await contractTaskRequest({ contractId, task: 'correctiveAction', findingId, attempt, askedAt: Date.now() });
     const asking = executeChild(humanTask, { workflowId: `${wf}/action-${attempt}`, args: [request] });
     let settled = false;
     asking.then(
@@ -29,7 +29,7 @@ export async function correctiveAction(input: CorrectiveActionInput): Promise<{ 
       () => void (settled = true),
     );
     // Overdue: the chief is told (the task moves to them at the same moment, by its own window).
-    if (!(await condition(() => settled, request.escalateAfterMs))) await recordFindingEscalated({ contractId, findingId });
+    if (!(await condition(() => settled, request.escalateAfterMs))) await recordFindingEscalated({ contractId, findingId, at: Date.now() });
     const outcome = await asking;
     await recordCorrectiveActionReported({ contractId, findingId, attempt, decision: outcome.decision });
     const check = await contractTaskRequest({ contractId, task: 'reinspection', findingId, attempt, report: { by: outcome.decision.decidedBy.name, note: outcome.decision.note } });

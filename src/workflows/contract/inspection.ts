@@ -29,6 +29,6 @@ export async function contractInspection(input: ContractInspectionInput): Promis
   const inspected = await executeChild(humanTask, { workflowId: `${wf}/inspect`, args: [request] });
   const { findings } = await recordInspection({ contractId, inspection, checklist: request.checklist!, decision: inspected.decision });
   await Promise.all(findings.map((findingId) => executeChild(correctiveAction, { workflowId: `${wf}/finding-${findingId}`, args: [{ contractId, organisation: input.organisation, findingId }] })));
-  await recordInspectionDone({ contractId, inspection, findings: findings.length });
+  await recordInspectionDone({ contractId, inspection, findings: findings.length, at: Date.now() });
   return { findings: findings.length };
 }

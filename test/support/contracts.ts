@@ -1,0 +1,35 @@
+// A contract request as a department head of Tokyo would send it, for tests: every field the
+// request schema asks, valid (the corporate number's check digit included).
+import { type ContractRequest, contractRequestSchema } from '../../src/domain/contract';
+
+const JST_MS = 9 * 3_600_000;
+/** The day in Japan `days` after the instant, YYYY-MM-DD. */
+export const jstDay = (ms: number, days = 0) => new Date(ms + JST_MS + days * 86_400_000).toISOString().slice(0, 10);
+/** The same day `years` later, YYYY-MM-DD (29 February becomes 28). */
+export const yearsLater = (day: string, years: number) => {
+  const y = Number(day.slice(0, 4)) + years;
+  return day.slice(5) === '02-29' ? `${y}-02-28` : `${y}${day.slice(4)}`;
+};
+
+/** A valid request of `organisation`, starting on `startsOn` for `years` years (the last day the day before). */
+export function contractRequest(organisation: string, startsOn: string, years = 3, over: Partial<ContractRequest> = {}): ContractRequest {
+  const endsOn = jstDay(Date.parse(`${yearsLater(startsOn, years)}T00:00:00+09:00`), -1);
+  return contractRequestSchema.parse({
+    organisation,
+    contractor: {
+      name: '株式会社テスト情報処理',
+      corporateNumber: '7000012050002',
+      address: '東京都新宿区西新宿二丁目8番1号',
+      contact: { name: '委託 太郎', email: 'contact@contractor.example.jp' },
+    },
+    business: { content: '住民基本台帳ネットワークシステムの運用保守', scope: '都サーバの監視及び障害対応' },
+    data: { identityInformation: true, items: ['氏名', '住所'], volume: 14_000_000 },
+    reason: '専門的な技術を要するため',
+    protectionMeasures: '入退室管理、アクセス制御、従事者の誓約',
+    workSite: { kind: 'dataCentre', address: '東京都内のデータセンター' },
+    staff: [{ name: '保守 一郎', role: '主任技術者' }],
+    subcontractors: [],
+    period: { startsOn, endsOn },
+    ...over,
+  });
+}

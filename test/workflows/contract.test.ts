@@ -1,0 +1,239 @@
+// 委託処理 over a three-year contract on the time-skipping server (Tokyo): the request is
+// investigated — the contractor's questionnaire from its link, the system admin's checklist — and
+// the chief cannot approve while a mandatory item is unmet (the Update itself is refused), sends
+// it back; the second round's questionnaire lapses and the investigation goes on without it; the
+// chief approves; the contract is active only once every mandatory clause is located. A year on,
+// the first periodic inspection finds a fault: its corrective action is reminded, goes overdue,
+// escalates to the chief, is reported done and re-inspected. A change of staff suspends that scope
+// until it is approved again. The second inspection is clean; at the end the contract closes only
+// with the destruction evidence. Every run of the contract keeps a small history.
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { auditTrail } from '../../src/db/audit';
+import { getContract, insertContract, listFindings } from '../../src/db/contracts';
+import { getOrganisation } from '../../src/db/organisations';
+import type { TaskRow } from '../../src/db/tasks';
+import { contractPeriod, contractingPlanOf } from '../../src/domain/contract';
+import { fiscalYearOf } from '../../src/domain/review';
+import type { ChecklistAnswers } from '../../src/domain/task-checklist';
+import { changeContractUpdate, decideUpdate } from '../../src/workflows/messages';
+import { contractRequest, jstDay } from '../support/contracts';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { timeSkippingServer } from '../support/temporal';
+
+jest.setTimeout(600_000);
+
+const CONTRACTOR = 'contact@contractor.example.jp';
+const ADMIN = 'shinkokikaku-kacho@metro.tokyo.example.jp';
+const CHIEF = 'somu-kyokucho@metro.tokyo.example.jp';
+const HEAD = 'head@metro.tokyo.example.jp';
+const DAY = 86_400_000;
+const SHA = (c: string) => c.repeat(64);
+
+describe('a three-year contract (Tokyo)', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    env = await timeSkippingServer();
+    stack = await startTestStack(env, { taskQueue: `contract-${Date.now()}` });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await env?.teardown();
+  });
+
+  /** The open task of a task workflow, once it is asked. */
+  const openTask = (workflowId: string, email?: string) =>
+    eventually(
+      async () =>
+        (await stack.appDb.db
+          .selectFrom('tasks')
+          .selectAll()
+          .where('workflow_id', '=', workflowId)
+          .where('state', '=', 'OPEN')
+          .$if(email !== undefined, (q) => q.where('assignee_email', '=', email!))
+          .executeTakeFirst()) as TaskRow | undefined,
+      60_000,
+      `the open task of ${workflowId}${email ? ` for ${email}` : ''}`,
+    );
+
+  /** Answers a task as its page would, by the `decide` Update. */
+  async function answer(workflowId: string, o: { option: string; note?: string; checklist?: ChecklistAnswers; email?: string }) {
+    const t = await openTask(workflowId, o.email);
+    return env.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
+      args: [{ taskId: t.task_id, option: o.option, note: o.note ?? '', actor: { name: t.assignee.name, email: t.assignee.email }, ...(o.checklist ? { checklist: o.checklist } : {}) }],
+      updateId: `decide/${t.task_id}/${o.option}`,
+    });
+  }
+
+  /** Why an Update was refused: the validator's message (the failure's cause). */
+  async function refusal(p: Promise<unknown>): Promise<string> {
+    try {
+      await p;
+    } catch (err) {
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      return String(err.cause?.message);
+    }
+    throw new Error('the Update was not refused');
+  }
+
+  /** Sleeps the server's clock to `at` (plus a minute). */
+  async function sleepUntil(at: number) {
+    const now = await env.currentTimeMs();
+    if (at > now) await env.sleep(at - now + 60_000);
+  }
+
+  it('runs from the request to the end, gated, inspected, changed and closed with evidence', async () => {
+    const db = stack.appDb.db;
+    const now = await env.currentTimeMs();
+    const request = contractRequest('tokyo', jstDay(now, 1), 3);
+    const { organisation: _o, ...terms } = request;
+    const period = contractPeriod(terms.period);
+    const { contractId, number } = await insertContract(db, {
+      organisation: 'tokyo',
+      fiscalYear: fiscalYearOf(new Date(now)),
+      terms,
+      requestedBy: { name: '申請 花子', email: HEAD },
+      requestedAt: new Date(now),
+      ...period,
+    });
+    expect(number).toMatch(/^\d{4}-001$/);
+    const profile = (await getOrganisation(db, 'tokyo'))!;
+    const plan = contractingPlanOf(profile);
+    const items = plan.investigation.map((i) => i.key);
+    const allMet = (): ChecklistAnswers => Object.fromEntries(items.map((k) => [k, { answer: 'met' as const }]));
+    const described = (): ChecklistAnswers => Object.fromEntries(items.map((k) => [k, { note: `${k} の体制を整備しています` }]));
+
+    const handle = await env.client.workflow.start('contractWorkflow', { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, workflowId: contractId, args: [{ contractId, organisation: 'tokyo' }] });
+
+    // ---- round 1: the contractor answers; the investigation finds a mandatory item unmet ----
+    const [questionnaireMail] = await stack.waitForMail((m) => m.to.includes(CONTRACTOR) && m.subject.includes('調査票'), 1, 60_000);
+    expect(questionnaireMail.text).toContain('/t/');
+    await answer(`${contractId}/round-1/questionnaire`, { option: 'submit', checklist: described() });
+    const investigation = await openTask(`${contractId}/round-1/investigation`);
+    expect(investigation.assignee_email).toBe(ADMIN);
+    expect(investigation.body).toContain('委託先の回答');
+    // The validator wants every item assessed, and a reason for what is not met.
+    await expect(answer(`${contractId}/round-1/investigation`, { option: 'submit', checklist: { protectionSystem: { answer: 'met' } } })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(await refusal(answer(`${contractId}/round-1/investigation`, { option: 'submit', checklist: { ...allMet(), safeguards: { answer: 'notMet' } } }))).toMatch(/不適合の内容/);
+    await answer(`${contractId}/round-1/investigation`, { option: 'submit', checklist: { ...allMet(), safeguards: { answer: 'notMet', note: '持出し防止の措置がない' }, certification: { answer: 'notApplicable', note: '認証なし' } } });
+
+    // tokyo:24.2: the chief cannot approve — the Update itself is refused, naming the item.
+    const decision = await openTask(`${contractId}/round-1/decision`);
+    expect(decision.assignee_email).toBe(CHIEF);
+    expect(decision.form?.approvalGate?.blockers.map((b) => b.key)).toEqual(['safeguards']);
+    expect(await refusal(answer(`${contractId}/round-1/decision`, { option: 'approve' }))).toMatch(/承認できません.*目的外使用・複製・第三者提供を防ぐ措置（アクセス制御・持出し防止）（不適合）/);
+    expect(await refusal(answer(`${contractId}/round-1/decision`, { option: 'sendBack' }))).toMatch(/理由/);
+    expect((await getContract(db, contractId))!.status).toBe('awaitingApproval');
+    await answer(`${contractId}/round-1/decision`, { option: 'sendBack', note: '持出し防止の措置を確認すること' });
+
+    // ---- round 2: the questionnaire lapses; the investigation goes on without it ----
+    await openTask(`${contractId}/round-2/questionnaire`);
+    expect((await getContract(db, contractId))!.status).toBe('investigating');
+    await env.sleep('15 days');
+    const second = await openTask(`${contractId}/round-2/investigation`);
+    expect(second.body).toContain('回答がありませんでした');
+    expect((await db.selectFrom('tasks').select('state').where('workflow_id', '=', `${contractId}/round-2/questionnaire`).execute()).map((t) => t.state)).toContain('WITHDRAWN');
+    await answer(`${contractId}/round-2/investigation`, { option: 'submit', checklist: { ...allMet(), certification: { answer: 'notApplicable', note: '認証なし' } } });
+    await answer(`${contractId}/round-2/decision`, { option: 'approve' });
+    await eventually(async () => ((await getContract(db, contractId))!.status === 'awaitingClauses' ? true : undefined), 30_000, 'approved');
+
+    // ---- tokyo:25: active only with every mandatory clause located ----
+    const clauses = Object.fromEntries(plan.clauses.map((c, i) => [c.key, { page: i + 2, section: `第${i + 3}条` }]));
+    const { subcontracting: _s, ...withoutOne } = clauses;
+    expect(await refusal(answer(`${contractId}/clauses`, { option: 'submit', checklist: withoutOne, email: HEAD }))).toMatch(/必須の記載事項/);
+    await answer(`${contractId}/clauses`, { option: 'submit', checklist: clauses, email: HEAD });
+    const active = await eventually(async () => {
+      const c = await getContract(db, contractId);
+      return c?.status === 'active' && c.next_inspection_at ? c : undefined;
+    }, 30_000, 'active');
+    // The first periodic inspection a year after the start, 09:00 in Japan.
+    expect(active.next_inspection_at!.toISOString()).toBe(new Date(Date.parse(`${Number(terms.period.startsOn.slice(0, 4)) + 1}${terms.period.startsOn.slice(4)}T09:00:00+09:00`)).toISOString());
+
+    // ---- year 1: the inspection finds a fault; its corrective action goes overdue and escalates ----
+    await sleepUntil(active.next_inspection_at!.getTime());
+    const inspection = `${contractId}/inspection-periodic-1`;
+    await answer(`${inspection}/inspect`, { option: 'submit', checklist: { ...allMet(), workSiteSecurity: { answer: 'notMet', note: '入退室の記録がない', evidence: [SHA('a')] } } });
+    const [finding] = await eventually(async () => {
+      const f = await listFindings(db, { organisation: 'tokyo', contractId });
+      return f.length > 0 ? f : undefined;
+    }, 30_000, 'the finding');
+    expect(finding.item).toBe('workSiteSecurity');
+    expect(finding.owner.email).toBe(CONTRACTOR);
+    const action = `${inspection}/finding-${finding.finding_id}/action-1`;
+    await openTask(action, CONTRACTOR);
+    // Reminded 7 days and 1 day before it is due.
+    await sleepUntil(finding.due_at.getTime() - 7 * DAY);
+    await stack.waitForMail((m) => m.to.includes(CONTRACTOR) && m.subject.startsWith('【再送') && m.subject.includes('是正措置'), 1, 60_000);
+    await sleepUntil(finding.due_at.getTime() - DAY);
+    await stack.waitForMail((m) => m.to.includes(CONTRACTOR) && m.subject.startsWith('【再送') && m.subject.includes('是正措置'), 2, 60_000);
+    // Overdue: the chief is told and the task is theirs.
+    await sleepUntil(finding.due_at.getTime());
+    await eventually(async () => ((await listFindings(db, { organisation: 'tokyo', contractId }))[0].state === 'escalated' ? true : undefined), 30_000, 'escalated');
+    await answer(action, { option: 'done', note: '入退室記録簿を備え付けた', email: CHIEF });
+    await answer(`${inspection}/finding-${finding.finding_id}/reinspect-1`, { option: 'resolved', email: ADMIN });
+    await eventually(async () => ((await listFindings(db, { organisation: 'tokyo', contractId }))[0].state === 'resolved' ? true : undefined), 30_000, 'resolved');
+
+    // ---- a change of staff: suspended until approved again ----
+    const changed = { ...terms, staff: [...terms.staff, { name: '保守 二郎', role: '技術者' }] };
+    const accepted = await eventually(async () => {
+      try {
+        return await handle.executeUpdate(changeContractUpdate, { args: [{ terms: changed, reason: '増員', by: { name: '申請 花子', email: HEAD } }] });
+      } catch (err) {
+        // The inspection's run may still be continuing as new.
+        if (err instanceof WorkflowUpdateFailedError) throw err;
+        return undefined;
+      }
+    }, 60_000, 'the change accepted');
+    expect(accepted).toEqual({ change: 1, scopes: ['staff'] });
+    expect((await getContract(db, contractId))!.suspended_scopes).toEqual(['staff']);
+    await answer(`${contractId}/change-1/round-1/questionnaire`, { option: 'submit', checklist: described() });
+    await answer(`${contractId}/change-1/round-1/investigation`, { option: 'submit', checklist: { ...allMet(), certification: { answer: 'notApplicable', note: '認証なし' } } });
+    await answer(`${contractId}/change-1/round-1/decision`, { option: 'approve' });
+    const afterChange = await eventually(async () => {
+      const c = await getContract(db, contractId);
+      return c && c.suspended_scopes.length === 0 && c.terms.staff.length === 2 ? c : undefined;
+    }, 30_000, 'the change approved');
+    expect(afterChange.pending_terms).toBeNull();
+
+    // ---- year 2: a clean inspection ----
+    const second2 = await eventually(async () => {
+      const c = await getContract(db, contractId);
+      return c?.next_inspection_at && c.next_inspection_at.getTime() > active.next_inspection_at!.getTime() ? c : undefined;
+    }, 30_000, 'the second inspection scheduled');
+    await sleepUntil(second2.next_inspection_at!.getTime());
+    await answer(`${contractId}/inspection-periodic-2/inspect`, { option: 'submit', checklist: allMet() });
+
+    // ---- the end: closed only with the evidence of destruction ----
+    await sleepUntil(period.endsAt.getTime());
+    const end = await openTask(`${contractId}/end`, HEAD);
+    expect(end.body).toContain('契約期間');
+    expect(await refusal(answer(`${contractId}/end`, { option: 'submit', email: HEAD, checklist: { dataReturnedOrDestroyed: { answer: 'met' }, equipmentWiped: { answer: 'met' }, certificateReceived: { answer: 'met' } } }))).toMatch(/証跡/);
+    await answer(`${contractId}/end`, {
+      option: 'submit',
+      email: HEAD,
+      checklist: { dataReturnedOrDestroyed: { answer: 'met', evidence: [SHA('b')] }, equipmentWiped: { answer: 'met', evidence: [SHA('c')] }, certificateReceived: { answer: 'met', evidence: [SHA('d')] } },
+    });
+    expect(await handle.result()).toEqual({ contractId, status: 'closed' });
+    const closed = (await getContract(db, contractId))!;
+    expect(closed.status).toBe('closed');
+
+    // The trail tells the story, each row with its article.
+    const trail = (await auditTrail(db, 'tokyo', contractId)).map((r) => r.id.slice(contractId.length + 1));
+    for (const id of ['requested', 'questionnaire/1', 'investigation/1', 'decision/1', 'investigation/2', 'decision/2', 'clauses', 'inspection/periodic-1', `finding/${finding.finding_id}/escalated`, 'change-1/requested', 'change-1/decision/1', 'change-1/decided', 'inspection/periodic-2', 'closed']) {
+      expect(trail).toContain(id);
+    }
+
+    // Every run of the contract keeps a small history (continue-as-new per inspection and change).
+    const sizes: number[] = [];
+    let runId: string | undefined = (await handle.describe()).runId;
+    while (runId) {
+      const history = await env.client.workflow.getHandle(contractId, runId).fetchHistory();
+      sizes.push(history.events!.length);
+      runId = history.events![0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+    }
+    expect(sizes.length).toBe(5); // approval, year 1, change, year 2, end
+    expect(Math.max(...sizes)).toBeLessThan(300);
+  });
+});
