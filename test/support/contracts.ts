@@ -1,6 +1,14 @@
 // A contract request as a department head of Tokyo would send it, for tests: every field the
 // request schema asks, valid (the corporate number's check digit included).
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/db/schema';
+import type { TaskRow } from '../../src/db/tasks';
 import { type ContractRequest, contractRequestSchema } from '../../src/domain/contract';
+import type { ChecklistAnswers } from '../../src/domain/task-checklist';
+import { decideUpdate } from '../../src/workflows/messages';
+import { eventually } from './stack';
 
 const JST_MS = 9 * 3_600_000;
 /** The day in Japan `days` after the instant, YYYY-MM-DD. */
@@ -32,4 +40,49 @@ export function contractRequest(organisation: string, startsOn: string, years = 
     period: { startsOn, endsOn },
     ...over,
   });
+}
+
+/** Answers a contract's tasks as their pages would, by the `decide` Update, and moves the server's clock. */
+export function contractDriver(env: TestWorkflowEnvironment, db: Kysely<Database>) {
+  /** The open task of a task workflow, once it is asked (of `email`, when given). */
+  const openTask = (workflowId: string, email?: string) =>
+    eventually(
+      async () =>
+        (await db
+          .selectFrom('tasks')
+          .selectAll()
+          .where('workflow_id', '=', workflowId)
+          .where('state', '=', 'OPEN')
+          .$if(email !== undefined, (q) => q.where('assignee_email', '=', email!))
+          .executeTakeFirst()) as TaskRow | undefined,
+      60_000,
+      `the open task of ${workflowId}${email ? ` for ${email}` : ''}`,
+    );
+
+  async function answer(workflowId: string, o: { option: string; note?: string; checklist?: ChecklistAnswers; email?: string }) {
+    const t = await openTask(workflowId, o.email);
+    return env.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
+      args: [{ taskId: t.task_id, option: o.option, note: o.note ?? '', actor: { name: t.assignee.name, email: t.assignee.email }, ...(o.checklist ? { checklist: o.checklist } : {}) }],
+      updateId: `decide/${t.task_id}/${o.option}`,
+    });
+  }
+
+  /** Why an Update was refused: the validator's message (the failure's cause). */
+  async function refusal(p: Promise<unknown>): Promise<string> {
+    try {
+      await p;
+    } catch (err) {
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      return String(err.cause?.message);
+    }
+    throw new Error('the Update was not refused');
+  }
+
+  /** Sleeps the server's clock to a minute past `at`. */
+  async function sleepUntil(at: number) {
+    const now = await env.currentTimeMs();
+    if (at > now) await env.sleep(at - now + 60_000);
+  }
+
+  return { openTask, answer, refusal, sleepUntil };
 }

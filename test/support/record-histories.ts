@@ -14,19 +14,27 @@ import { listTasks } from '../../src/db/tasks';
 import { fiscalYearOf, reviewCampaignId } from '../../src/domain/review';
 import { IncidentStatus } from '../../src/domain/incidents';
 import { declaration } from './declarations';
-import { linkIn, openTaskPage, postTaskForm, startTestStack, waitForIncidentStatus } from './stack';
-import { devServer } from './temporal';
+import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack, waitForIncidentStatus } from './stack';
+import { devServer, timeSkippingServer } from './temporal';
+import { contractDriver, contractRequest, jstDay } from './contracts';
+import { getContract, insertContract, listFindings } from '../../src/db/contracts';
+import { getOrganisation } from '../../src/db/organisations';
+import { contractingPlanOf, contractPeriod } from '../../src/domain/contract';
+import { changeContractUpdate } from '../../src/workflows/messages';
 import type { OutboxMessage } from '../../src/embedded/outbox';
 import { statutoryReportsWorkflowId, waiveReportUpdate } from '../../src/workflows/report-messages';
 
 const OUT = path.join(__dirname, '..', 'fixtures', 'histories');
 
-/** Writes each workflow's history beside the others and its id into workflow-ids.json (child ids derive from it). */
-async function saveHistories(env: Awaited<ReturnType<typeof devServer>>, pairs: ReadonlyArray<readonly [string, string]>): Promise<void> {
+/**
+ * Writes each workflow's history beside the others and its id into workflow-ids.json (child ids
+ * derive from it): its latest run, or the run named.
+ */
+async function saveHistories(env: Awaited<ReturnType<typeof devServer>>, pairs: ReadonlyArray<readonly [string, string, string?]>): Promise<void> {
   const indexFile = path.join(OUT, 'workflow-ids.json');
   const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Record<string, string>;
-  for (const [name, id] of pairs) {
-    const history = await env.client.workflow.getHandle(id).fetchHistory();
+  for (const [name, id, runId] of pairs) {
+    const history = await env.client.workflow.getHandle(id, runId).fetchHistory();
     fs.writeFileSync(path.join(OUT, `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
     index[name] = id;
     console.log(`${name}: ${history.events?.length} events`);
@@ -255,5 +263,82 @@ async function recordReview() {
   }
 }
 
-const recorders: Record<string, () => Promise<void>> = { triage: recordTriage, council: recordCouncil, reports: recordReports, review: recordReview };
+/**
+ * A Tokyo contract over three years on the time-skipping server (as test/workflows/contract.test.ts
+ * drives it, without its refusals): sent back once, approved, its clauses located; the first
+ * inspection's finding escalates and is resolved; a change of staff is approved; the second
+ * inspection is clean; the end is recorded with evidence. Each run of the contract is kept.
+ *   npx tsx test/support/record-histories.ts contract
+ */
+async function recordContract() {
+  const env = await timeSkippingServer();
+  const stack = await startTestStack(env, { taskQueue: 'record-histories-contract' });
+  try {
+    const db = stack.appDb.db;
+    const { answer, sleepUntil } = contractDriver(env, db);
+    const now = await env.currentTimeMs();
+    const { organisation: _o, ...terms } = contractRequest('tokyo', jstDay(now, 1), 3);
+    const period = contractPeriod(terms.period);
+    const head = { name: '申請 花子', email: 'head@metro.tokyo.example.jp' };
+    const { contractId } = await insertContract(db, { organisation: 'tokyo', fiscalYear: fiscalYearOf(new Date(now)), terms, requestedBy: head, requestedAt: new Date(now), ...period });
+    const plan = contractingPlanOf((await getOrganisation(db, 'tokyo'))!);
+    const met = Object.fromEntries(plan.investigation.map((i) => [i.key, { answer: 'met' as const }]));
+    const described = Object.fromEntries(plan.investigation.map((i) => [i.key, { note: '整備済み' }]));
+    const handle = await env.client.workflow.start('contractWorkflow', { taskQueue: 'record-histories-contract', workflowId: contractId, args: [{ contractId, organisation: 'tokyo' }] });
+    const runs: string[] = [handle.firstExecutionRunId];
+    await answer(`${contractId}/round-1/questionnaire`, { option: 'submit', checklist: described });
+    await answer(`${contractId}/round-1/investigation`, { option: 'submit', checklist: { ...met, safeguards: { answer: 'notMet', note: '持出し防止の措置がない' } } });
+    await answer(`${contractId}/round-1/decision`, { option: 'sendBack', note: '再調査' });
+    await env.sleep('15 days'); // the second questionnaire lapses
+    await answer(`${contractId}/round-2/investigation`, { option: 'submit', checklist: met });
+    await answer(`${contractId}/round-2/decision`, { option: 'approve' });
+    await answer(`${contractId}/clauses`, { option: 'submit', email: head.email, checklist: Object.fromEntries(plan.clauses.map((c, i) => [c.key, { page: i + 1 }])) });
+    const nextRun = async () => {
+      const id = await eventually(async () => {
+        const r = (await handle.describe()).runId;
+        return r !== runs.at(-1) ? r : undefined;
+      }, 60_000, 'the next run');
+      runs.push(id);
+    };
+    await nextRun();
+    const first = await eventually(async () => (await getContract(db, contractId))?.next_inspection_at ?? undefined, 30_000, 'the first inspection');
+    await sleepUntil(first.getTime());
+    const inspection = `${contractId}/inspection-periodic-1`;
+    await answer(`${inspection}/inspect`, { option: 'submit', checklist: { ...met, workSiteSecurity: { answer: 'notMet', note: '入退室の記録がない' } } });
+    const [finding] = await eventually(async () => ((f) => (f.length > 0 ? f : undefined))(await listFindings(db, { organisation: 'tokyo', contractId })), 30_000, 'the finding');
+    const findingWf = `${inspection}/finding-${finding.finding_id}`;
+    await sleepUntil(finding.due_at.getTime());
+    await answer(`${findingWf}/action-1`, { option: 'done', note: '記録簿を備え付けた', email: 'somu-kyokucho@metro.tokyo.example.jp' });
+    await answer(`${findingWf}/reinspect-1`, { option: 'resolved' });
+    await nextRun();
+    await handle.executeUpdate(changeContractUpdate, { args: [{ terms: { ...terms, staff: [...terms.staff, { name: '保守 二郎', role: '技術者' }] }, reason: '増員', by: head }] });
+    await answer(`${contractId}/change-1/round-1/questionnaire`, { option: 'submit', checklist: described });
+    await answer(`${contractId}/change-1/round-1/investigation`, { option: 'submit', checklist: met });
+    await answer(`${contractId}/change-1/round-1/decision`, { option: 'approve' });
+    await nextRun();
+    const second = await eventually(async () => ((c) => (c?.next_inspection_at && c.next_inspection_at > first ? c.next_inspection_at : undefined))(await getContract(db, contractId)), 30_000, 'the second inspection');
+    await sleepUntil(second.getTime());
+    await answer(`${contractId}/inspection-periodic-2/inspect`, { option: 'submit', checklist: met });
+    await nextRun();
+    await sleepUntil(period.endsAt.getTime());
+    const evidence = (c: string) => ({ answer: 'met' as const, evidence: [c.repeat(64)] });
+    await answer(`${contractId}/end`, { option: 'submit', email: head.email, checklist: { dataReturnedOrDestroyed: evidence('a'), equipmentWiped: evidence('b'), certificateReceived: evidence('c') } });
+    await handle.result();
+    await saveHistories(env, [
+      ['contract-approval', contractId, runs[0]],
+      ['contract-inspected', contractId, runs[1]],
+      ['contract-changed', contractId, runs[2]],
+      ['contract-closed', contractId, runs[4]],
+      ['contract-inspection', inspection],
+      ['contract-corrective-action', findingWf],
+      ['contract-investigation-task', `${contractId}/round-1/investigation`],
+      ['contract-decision-task', `${contractId}/round-2/decision`],
+    ]);
+  } finally {
+    await stack.close();
+    await env.teardown();
+  }
+}
+
+const recorders: Record<string, () => Promise<void>> = { triage: recordTriage, council: recordCouncil, reports: recordReports, review: recordReview, contract: recordContract };
 void (recorders[process.argv[2] ?? ''] ?? main)();

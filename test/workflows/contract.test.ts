@@ -12,12 +12,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { auditTrail } from '../../src/db/audit';
 import { getContract, insertContract, listFindings } from '../../src/db/contracts';
 import { getOrganisation } from '../../src/db/organisations';
-import type { TaskRow } from '../../src/db/tasks';
 import { contractPeriod, contractingPlanOf } from '../../src/domain/contract';
 import { fiscalYearOf } from '../../src/domain/review';
 import type { ChecklistAnswers } from '../../src/domain/task-checklist';
-import { changeContractUpdate, decideUpdate } from '../../src/workflows/messages';
-import { contractRequest, jstDay } from '../support/contracts';
+import { changeContractUpdate } from '../../src/workflows/messages';
+import { contractDriver, contractRequest, jstDay } from '../support/contracts';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { timeSkippingServer } from '../support/temporal';
 
@@ -43,49 +42,9 @@ describe('a three-year contract (Tokyo)', () => {
     await env?.teardown();
   });
 
-  /** The open task of a task workflow, once it is asked. */
-  const openTask = (workflowId: string, email?: string) =>
-    eventually(
-      async () =>
-        (await stack.appDb.db
-          .selectFrom('tasks')
-          .selectAll()
-          .where('workflow_id', '=', workflowId)
-          .where('state', '=', 'OPEN')
-          .$if(email !== undefined, (q) => q.where('assignee_email', '=', email!))
-          .executeTakeFirst()) as TaskRow | undefined,
-      60_000,
-      `the open task of ${workflowId}${email ? ` for ${email}` : ''}`,
-    );
-
-  /** Answers a task as its page would, by the `decide` Update. */
-  async function answer(workflowId: string, o: { option: string; note?: string; checklist?: ChecklistAnswers; email?: string }) {
-    const t = await openTask(workflowId, o.email);
-    return env.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
-      args: [{ taskId: t.task_id, option: o.option, note: o.note ?? '', actor: { name: t.assignee.name, email: t.assignee.email }, ...(o.checklist ? { checklist: o.checklist } : {}) }],
-      updateId: `decide/${t.task_id}/${o.option}`,
-    });
-  }
-
-  /** Why an Update was refused: the validator's message (the failure's cause). */
-  async function refusal(p: Promise<unknown>): Promise<string> {
-    try {
-      await p;
-    } catch (err) {
-      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-      return String(err.cause?.message);
-    }
-    throw new Error('the Update was not refused');
-  }
-
-  /** Sleeps the server's clock to `at` (plus a minute). */
-  async function sleepUntil(at: number) {
-    const now = await env.currentTimeMs();
-    if (at > now) await env.sleep(at - now + 60_000);
-  }
-
   it('runs from the request to the end, gated, inspected, changed and closed with evidence', async () => {
     const db = stack.appDb.db;
+    const { openTask, answer, refusal, sleepUntil } = contractDriver(env, db);
     const now = await env.currentTimeMs();
     const request = contractRequest('tokyo', jstDay(now, 1), 3);
     const { organisation: _o, ...terms } = request;

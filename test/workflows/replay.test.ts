@@ -15,7 +15,7 @@ const WORKFLOW_IDS = JSON.parse(fs.readFileSync(path.join(HISTORIES, 'workflow-i
 const load = (name: string) => temporal.api.history.v1.History.decode(fs.readFileSync(path.join(HISTORIES, `${name}.history.bin`)));
 
 describe('replaying recorded histories', () => {
-  it.each(['emergency-response', 'human-task-decided', 'emergency-response-contained', 'containment-operator-api', 'emergency-response-triage', 'notify-persons', 'emergency-response-council', 'emergency-response-ratified', 'emergency-response-closed', 'statutory-reports', 'emergency-response-reports', 'notify-persons-staggered', 'review-campaign', 'review-section', 'review-section-task'])('%s replays against the current workflows', async (name) => {
+  it.each(['emergency-response', 'human-task-decided', 'emergency-response-contained', 'containment-operator-api', 'emergency-response-triage', 'notify-persons', 'emergency-response-council', 'emergency-response-ratified', 'emergency-response-closed', 'statutory-reports', 'emergency-response-reports', 'notify-persons-staggered', 'review-campaign', 'review-section', 'review-section-task', 'contract-approval', 'contract-inspected', 'contract-changed', 'contract-closed', 'contract-inspection', 'contract-corrective-action', 'contract-investigation-task', 'contract-decision-task'])('%s replays against the current workflows', async (name) => {
     const history = load(name);
     expect(history.events?.length).toBeGreaterThan(10);
     await expect(
