@@ -8,3 +8,9 @@ export const organisationParam = z.string().regex(ORGANISATION_KEY_PATTERN, { er
 
 /** `/…/:organisation/:incidentId/…` */
 export const incidentRefParams = z.object({ organisation: organisationParam, incidentId: incidentIdParam });
+
+/** A contract's number within its organisation: the fiscal year and a sequence, `2026-001`. */
+export const contractNumberParam = z.string().regex(/^\d{4}-\d{3,5}$/, { error: 'not a contract number (YYYY-NNN)' });
+
+/** `/…/:organisation/:number/…` of a contract (委託処理). */
+export const contractRefParams = z.object({ organisation: organisationParam, number: contractNumberParam });

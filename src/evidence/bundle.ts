@@ -1,6 +1,7 @@
-// 証拠一式 (evidence bundle) of a closed case: one .tar.gz with every audit row of the case as
-// stored (JSONL, with their MACs and links), every attachment and generated document, the
-// incident itself, and manifest.json naming each file's SHA-256 and size and the facts of the
+// 証拠一式 (evidence bundle) of a closed case — an incident, or a contract (委託処理): one .tar.gz
+// with every audit row of the case as stored (JSONL, with their MACs and links), every attachment
+// and generated document, the case itself (the incident; the contract with its checklists and
+// findings), and manifest.json naming each file's SHA-256 and size and the facts of the
 // case's audit chain (the hashes of the rows just before each run of the case's rows, so each
 // row's link can be checked without another case's content). `verifyEvidenceBundle` checks all of
 // it offline, and each row's MAC when the audit MAC keys are at hand.
@@ -8,6 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { auditMac, type AuditRow, auditTrail, GENESIS_HASH, plainAuditHash } from '../db/audit';
 import { listCaseDocuments } from '../db/closing';
+import { getContract, listContractChecklists, listFindings } from '../db/contracts';
 import { getIncident } from '../db/incidents';
 import type { Database } from '../db/schema';
 import type { SigningKey } from '../tokens';
@@ -21,7 +23,7 @@ export interface BundleFile {
   path: string;
   sha256: string;
   size: number;
-  kind: 'incident' | 'audit' | 'attachment' | 'document';
+  kind: 'incident' | 'contract' | 'audit' | 'attachment' | 'document';
   /** The file's own name as uploaded or generated (the path is ASCII). */
   filename?: string;
   mediaType?: string;
@@ -54,10 +56,32 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const extension = (filename: string) => /\.[A-Za-z0-9]{1,8}$/.exec(filename)?.[0].toLowerCase() ?? '';
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
-/** Builds the bundle of a case from the database. */
-export async function buildEvidenceBundle(db: Kysely<Database>, ref: { organisation: string; caseId: string }, now: Date): Promise<{ bytes: Buffer; manifest: BundleManifest }> {
+const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + '\n');
+
+/** The case's own record: its files (first in the bundle) and its status. */
+async function caseRecord(db: Kysely<Database>, ref: { organisation: string; caseId: string }): Promise<{ status: string; files: Array<{ path: string; bytes: Buffer; kind: 'incident' | 'contract' }> }> {
+  if (ref.caseId.startsWith('contract/')) {
+    const contract = await getContract(db, ref.caseId);
+    if (!contract || contract.organisation !== ref.organisation) throw new Error(`contract ${ref.caseId} not found`);
+    const [checklists, findings] = await Promise.all([listContractChecklists(db, ref.caseId), listFindings(db, { organisation: ref.organisation, contractId: ref.caseId })]);
+    return {
+      status: contract.status,
+      files: [
+        { path: 'contract.json', bytes: json(contract), kind: 'contract' },
+        { path: 'contract-checklists.json', bytes: json(checklists), kind: 'contract' },
+        { path: 'contract-findings.json', bytes: json(findings), kind: 'contract' },
+      ],
+    };
+  }
   const incident = await getIncident(db, ref.organisation, ref.caseId);
   if (!incident) throw new Error(`incident ${ref.organisation}/${ref.caseId} not found`);
+  const { declaration_id: _d, ...incidentRow } = incident as typeof incident & { declaration_id?: string };
+  return { status: incident.status, files: [{ path: 'incident.json', bytes: json(incidentRow), kind: 'incident' }] };
+}
+
+/** Builds the bundle of a case from the database. */
+export async function buildEvidenceBundle(db: Kysely<Database>, ref: { organisation: string; caseId: string }, now: Date): Promise<{ bytes: Buffer; manifest: BundleManifest }> {
+  const record = await caseRecord(db, ref);
   const [trail, attachments, documentInfos] = await Promise.all([
     auditTrail(db, ref.organisation, ref.caseId),
     db.selectFrom('attachments').selectAll().where('organisation', '=', ref.organisation).where('case_id', '=', ref.caseId).orderBy('uploaded_at').orderBy('id').execute(),
@@ -74,8 +98,7 @@ export async function buildEvidenceBundle(db: Kysely<Database>, ref: { organisat
     files.push({ name: path, bytes, mtime: Math.floor(now.getTime() / 1000) });
     listed.push({ path, sha256: sha256(bytes), size: bytes.length, ...meta });
   };
-  const { declaration_id: _d, ...incidentRow } = incident as typeof incident & { declaration_id?: string };
-  add('incident.json', Buffer.from(JSON.stringify(incidentRow, null, 2) + '\n'), { kind: 'incident' });
+  for (const f of record.files) add(f.path, f.bytes, { kind: f.kind });
   add(AUDIT_FILE, Buffer.from(trail.map((r) => JSON.stringify({ ...r, at: r.at.toISOString() } satisfies AuditLine) + '\n').join('')), { kind: 'audit' });
   for (const a of attachments) {
     add(`attachments/${safe(a.id)}${extension(a.filename)}`, a.bytes, { kind: 'attachment', id: a.id, filename: a.filename, mediaType: a.media_type });
@@ -94,7 +117,7 @@ export async function buildEvidenceBundle(db: Kysely<Database>, ref: { organisat
     organisation: ref.organisation,
     caseId: ref.caseId,
     createdAt: now.toISOString(),
-    status: incident.status,
+    status: record.status,
     files: listed,
     audit: {
       path: AUDIT_FILE,
