@@ -32,6 +32,7 @@ import {
   type FindingFacts,
   inspectionRequest,
   investigationRequest,
+  maintenanceReportRequest,
   questionnaireRequest,
   reinspectionRequest,
 } from '../domain/contract-tasks';
@@ -40,7 +41,7 @@ import type { ProcedureStep } from '../domain/procedures';
 import type { TaskChecklist } from '../domain/task-checklist';
 import type { HumanTaskRequest, TaskDecision } from '../domain/tasks';
 import type { SigningKey } from '../tokens';
-import type { ChangeContractInput } from '../workflows/messages';
+import type { ChangeContractInput, ReportMaintenanceInput } from '../workflows/messages';
 
 export interface ContractActivityDeps {
   db: Kysely<Database>;
@@ -309,6 +310,20 @@ export function createContractActivities(deps: ContractActivityDeps) {
         outcome: o.resolved ? '再検査で是正を確認' : `再検査で是正されていないことを確認し、是正措置を再依頼${o.decision.note ? `（${o.decision.note}）` : ''}`,
         detail: { findingId: o.findingId, attempt: o.attempt, resolved: o.resolved },
       });
+    },
+
+    /** A maintenance report (katsuragi:5.1): its audit row, and the chief's task to acknowledge it. */
+    async recordMaintenanceReport(o: { contractId: string; report: ReportMaintenanceInput; at: number }): Promise<HumanTaskRequest> {
+      const { row, profile, facts } = await load(o.contractId);
+      await audit(row, profile, {
+        id: `maintenance/${o.report.reportId}`,
+        at: new Date(o.at),
+        actor: actorOf(o.report.by),
+        step: 'contractor.maintenanceReport',
+        outcome: `保守の報告を受付（${o.report.performedOn} 実施）: ${o.report.summary.slice(0, 80)}`,
+        detail: { reportId: o.report.reportId, performedOn: o.report.performedOn, summary: o.report.summary },
+      });
+      return maintenanceReportRequest(profile, contractingPlanOf(profile), facts, o.report);
     },
 
     /** The end recorded with its evidence: the case closes. */

@@ -30,7 +30,7 @@ import { openApiRouter } from './routes/openapi';
 import { scorecardRouter } from './routes/scorecard';
 import { healthRouter } from './routes/health';
 import { incidentsRouter } from './routes/incidents';
-import { contractEvidenceRouter } from './routes/contract-evidence';
+import { contractRecordsRouter } from './routes/contract-records';
 import { closingRouter, closingSection } from './routes/closing';
 import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
 import { noticesRouter } from './routes/notices';
@@ -230,7 +230,7 @@ export function createApp(deps: AppDeps): express.Express {
       pageExtras: (req, res, incident, obligations) => closingSection({ db, signingKeys }, req, res, { organisation: incident.organisation, incidentId: incident.incident_id, status: incident.status }, obligations),
     }),
   );
-  app.use(contractEvidenceRouter({ db, auditMacKey, now }));
+  app.use(contractRecordsRouter({ db, client, auditMacKey, now }));
   app.use(closingRouter({ db, client, signingKeys, auditMacKey, now, ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}) }));
 
   app.use(notificationsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now }));

@@ -90,3 +90,6 @@ export const LEDGER_IMPORTERS: readonly AccessRole[] = ['admin'];
  * Schedule missed): the administrator, who keeps the ledger the review is of (niigata:15.2.1).
  */
 export const REVIEW_STARTERS: readonly AccessRole[] = ['admin'];
+
+/** Who asks for a contract (委託処理), a change of it, an inspection on demand, or records a maintenance report: a department head is usually a member. */
+export const CONTRACT_REQUESTERS: readonly AccessRole[] = ['commander', 'member', 'operator', 'admin'];

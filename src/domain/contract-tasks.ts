@@ -268,3 +268,15 @@ export function endRequest(profile: OrganisationProfile, plan: ContractingPlan, 
     checklist: { mode: 'assess', items: END_CHECKLIST, evidenceRequired: true },
   };
 }
+
+/** 保守の報告 (katsuragi:5.1): the chief is told of a contractor's maintenance and acknowledges it. */
+export function maintenanceReportRequest(profile: OrganisationProfile, plan: ContractingPlan, c: ContractFacts, report: { summary: string; performedOn: string; by: { name: string } }): HumanTaskRequest {
+  return {
+    ...base(profile, c, 'contractor.maintenanceReport', plan),
+    kind: 'acknowledge',
+    title: `保守の報告（${c.terms.contractor.name}・契約 ${c.number}）`,
+    body: [`委託先から保守の報告がありました（${report.performedOn} 実施、${report.by.name} が受付）。内容を確認してください。`, `内容: ${report.summary}`, summary(c)].join('\n'),
+    options: [{ value: 'acknowledged', label: '確認した' }],
+    chain: roleHolderChain(profile, 'chief'),
+  };
+}

@@ -183,3 +183,17 @@ export interface RequestInspectionInput {
 
 /** 随時の検査 (tokyo:26): an inspection now, besides the periodic ones; refused while one runs or once the contract has ended. */
 export const requestInspectionUpdate = defineUpdate<{ inspection: string }, [RequestInspectionInput]>('requestInspection');
+
+export interface ReportMaintenanceInput {
+  /** Chosen by the API: the Update's id and the chief's task's workflow id, so a resend records once. */
+  reportId: string;
+  /** 保守の内容 as the contractor reported it. */
+  summary: string;
+  /** The day the maintenance was done (YYYY-MM-DD, Japan). */
+  performedOn: string;
+  /** Who records it (the department head or the system admin who received the report). */
+  by: { name: string; email: string };
+}
+
+/** 保守の報告 (katsuragi:5.1): a contractor's maintenance report, recorded and taken to the chief; refused once the contract has ended. */
+export const reportMaintenanceUpdate = defineUpdate<{ workflowId: string }, [ReportMaintenanceInput]>('reportMaintenance');

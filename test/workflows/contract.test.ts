@@ -165,6 +165,17 @@ describe('a three-year contract (Tokyo)', () => {
     }, 30_000, 'the change approved');
     expect(afterChange.pending_terms).toBeNull();
 
+    // ---- katsuragi:5.1: a maintenance report reaches the chief ----
+    const report = (body: unknown) => stack.fetch(`${stack.baseUrl}/api/contracts/tokyo/${number}/maintenance-reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const bad = await report({ summary: '', performedOn: '2026/1/1' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/performedOn/);
+    const reported = await report({ summary: 'ファームウェアを更新した', performedOn: jstDay(await env.currentTimeMs()) });
+    expect(reported.status).toBe(202);
+    const { workflowId: maintenance } = (await reported.json()) as { workflowId: string };
+    expect((await openTask(maintenance)).assignee_email).toBe(CHIEF);
+    await answer(maintenance, { option: 'acknowledged', email: CHIEF });
+
     // ---- year 2: a clean inspection ----
     const second2 = await eventually(async () => {
       const c = await getContract(db, contractId);
@@ -186,10 +197,12 @@ describe('a three-year contract (Tokyo)', () => {
     expect(await handle.result()).toEqual({ contractId, status: 'closed' });
     const closed = (await getContract(db, contractId))!;
     expect(closed.status).toBe('closed');
+    // Nothing more is recorded once it has ended.
+    expect((await report({ summary: '点検', performedOn: jstDay(await env.currentTimeMs()) })).status).toBe(409);
 
     // The trail tells the story, each row with its article.
     const trail = (await auditTrail(db, 'tokyo', contractId)).map((r) => r.id.slice(contractId.length + 1));
-    for (const id of ['requested', 'questionnaire/1', 'investigation/1', 'decision/1', 'investigation/2', 'decision/2', 'clauses', 'inspection/periodic-1', `finding/${finding.finding_id}/escalated`, 'change-1/requested', 'change-1/decision/1', 'change-1/decided', 'inspection/periodic-2', 'closed']) {
+    for (const id of ['requested', 'questionnaire/1', 'investigation/1', 'decision/1', 'investigation/2', 'decision/2', 'clauses', 'inspection/periodic-1', `finding/${finding.finding_id}/escalated`, 'change-1/requested', 'change-1/decision/1', 'change-1/decided', `maintenance/${maintenance.split('maintenance-')[1]}`, 'inspection/periodic-2', 'closed']) {
       expect(trail).toContain(id);
     }
 

@@ -6,16 +6,16 @@
 // the end the data is returned or destroyed and the equipment wiped, with evidence, and only then
 // does the case close (tokyo:25.5, niigata:19.6). Each inspection or change ends the run: the next
 // continues as new, so a five-year contract keeps every history small.
-import { allHandlersFinished, condition, continueAsNew, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, executeChild, ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 // Only import the activity types
 import type { Activities } from '../../activities';
 import type { ContractScope } from '../../domain/contract';
 import { humanTask } from '../human-task';
-import { type ChangeContractInput, changeContractUpdate, type RequestInspectionInput, requestInspectionUpdate } from '../messages';
+import { type ChangeContractInput, changeContractUpdate, reportMaintenanceUpdate, type RequestInspectionInput, requestInspectionUpdate } from '../messages';
 import { approve } from './approval';
 import { contractInspection } from './inspection';
 
-const { recordContractRequested, contractTaskRequest, activateContract, contractPeriodNow, recordChangeRequested, recordChangeDecided, closeContract } = proxyActivities<Activities>({
+const { recordContractRequested, contractTaskRequest, activateContract, contractPeriodNow, recordChangeRequested, recordChangeDecided, closeContract, recordMaintenanceReport } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
@@ -94,6 +94,24 @@ async function activeRun(input: ContractInput, state: ActiveState): Promise<Cont
         if (phase === 'ending') throw new Error('the contract has ended / 契約は終了しています');
         if (demanded || phase !== 'waiting') throw new Error('an inspection or a change is under way / 検査又は変更の手続中です');
         if (!r || typeof r.reason !== 'string' || r.reason.trim() === '') throw new Error('reason: 検査の理由を書いてください');
+      },
+    },
+  );
+
+  // katsuragi:5.1: a maintenance report reaches the chief, as a task of its own that outlives this run.
+  setHandler(
+    reportMaintenanceUpdate,
+    async (m) => {
+      const request = await recordMaintenanceReport({ contractId, report: m, at: Date.now() });
+      const workflowId = `${contractId}/maintenance-${m.reportId}`;
+      await startChild(humanTask, { workflowId, args: [request], parentClosePolicy: ParentClosePolicy.ABANDON });
+      return { workflowId };
+    },
+    {
+      validator: (m) => {
+        if (phase === 'ending') throw new Error('the contract has ended / 契約は終了しています');
+        if (!m || typeof m.reportId !== 'string' || !/^[0-9a-f]{16,32}$/.test(m.reportId)) throw new Error('reportId: not a report id');
+        if (typeof m.summary !== 'string' || m.summary.trim() === '') throw new Error('summary: 保守の内容を書いてください');
       },
     },
   );
