@@ -151,6 +151,12 @@ describe('委託処理 task pages: the questionnaire, the investigation and the 
     answers['item.workSiteSecurity.answer'] = 'notMet';
     answers['item.workSiteSecurity.evidence'] = [sha256(PNG)];
 
+    // More fields than any other form takes (the app's limit is 100): this page's POST takes a
+    // 50-item checklist's, so the answer is the page's own refusal, not 413.
+    const many = await postTaskForm(link, { ...answers, 'item.workSiteSecurity.evidence': Array.from({ length: 300 }, () => sha256(PNG)) }, page.cookie);
+    expect(many.status).toBe(400);
+    expect(many.html).toContain('証跡は一項目20件までです');
+
     // 不適合 without saying what was found: refused next to the item.
     const noNote = await postTaskForm(link, answers, page.cookie);
     expect(noNote.status).toBe(400);
@@ -201,6 +207,23 @@ describe('委託処理 task pages: the questionnaire, the investigation and the 
     expect((await postTaskForm(chiefLink, { csrf: page.csrf!, option: 'refuse', note: '' }, page.cookie)).status).toBe(400);
     expect(await snapshot(task.workflow_id)).toEqual(before);
     expect((await getTask(stack.appDb.db, task.task_id))!.pending_decision).toBeNull();
+  });
+
+  it('when the page does not know the rule (a task row without its gate), it shows the workflow’s refusal, 400, and holds nothing', async () => {
+    const task = await taskOf(CHIEF);
+    const form = task.form;
+    await stack.appDb.db.updateTable('tasks').set({ form: null }).where('task_id', '=', task.task_id).execute();
+    try {
+      const page = await openTaskPage(chiefLink);
+      expect(page.html).not.toContain('承認できない理由');
+      const before = await snapshot(task.workflow_id);
+      const r = await postTaskForm(chiefLink, { csrf: page.csrf!, option: 'approve', note: '' }, page.cookie);
+      expect(r.status).toBe(400);
+      expect(r.html).toContain('必須の調査項目が満たされていないため承認できません（不承認又は差戻しのみ）: 作業場所の物理的な安全管理（入退室管理・施錠）（不適合）');
+      expect(await snapshot(task.workflow_id)).toEqual(before);
+    } finally {
+      await stack.appDb.db.updateTable('tasks').set({ form: JSON.stringify(form) }).where('task_id', '=', task.task_id).execute();
+    }
   });
 
   it('a direct decide Update approving is refused by the workflow, naming the blocker', async () => {
