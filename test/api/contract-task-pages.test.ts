@@ -45,6 +45,14 @@ function terms(): ContractTerms {
   return t;
 }
 
+/** The hidden fields of a page's form (the pending page's resend), as a browser would send them. */
+function hiddenFieldsOf(page: string): Record<string, string[]> {
+  const unescape = (v: string) => v.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  const out: Record<string, string[]> = {};
+  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) (out[unescape(m[1])] ??= []).push(unescape(m[2]));
+  return out;
+}
+
 describe('委託処理 task pages: the questionnaire, the investigation and the chief behind the gate', () => {
   let env: TestWorkflowEnvironment;
   let stack: TestStack;
@@ -53,7 +61,7 @@ describe('委託処理 task pages: the questionnaire, the investigation and the 
 
   beforeAll(async () => {
     env = await devServer();
-    stack = await startTestStack(env, { taskQueue: `contract-pages-${Date.now()}`, updateTimeoutMs: 30_000 });
+    stack = await startTestStack(env, { taskQueue: `contract-pages-${Date.now()}`, updateTimeoutMs: 8_000 });
     const t = terms();
     const period = contractPeriod(t.period);
     ({ contractId, number } = await insertContract(stack.appDb.db, {
@@ -120,12 +128,27 @@ describe('委託処理 task pages: the questionnaire, the investigation and the 
     expect((await getTask(stack.appDb.db, task.task_id))!.state).toBe(TaskState.OPEN);
 
     const form: Record<string, string> = { csrf: page.csrf!, option: 'submit' };
-    for (const i of items) if (i.mandatory) form[`item.${i.key}.note`] = `${i.label.ja}: 社内規程に定め、年1回点検`;
-    const sent = await postTaskForm(link, form, page.cookie);
+    for (const i of items) if (i.mandatory) form[`item.${i.key}.note`] = `${i.label.ja}: 社内規程に定め、年1回点検 <&>`;
+
+    // The worker down: the answer is held (受付済み), the checklist with it; a different checklist
+    // is refused; the held one sent again from the pending page's own form is the same answer.
+    await stack.stopWorker();
+    const held = await postTaskForm(link, form, page.cookie);
+    expect(held.status).toBe(503);
+    expect(held.html).toContain('受付済み（処理中）');
+    expect((await getTask(stack.appDb.db, task.task_id))!.pending_decision!.checklist!.protectionSystem.note).toBe('情報の保護に関する体制（責任者・管理組織）: 社内規程に定め、年1回点検 <&>');
+    const other = await postTaskForm(link, { ...form, 'item.protectionSystem.note': '別の記載' }, page.cookie);
+    expect(other.status).toBe(409);
+    expect(other.html).toContain('別の回答は受け付けられません');
+    await stack.startWorker();
+    const resend = hiddenFieldsOf(held.html);
+    expect(resend['item.protectionSystem.note']).toEqual([form['item.protectionSystem.note']]);
+    const sent = await postTaskForm(link, resend, page.cookie);
     expect(sent.status).toBe(303);
     const decided = (await getTask(stack.appDb.db, task.task_id))!;
     expect(decided.state).toBe(TaskState.DECIDED);
-    expect(decided.decision!.checklist!.protectionSystem.note).toContain('社内規程に定め');
+    expect(decided.decision!.checklist!.protectionSystem.note).toBe(form['item.protectionSystem.note']);
+    expect(decided.pending_decision).toBeNull();
   });
 
   it('the system admin investigates: a photo attached and ticked on a mandatory item found not met', async () => {
