@@ -201,6 +201,9 @@ describe('委託処理 task pages: the questionnaire, the investigation and the 
     const before = await settled(task.workflow_id);
     expect((await postTaskForm(link, answers, page.cookie)).status).toBe(303);
     expect(await snapshot(task.workflow_id)).toEqual(before);
+    // The link now shows the answers as recorded, item by item.
+    const shown = await openTaskPage(link);
+    expect(shown.html).toMatch(/作業場所の物理的な安全管理（入退室管理・施錠）<\/th><td>不適合 — サーバ室の扉が施錠されていない（写真）/);
   });
 
   it('the chief’s page lists the blocker and offers no approval', async () => {

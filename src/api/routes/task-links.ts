@@ -16,7 +16,7 @@ import { isAttestationTask, mentionsClockTime } from '../../domain/containment';
 import { chiefDecisionProblem } from '../../domain/contract';
 import { type ChecklistAnswers, checklistAnswersProblem, type TaskChecklist } from '../../domain/task-checklist';
 import { acceptsEvidence, type ChecklistFormValues, checklistAnswersFromForm, foreignEvidence, problemItem, sameChecklistAnswers } from '../checklist-form';
-import { answerRefusedPage, answerRefusedTitle, approvalGateSection, checklistHiddenFields, checklistTaskPage, evidenceUploadSection, gatedOptions } from '../views/checklist-task';
+import { answerRefusedPage, answerRefusedTitle, approvalGateSection, checklistAnswersSection, checklistHiddenFields, checklistTaskPage, evidenceUploadSection, gatedOptions } from '../views/checklist-task';
 import { EVIDENCE_MAX_BYTES, multipartBoundary, parseMultipart, safeFilename, sniffEvidenceType } from '../../domain/evidence';
 import type { Database } from '../../db/schema';
 import { dropPendingDecision, getTask, getTaskByTokenHash, holdPendingDecision, markDecided, type TaskRow } from '../../db/tasks';
@@ -24,6 +24,7 @@ import { decisionFormSchema, type PendingDecision, TaskState } from '../../domai
 import { assigneeHash, checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey, tokenHash, verifyTaskToken, withoutTaskTokens } from '../../tokens';
 import { decideUpdate } from '../../workflows/messages';
 import type { RenderPage } from '../app';
+import { html } from '../html';
 import { allow } from '../access';
 import { cookie, locals, recordingStarted, textFields } from '../http';
 import type { MessageKey } from '../i18n';
@@ -130,7 +131,12 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
 
   async function showTask(req: Request, res: Response, task: TaskRow, hash: string, form?: RefusedForm) {
     const { t, locale } = locals(res);
-    if (task.state === TaskState.DECIDED) return res.send(renderPage(req, res, t('taskDecidedTitle'), taskDecidedPage(task, t, locale)));
+    if (task.state === TaskState.DECIDED) {
+      // A checklist's answer is its items: shown under the decision, as recorded.
+      const answered = checklistOf(task);
+      const recorded = answered && task.decision?.checklist ? checklistAnswersSection(answered, task.decision.checklist, locale) : '';
+      return res.send(renderPage(req, res, t('taskDecidedTitle'), html`${taskDecidedPage(task, t, locale)}${recorded}`));
+    }
     if (task.state === TaskState.MOVED) return res.send(renderPage(req, res, t('taskMovedTitle'), taskMovedPage(task, t, locale)));
     if (task.state === TaskState.WITHDRAWN) return res.send(renderPage(req, res, t('taskWithdrawnTitle'), messagePage('taskWithdrawnBody', t)));
     if (task.pending_decision) return showPending(req, res, task, hash, task.pending_decision, { status: 200 });

@@ -173,6 +173,22 @@ ${o.checklist.items.map((i) => itemCard(o, i))}
 </section>`;
 }
 
+/** A checklist's answers as recorded: each item, its answer, note, page and files (by SHA-256). */
+export function checklistAnswersSection(checklist: TaskChecklist, answers: ChecklistAnswers, locale: Locale): Html {
+  const x = TEXT[locale];
+  return html`<section><table><tbody>${checklist.items.map((i) => {
+    const a = answers[i.key];
+    const parts = [
+      a?.answer ? labelOf(INVESTIGATION_ANSWER_LABELS[a.answer], locale) : '',
+      a?.page !== undefined ? `${x.page}: ${String(a.page)}${a.section ? `（${a.section}）` : ''}` : '',
+      a?.note ?? '',
+    ].filter((p) => p !== '');
+    return html`<tr><th>${labelOf(i.label, locale)}</th><td>${parts.length > 0 ? parts.join(' — ') : '—'}${
+      a?.evidence?.length ? html`<br><span class="hint">${x.evidence}: ${a.evidence.map((e) => html`<code>${e.slice(0, 12)}</code> `)}</span>` : ''
+    }</td></tr>`;
+  })}</tbody></table></section>`;
+}
+
 /** The chief's page: what blocks an approval (tokyo:24.2), each with its reason. */
 export function approvalGateSection(blockers: readonly ApprovalBlocker[], locale: Locale): Html {
   const x = TEXT[locale];
