@@ -36,6 +36,7 @@ import { type JapaneseFont, resolveJapaneseFont } from '../documents/pdf';
 import { noticesRouter } from './routes/notices';
 import { notificationsRouter } from './routes/notifications';
 import { taskLinksRouter } from './routes/task-links';
+import { CHECKLIST_FIELDS_MAX } from './checklist-form';
 import { tasksRouter } from './routes/tasks';
 import { organisationsRouter } from './routes/organisations';
 import { ledgerPageRenderer, ledgerRouter } from './routes/ledger';
@@ -137,6 +138,11 @@ export function createApp(deps: AppDeps): express.Express {
   // The language first: a body that cannot be parsed gets its error page in the person's language.
   app.use(localeMiddleware(config.DEFAULT_LOCALE));
   app.use(express.json({ limit: '100kb' }));
+  // A checklist task's answer (POST /t/:token) carries every item's fields: up to 50 items, each
+  // with a note of up to 2,000 characters (Japanese, 9 bytes each once percent-encoded) and a few
+  // files ticked. Only that route takes more; every other form keeps the small limits below.
+  const checklistBody = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: CHECKLIST_FIELDS_MAX + 10 });
+  app.use('/t', (req, res, next) => (req.method === 'POST' && /^\/[^/]+\/?$/.test(req.path) ? checklistBody(req, res, next) : next()));
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 100 }));
 
   // Pages and answers carry people's names and live links: no cache keeps them, so Back after

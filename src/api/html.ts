@@ -59,10 +59,11 @@ pre{white-space:pre-wrap;word-break:break-word;font-family:inherit;background:va
 iframe{width:100%;min-height:20rem;border:1px solid var(--line)}
 .issues li{margin:.2rem 0}
 form label{display:block;margin:.8rem 0 .3rem;font-weight:600}
-form input[type=text],form input[type=email],form input[type=password],form input[type=datetime-local],form select,form textarea{width:100%;font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:.3rem;background:#fff}
+form input[type=text],form input[type=number],form input[type=email],form input[type=password],form input[type=datetime-local],form select,form textarea{width:100%;font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:.3rem;background:#fff}
 form textarea{min-height:6rem}
 .choice{display:flex;gap:.5rem;align-items:center;padding:.6rem;border:1px solid var(--line);border-radius:.3rem;margin:.4rem 0;font-weight:400}
 .choice input{width:1.3rem;height:1.3rem}
+.choice.disabled{color:var(--muted);background:var(--bg)}
 button{font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0;border-radius:.3rem;padding:.7rem 1.4rem;margin-top:1rem;min-height:2.75rem}
 .hint{color:var(--muted);font-size:.9rem}
 fieldset.answer{border:0;padding:0;margin:0}

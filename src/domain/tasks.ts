@@ -111,6 +111,11 @@ export interface PendingDecision {
   note: string;
   /** When the person answered (ISO 8601), as the API took it. */
   answeredAt: string;
+  /**
+   * A checklist task's answers as held: part of the answer (a different checklist is a different
+   * answer, refused like a different option), and what a resend sends again.
+   */
+  checklist?: ChecklistAnswers;
 }
 
 /** How far the API's clock may run ahead of the workflow's before its answer time is not believed. */

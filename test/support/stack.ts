@@ -207,12 +207,15 @@ export async function openTaskPage(url: string, method: 'GET' | 'HEAD' = 'GET') 
   return { status: r.status, html, cookie, csrf };
 }
 
-export async function postTaskForm(url: string, form: Record<string, string>, cookie?: string) {
+/** Posts a task page's form; a list is a field sent once per value (ticked checkboxes). */
+export async function postTaskForm(url: string, form: Record<string, string | readonly string[]>, cookie?: string) {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) for (const x of typeof v === 'string' ? [v] : v) body.append(k, x);
   const r = await fetch(url, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-    body: new URLSearchParams(form).toString(),
+    body: body.toString(),
   });
   return { status: r.status, location: r.headers.get('location'), html: await r.text() };
 }

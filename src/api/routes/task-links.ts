@@ -13,6 +13,10 @@ import type { Kysely } from 'kysely';
 import { insertAttachment, listTaskAttachments } from '../../db/attachments';
 import { getIncident } from '../../db/incidents';
 import { isAttestationTask, mentionsClockTime } from '../../domain/containment';
+import { chiefDecisionProblem } from '../../domain/contract';
+import { type ChecklistAnswers, checklistAnswersProblem, type TaskChecklist } from '../../domain/task-checklist';
+import { acceptsEvidence, type ChecklistFormValues, checklistAnswersFromForm, foreignEvidence, problemItem, sameChecklistAnswers } from '../checklist-form';
+import { answerRefusedPage, answerRefusedTitle, approvalGateSection, checklistAnswersSection, checklistHiddenFields, checklistTaskPage, evidenceUploadSection, gatedOptions } from '../views/checklist-task';
 import { EVIDENCE_MAX_BYTES, multipartBoundary, parseMultipart, safeFilename, sniffEvidenceType } from '../../domain/evidence';
 import type { Database } from '../../db/schema';
 import { dropPendingDecision, getTask, getTaskByTokenHash, holdPendingDecision, markDecided, type TaskRow } from '../../db/tasks';
@@ -20,6 +24,7 @@ import { decisionFormSchema, type PendingDecision, TaskState } from '../../domai
 import { assigneeHash, checkCsrf, CSRF_COOKIE, csrfField, newCsrfCookie, type SigningKey, tokenHash, verifyTaskToken, withoutTaskTokens } from '../../tokens';
 import { decideUpdate } from '../../workflows/messages';
 import type { RenderPage } from '../app';
+import { html } from '../html';
 import { allow } from '../access';
 import { cookie, locals, recordingStarted, textFields } from '../http';
 import type { MessageKey } from '../i18n';
@@ -51,6 +56,18 @@ const reviewQuery = z.object({
 });
 
 type Resolved = { ok: true; task: TaskRow; hash: string } | { ok: false; status: number; title: MessageKey; body: MessageKey };
+
+/** A form sent back refused: what was wrong, what was typed. */
+interface RefusedForm {
+  errors: FormErrors;
+  values: { option?: string; note?: string };
+  status: number;
+  /** A checklist task's fields as sent, and the problem (with the item it is about). */
+  checklist?: { values: ChecklistFormValues; problem?: { item?: string; message: string } };
+}
+
+/** The checklist a task is answered with, if it is a checklist task. */
+const checklistOf = (task: TaskRow): TaskChecklist | undefined => (task.kind === 'checklist' ? (task.form?.checklist ?? undefined) : undefined);
 
 export function taskLinksRouter(deps: TaskLinkDeps): Router {
   const { db, client, signingKeys, logger } = deps;
@@ -106,21 +123,49 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
   function showPending(req: Request, res: Response, task: TaskRow, hash: string, pending: PendingDecision, o: { status: number; refused?: boolean }) {
     const { t, locale } = locals(res);
     const title = o.refused ? t('pendingRefusedTitle') : t('pendingTitle');
-    res.status(o.status).send(renderPage(req, res, title, taskPendingPage({ task, pending, csrf: csrfFor(req, res, hash), t, locale, ...(o.refused ? { refused: true } : {}) })));
+    const hiddenFields = pending.checklist ? checklistHiddenFields(pending.checklist) : undefined;
+    res
+      .status(o.status)
+      .send(renderPage(req, res, title, taskPendingPage({ task, pending, csrf: csrfFor(req, res, hash), t, locale, ...(o.refused ? { refused: true } : {}), ...(hiddenFields ? { hiddenFields } : {}) })));
   }
 
-  async function showTask(req: Request, res: Response, task: TaskRow, hash: string, form?: { errors: FormErrors; values: { option?: string; note?: string }; status: number }) {
+  async function showTask(req: Request, res: Response, task: TaskRow, hash: string, form?: RefusedForm) {
     const { t, locale } = locals(res);
-    if (task.state === TaskState.DECIDED) return res.send(renderPage(req, res, t('taskDecidedTitle'), taskDecidedPage(task, t, locale)));
+    if (task.state === TaskState.DECIDED) {
+      // A checklist's answer is its items: shown under the decision, as recorded.
+      const answered = checklistOf(task);
+      const recorded = answered && task.decision?.checklist ? checklistAnswersSection(answered, task.decision.checklist, locale) : '';
+      return res.send(renderPage(req, res, t('taskDecidedTitle'), html`${taskDecidedPage(task, t, locale)}${recorded}`));
+    }
     if (task.state === TaskState.MOVED) return res.send(renderPage(req, res, t('taskMovedTitle'), taskMovedPage(task, t, locale)));
     if (task.state === TaskState.WITHDRAWN) return res.send(renderPage(req, res, t('taskWithdrawnTitle'), messagePage('taskWithdrawnBody', t)));
     if (task.pending_decision) return showPending(req, res, task, hash, task.pending_decision, { status: 200 });
     if (task.kind === 'review') return showReview(req, res, task, hash, form ? { error: Object.values(form.errors)[0], status: form.status } : {});
     const csrf = csrfFor(req, res, hash);
+    const self = `/t/${encodeURIComponent(String(req.params.token))}`;
+    const checklist = checklistOf(task);
+    if (checklist) {
+      const files = await attachmentsOf(task);
+      // A refused form comes back as sent; a first visit shows nothing ticked.
+      const problem = form?.checklist?.problem ?? (form ? { message: Object.values(form.errors).find((e) => e !== undefined) ?? '' } : undefined);
+      return res
+        .status(form?.status ?? 200)
+        .send(
+          renderPage(
+            req,
+            res,
+            task.title,
+            checklistTaskPage({ task, checklist, csrf, self, files, locale, ...(form?.checklist ? { values: form.checklist.values } : {}), ...(problem?.message ? { problem } : {}) }),
+          ),
+        );
+    }
     const incident = await getIncident(db, task.organisation, task.case_id);
-    const evidence = isAttestationTask(task)
-      ? { files: await attachmentsOf(task), action: `/t/${encodeURIComponent(String(req.params.token))}/evidence` }
-      : undefined;
+    const evidence = isAttestationTask(task) ? { files: await attachmentsOf(task), action: `${self}/evidence` } : undefined;
+    // 委託処理's decisions take evidence too (a corrective action's photos), with their own words.
+    const evidenceSection =
+      !evidence && acceptsEvidence(task) ? evidenceUploadSection({ files: await attachmentsOf(task), action: `${self}/evidence`, csrf, locale, kind: 'decide' }) : undefined;
+    // tokyo:24.2: the chief sees what blocks an approval, and is not offered one while anything does.
+    const gate = task.form?.approvalGate;
     res.status(form?.status ?? 200).send(
       renderPage(
         req,
@@ -134,6 +179,8 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
           locale,
           ...(form ? { errors: form.errors, values: form.values } : {}),
           ...(evidence ? { evidence } : {}),
+          ...(evidenceSection ? { evidenceSection } : {}),
+          ...(gate ? { before: approvalGateSection(gate.blockers, locale), disabledOptions: gatedOptions(gate.blockers, locale) } : {}),
         }),
       ),
     );
@@ -196,7 +243,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
 
   r.post('/t/:token', allow.taskLink(), async (req, res) => {
     noStore(res);
-    const { t } = locals(res);
+    const { t, locale } = locals(res);
     const found = await resolve(String(req.params.token));
     if (!found.ok) return fail(req, res, found);
     const { task, hash } = found;
@@ -212,11 +259,44 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     const raw = req.body as Record<string, unknown> | undefined;
     const parsed = decisionFormSchema.safeParse({ option: raw?.option ?? '', note: raw?.note ?? '' });
     const values = { option: body.option ?? '', note: body.note ?? '' };
+    // A checklist task: its answers are the items' fields, parsed before anything else is looked at.
+    const checklist = checklistOf(task);
+    const form = checklist ? checklistAnswersFromForm(checklist, raw) : undefined;
+    const refused = (status: number, problem: { item?: string; message: string; field?: 'option' | 'note' }, row = task): Promise<unknown> =>
+      showTask(req, res, row, hash, {
+        errors: { [problem.field ?? 'option']: problem.message },
+        values,
+        status,
+        ...(form ? { checklist: { values: form.values, problem: { ...(problem.item ? { item: problem.item } : {}), message: problem.message } } } : {}),
+      });
     if (!parsed.success || !task.options.some((o) => o.value === parsed.data.option)) {
       const errors: FormErrors = {};
       for (const i of parsed.error?.issues ?? []) errors[i.path[0] as keyof FormErrors] = i.message;
       if (parsed.success) errors.option = '選択肢から選んでください';
-      return showTask(req, res, task, hash, { errors, values, status: 400 });
+      return showTask(req, res, task, hash, { errors, values, status: 400, ...(form ? { checklist: { values: form.values, problem: { message: Object.values(errors)[0] ?? '' } } } : {}) });
+    }
+    let answers: ChecklistAnswers | undefined;
+    if (checklist && form) {
+      if (!form.ok) {
+        // While an answer is held, a form that does not parse is not that answer: refused below as a different one.
+        if (!task.pending_decision) return refused(400, form);
+      } else answers = form.answers;
+      if (answers && !task.pending_decision) {
+        // The one rule the workflow's validator applies too, then the files: each ticked one must be this task's own.
+        const problem = checklistAnswersProblem(checklist, answers);
+        if (problem) return refused(400, { ...(problemItem(checklist, problem) ? { item: problemItem(checklist, problem) } : {}), message: problem });
+        const foreign = foreignEvidence(answers, await attachmentsOf(task));
+        if (foreign) {
+          const item = checklist.items.find((i) => i.key === foreign.item)!;
+          return refused(400, { item: item.key, message: `${item.label.ja}（${item.key}）: この依頼に添付されていない証跡です / not a file attached to this task: ${foreign.sha256.slice(0, 12)}…` });
+        }
+      }
+    }
+    // tokyo:24.2: the page refuses what the workflow's validator would, before anything is held.
+    const gate = task.form?.approvalGate;
+    if (gate && !task.pending_decision) {
+      const problem = chiefDecisionProblem({ answer: parsed.data.option, reasons: parsed.data.note }, gate.blockers, locale);
+      if (problem) return refused(400, { message: problem, field: parsed.data.option === 'approve' ? 'option' : 'note' });
     }
     // An attestation counts only with its evidence: the file is there before the answer is sent.
     if (isAttestationTask(task) && !task.pending_decision) {
@@ -231,7 +311,13 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
       reviewed = r.answers;
     }
     const option = task.options.find((o) => o.value === parsed.data.option)!;
-    const answer: PendingDecision = { option: option.value, optionLabel: option.label, note: parsed.data.note, answeredAt: new Date(clock()).toISOString() };
+    const answer: PendingDecision = {
+      option: option.value,
+      optionLabel: option.label,
+      note: parsed.data.note,
+      answeredAt: new Date(clock()).toISOString(),
+      ...(answers ? { checklist: answers } : {}),
+    };
     // Hold the answer before sending it: once sent, Temporal may apply it whatever happens to this request.
     // From here on a lost database connection may leave the answer held: the 503 page says so.
     recordingStarted(res);
@@ -245,7 +331,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
       }
     }
     // Temporal keeps the first answer (one update id per task): a different one would be lost.
-    if (pending.option !== answer.option || pending.note !== answer.note) {
+    if (pending.option !== answer.option || pending.note !== answer.note || (checklist && !sameChecklistAnswers(pending.checklist, answer.checklist))) {
       return showPending(req, res, task, hash, pending, { status: 409, refused: true });
     }
     const ids = { taskId: task.task_id, workflowId: task.workflow_id };
@@ -261,6 +347,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
               actor: { name: task.assignee.name, email: task.assignee.email },
               answeredAt: pending.answeredAt,
               ...(reviewed ? { answers: reviewed } : {}),
+              ...(pending.checklist ? { checklist: pending.checklist } : {}),
             },
           ],
           updateId: `decide/${task.task_id}`,
@@ -271,8 +358,19 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     } catch (err) {
       const error = withoutTaskTokens(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
       if (err instanceof WorkflowUpdateFailedError) {
-        // The validator refused (decided meanwhile, or moved): this answer will never apply; the page shows the state as it is.
+        // The validator refused: this answer will never apply. Decided meanwhile (this very answer
+        // sent twice, or another path), the page shows the decision; otherwise it says why, as
+        // the workflow put it — a rule the page did not know (400), or the task moved on (409).
         await dropPendingDecision(db, task.task_id, pending.answeredAt);
+        const now = await getTask(db, task.task_id);
+        if (now?.state !== TaskState.DECIDED) {
+          const message = withoutTaskTokens(err.cause?.message ?? err.message);
+          logger.info('Task answer refused by the workflow', { ...ids, error: message });
+          if (now?.state === TaskState.OPEN && !/already decided|has moved/.test(message)) {
+            return refused(400, { ...(checklist && problemItem(checklist, message) ? { item: problemItem(checklist, message) } : {}), message }, now);
+          }
+          return res.status(409).send(renderPage(req, res, answerRefusedTitle(locale), answerRefusedPage({ message, self, locale })));
+        }
       } else if (err instanceof WorkflowNotFoundError) {
         // No such workflow: nothing was admitted, and the answer is truly not recorded.
         await dropPendingDecision(db, task.task_id, pending.answeredAt);
@@ -323,7 +421,7 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
       if (!found.ok) return fail(req, res, found);
       const { task, hash } = found;
       const self = `/t/${encodeURIComponent(String(req.params.token))}`;
-      if (!isAttestationTask(task)) return fail(req, res, { ok: false, status: 404, title: 'evidenceRejectedTitle', body: 'evidenceNotHereBody' });
+      if (!acceptsEvidence(task)) return fail(req, res, { ok: false, status: 404, title: 'evidenceRejectedTitle', body: 'evidenceNotHereBody' });
       if (task.state !== TaskState.OPEN || task.pending_decision) return res.redirect(303, self);
       const boundary = multipartBoundary(req.headers['content-type']);
       const parts = boundary && Buffer.isBuffer(req.body) ? parseMultipart(req.body, boundary) : undefined;

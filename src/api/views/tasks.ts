@@ -33,9 +33,18 @@ export function taskFormPage(o: {
   values?: { option?: string; note?: string };
   /** An attestation's evidence: the files attached so far, and where to attach more. */
   evidence?: { files: Array<{ filename: string; mediaType: string; size: number; sha256: string }>; action: string };
+  /** Another task's evidence section (委託処理's), in place of the attestation's. */
+  evidenceSection?: Html;
+  /** Shown above the form (the chief's gate: what blocks an approval). */
+  before?: Html;
+  /** Options shown but not selectable now, with why (an approval behind the gate). */
+  disabledOptions?: Record<string, string>;
 }): Html {
   const { task, t } = o;
-  const evidence = o.evidence
+  const disabled = o.disabledOptions ?? {};
+  const evidence = o.evidenceSection
+    ? o.evidenceSection
+    : o.evidence
     ? html`<section class="evidence">
 <h2>${t('evidenceTitle')}</h2>
 <p class="hint">${t('evidenceHint')}</p>
@@ -49,6 +58,7 @@ ${o.evidence.files.length === 0 ? html`<p>${t('evidenceNone')}</p>` : html`<ul>$
 </section>`
     : '';
   return html`<section>${taskFacts(task, t, o.locale, o.caseSummary)}</section>
+${o.before ?? ''}
 <section>
 <p>${task.body}</p>
 <form method="post">
@@ -56,9 +66,10 @@ ${o.evidence.files.length === 0 ? html`<p>${t('evidenceNone')}</p>` : html`<ul>$
   <fieldset class="answer">
     <legend><strong>${t('answer')}</strong></legend>
     ${o.errors?.option ? html`<p class="error">${o.errors.option}</p>` : ''}
-    ${task.options.map(
-      (opt) =>
-        html`<label class="choice"><input type="radio" name="option" value="${opt.value}"${o.values?.option === opt.value ? html` checked` : ''} required> ${opt.label}</label>`,
+    ${task.options.map((opt) =>
+      disabled[opt.value] !== undefined
+        ? html`<label class="choice disabled"><input type="radio" name="option" value="${opt.value}" disabled> ${opt.label} <span class="hint">（${disabled[opt.value]}）</span></label>`
+        : html`<label class="choice"><input type="radio" name="option" value="${opt.value}"${o.values?.option === opt.value ? html` checked` : ''} required> ${opt.label}</label>`,
     )}
   </fieldset>
   <label for="note">${t('note')}</label>
@@ -95,7 +106,7 @@ const pendingAnswer = (p: PendingDecision, locale: Locale) =>
  * and when, that it will be recorded, that it cannot be changed; and a button to send the same
  * answer again, should the first sending never have reached the workflow.
  */
-export function taskPendingPage(o: { task: TaskRow; pending: PendingDecision; csrf: string; refused?: boolean; t: Translate; locale: Locale }): Html {
+export function taskPendingPage(o: { task: TaskRow; pending: PendingDecision; csrf: string; refused?: boolean; t: Translate; locale: Locale; hiddenFields?: Html }): Html {
   const { task, pending, t, locale } = o;
   return html`<section class="notice">${o.refused ? html`<p><strong>${t('pendingRefusedBody')}</strong></p>` : ''}
 <p><strong>${t('pendingState')}</strong>: ${pendingAnswer(pending, locale)}</p>
@@ -105,6 +116,7 @@ export function taskPendingPage(o: { task: TaskRow; pending: PendingDecision; cs
   <input type="hidden" name="csrf" value="${o.csrf}">
   <input type="hidden" name="option" value="${pending.option}">
   <input type="hidden" name="note" value="${pending.note}">
+  ${o.hiddenFields ?? ''}
   <button type="submit">${t('resendAnswer')}</button>
 </form>
 <p class="hint">${t('resendHint')}</p></section>`;
