@@ -38,6 +38,7 @@ import {
 } from '../domain/contract-tasks';
 import type { OrganisationProfile } from '../domain/profile';
 import type { ProcedureStep } from '../domain/procedures';
+import { quotedForMail } from '../domain/text';
 import type { TaskChecklist } from '../domain/task-checklist';
 import type { HumanTaskRequest, TaskDecision } from '../domain/tasks';
 import type { SigningKey } from '../tokens';
@@ -117,9 +118,10 @@ export function createContractActivities(deps: ContractActivityDeps) {
         case 'investigation': {
           const request = investigationRequest(profile, plan, facts, input.purpose, input.questionnaire ? 'answered' : 'unanswered');
           if (!input.questionnaire) return request;
-          // The contractor's answers beside each item the system admin checks.
+          // The contractor's answers beside each item the system admin checks: an outsider's words
+          // in the organisation's mail, quoted on one line each with any link broken.
           const q = await getContractChecklist(db, row.contract_id, input.questionnaire);
-          const lines = request.checklist!.items.filter((i) => q?.answers[i.key]?.note).map((i) => `・${i.label.ja}: ${q!.answers[i.key].note}`);
+          const lines = request.checklist!.items.filter((i) => q?.answers[i.key]?.note).map((i) => `・${i.label.ja}:「${quotedForMail(q!.answers[i.key].note!, 300)}」`);
           return lines.length > 0 ? { ...request, body: `${request.body}\n\n委託先の回答:\n${lines.join('\n')}` } : request;
         }
         case 'approval':
@@ -132,7 +134,8 @@ export function createContractActivities(deps: ContractActivityDeps) {
         case 'correctiveAction':
           return correctiveActionRequest(profile, plan, facts, await findingFacts(row, input.findingId), new Date(input.askedAt), input.attempt);
         case 'reinspection':
-          return reinspectionRequest(profile, plan, facts, await findingFacts(row, input.findingId), input.report);
+          // The owner (the contractor, usually) wrote the report: quoted as an outsider's words.
+          return reinspectionRequest(profile, plan, facts, await findingFacts(row, input.findingId), { by: input.report.by, note: `「${quotedForMail(input.report.note, 500)}」` });
         case 'end':
           await updateContract(db, row.contract_id, { status: 'ending', nextInspectionAt: null });
           return endRequest(profile, plan, facts);

@@ -75,10 +75,12 @@ describe('a three-year contract (Tokyo)', () => {
     // ---- round 1: the contractor answers; the investigation finds a mandatory item unmet ----
     const [questionnaireMail] = await stack.waitForMail((m) => m.to.includes(CONTRACTOR) && m.subject.includes('調査票'), 1, 60_000);
     expect(questionnaireMail.text).toContain('/t/');
-    await answer(`${contractId}/round-1/questionnaire`, { option: 'submit', checklist: described() });
+    await answer(`${contractId}/round-1/questionnaire`, { option: 'submit', checklist: { ...described(), protectionSystem: { note: '体制図は https://evil.example/x を参照' } } });
     const investigation = await openTask(`${contractId}/round-1/investigation`);
     expect(investigation.assignee_email).toBe(ADMIN);
     expect(investigation.body).toContain('委託先の回答');
+    // The contractor's words are quoted, their link broken: the organisation's mail does not vouch for it.
+    expect(investigation.body).toContain('「体制図は https[:]//evil.example/x を参照」');
     // The validator wants every item assessed, and a reason for what is not met.
     await expect(answer(`${contractId}/round-1/investigation`, { option: 'submit', checklist: { protectionSystem: { answer: 'met' } } })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     expect(await refusal(answer(`${contractId}/round-1/investigation`, { option: 'submit', checklist: { ...allMet(), safeguards: { answer: 'notMet' } } }))).toMatch(/不適合の内容/);
