@@ -64,6 +64,7 @@ export async function contractWorkflow(input: ContractInput): Promise<ContractOu
 async function activeRun(input: ContractInput, state: ActiveState): Promise<ContractOutcome> {
   const { contractId } = input;
   let change: { n: number; scopes: ContractScope[] } | undefined;
+  let changeAsked = false;
   let demanded: RequestInspectionInput | undefined;
   let phase: 'waiting' | 'inspecting' | 'changing' | 'ending' = 'waiting';
 
@@ -71,14 +72,21 @@ async function activeRun(input: ContractInput, state: ActiveState): Promise<Cont
     changeContractUpdate,
     async (c: ChangeContractInput) => {
       const n = state.changes + 1;
-      const { scopes } = await recordChangeRequested({ contractId, change: n, input: c, at: Date.now() });
-      change = { n, scopes };
-      return { change: n, scopes };
+      // Taken at once, before the activity: a second change sent meanwhile is refused by the validator.
+      changeAsked = true;
+      try {
+        const { scopes } = await recordChangeRequested({ contractId, change: n, input: c, at: Date.now() });
+        change = { n, scopes };
+        return { change: n, scopes };
+      } catch (err) {
+        changeAsked = false;
+        throw err;
+      }
     },
     {
       validator: (c) => {
         if (phase === 'ending') throw new Error('the contract has ended / 契約は終了しています');
-        if (change || phase === 'changing') throw new Error('another change is awaiting approval / 別の変更が承認待ちです');
+        if (changeAsked || phase === 'changing') throw new Error('another change is awaiting approval / 別の変更が承認待ちです');
         if (!c || typeof c.reason !== 'string' || c.reason.trim() === '') throw new Error('reason: 変更の理由を書いてください');
       },
     },
