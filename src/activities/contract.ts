@@ -32,6 +32,7 @@ import {
   type FindingFacts,
   inspectionRequest,
   investigationRequest,
+  linksToApprove,
   maintenanceReportRequest,
   questionnaireRequest,
   reinspectionRequest,
@@ -108,9 +109,11 @@ export function createContractActivities(deps: ContractActivityDeps) {
 
     /** Builds one task of the procedure, and moves the contract's status to what it waits on. */
     async contractTaskRequest(input: ContractTaskInput): Promise<HumanTaskRequest> {
-      const { row, profile, facts } = await load(input.contractId);
+      const { row, profile, facts: current } = await load(input.contractId);
       const plan = contractingPlanOf(profile);
       const firstRequest = 'purpose' in input && input.purpose.kind === 'request';
+      // A change is investigated and decided on the terms it asks for.
+      const facts = 'purpose' in input && input.purpose.kind === 'change' && row.pending_terms ? { ...current, terms: row.pending_terms } : current;
       switch (input.task) {
         case 'questionnaire':
           if (firstRequest) await updateContract(db, row.contract_id, { status: 'investigating' });
@@ -126,7 +129,7 @@ export function createContractActivities(deps: ContractActivityDeps) {
         }
         case 'approval':
           if (firstRequest) await updateContract(db, row.contract_id, { status: 'awaitingApproval' });
-          return approvalRequest(profile, plan, facts, input.purpose, input.blockers);
+          return approvalRequest(profile, plan, facts, input.purpose, input.blockers, linksToApprove(input.purpose, facts.terms, row.terms));
         case 'clauses':
           return clausesRequest(profile, plan, facts);
         case 'inspection':
@@ -167,13 +170,15 @@ export function createContractActivities(deps: ContractActivityDeps) {
       const { row, profile } = await load(o.contractId);
       const at = new Date(o.decision.decidedAt);
       const subject = o.purpose.kind === 'request' ? '委託' : `変更（${o.purpose.scopes.map((s) => CONTRACT_SCOPE_LABELS[s].ja).join('・')}）`;
+      // Each subcontracting link approved by name (kunitachi:9.1).
+      const links = o.answer === 'approve' ? linksToApprove(o.purpose, o.purpose.kind === 'change' && row.pending_terms ? row.pending_terms : row.terms, row.terms) : [];
       await audit(row, profile, {
         id: `${o.name}decision/${o.round}`,
         at,
         actor: actorOf(o.decision.decidedBy),
         step: 'contractor.approve',
         outcome: `${subject}を${CHIEF_ANSWER_LABELS[o.answer].ja}${o.decision.note ? `（理由: ${o.decision.note}）` : ''}`,
-        detail: { round: o.round, answer: o.answer, reasons: o.decision.note, blockers: o.blockers.map((b) => ({ key: b.key, reason: BLOCKER_REASON_LABELS[b.reason].ja })) },
+        detail: { round: o.round, answer: o.answer, reasons: o.decision.note, blockers: o.blockers.map((b) => ({ key: b.key, reason: BLOCKER_REASON_LABELS[b.reason].ja })), subcontractorLinksApproved: links },
       });
       if (o.purpose.kind !== 'request') return;
       if (o.answer === 'approve') await updateContract(db, row.contract_id, { status: 'awaitingClauses', approvedAt: at });

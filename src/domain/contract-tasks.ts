@@ -13,6 +13,7 @@ import {
   type ContractTerms,
   CONTRACT_SCOPE_LABELS,
   type ContractScope,
+  changedSubcontractors,
 } from './contract';
 import { parseDuration } from './duration';
 import type { OrganisationProfile } from './profile';
@@ -129,7 +130,18 @@ export function investigationRequest(profile: OrganisationProfile, plan: Contrac
 }
 
 /** 承認: the chief approves, refuses or sends back; the gate holds the blockers (tokyo:24.2). */
-export function approvalRequest(profile: OrganisationProfile, plan: ContractingPlan, c: ContractFacts, purpose: ApprovalPurpose, blockers: ApprovalBlocker[]): HumanTaskRequest {
+/**
+ * The subcontracting links a decision approves, each named (kunitachi:9.1: a sub-subcontractor is
+ * a 受託者 too): every link of a request; the links a change adds or alters.
+ */
+export function linksToApprove(purpose: ApprovalPurpose, terms: ContractTerms, before?: ContractTerms): Array<{ name: string; via: string }> {
+  const links = terms.subcontractors.map((s) => ({ name: s.name, via: s.via }));
+  if (purpose.kind === 'request' || !before) return links;
+  const changed = new Set(changedSubcontractors(before, terms));
+  return links.filter((l) => changed.has(l.name));
+}
+
+export function approvalRequest(profile: OrganisationProfile, plan: ContractingPlan, c: ContractFacts, purpose: ApprovalPurpose, blockers: ApprovalBlocker[], links: ReadonlyArray<{ name: string; via: string }> = []): HumanTaskRequest {
   return {
     ...base(profile, c, 'contractor.approve', plan),
     kind: 'decide',
@@ -139,6 +151,7 @@ export function approvalRequest(profile: OrganisationProfile, plan: ContractingP
       blockers.length === 0
         ? '調査の結果、必須の項目はすべて適合です。'
         : `調査の結果、次の必須項目が満たされていないため承認できません（不承認又は差戻しのみ）:\n${blockers.map((b) => `・${b.label.ja}（${BLOCKER_REASON_LABELS[b.reason].ja}）`).join('\n')}`,
+      ...(links.length > 0 ? [`承認により、次の再委託を個別に承認します:\n${links.map((l) => `・${l.via} → ${l.name}`).join('\n')}`] : []),
       summary(c),
     ].join('\n'),
     options: CHIEF_ANSWERS.map((a) => ({ value: a, label: CHIEF_ANSWER_LABELS[a].ja })),

@@ -146,7 +146,7 @@ describe('a three-year contract (Tokyo)', () => {
     await eventually(async () => ((await listFindings(db, { organisation: 'tokyo', contractId }))[0].state === 'resolved' ? true : undefined), 30_000, 'resolved');
 
     // ---- a change of staff: suspended until approved again ----
-    const changed = { ...terms, staff: [...terms.staff, { name: '保守 二郎', role: '技術者' }] };
+    const changed = { ...terms, staff: [...terms.staff, { name: '保守 二郎', role: '技術者' }], subcontractors: [{ name: '株式会社再委託', via: terms.contractor.name, business: '夜間監視' }] };
     const accepted = await eventually(async () => {
       try {
         return await handle.executeUpdate(changeContractUpdate, { args: [{ terms: changed, reason: '増員', by: { name: '申請 花子', email: HEAD } }] });
@@ -156,16 +156,21 @@ describe('a three-year contract (Tokyo)', () => {
         return undefined;
       }
     }, 60_000, 'the change accepted');
-    expect(accepted).toEqual({ change: 1, scopes: ['staff'] });
-    expect((await getContract(db, contractId))!.suspended_scopes).toEqual(['staff']);
+    expect(accepted).toEqual({ change: 1, scopes: ['staff', 'subcontractors'] });
+    expect((await getContract(db, contractId))!.suspended_scopes).toEqual(['staff', 'subcontractors']);
     await answer(`${contractId}/change-1/round-1/questionnaire`, { option: 'submit', checklist: described() });
     await answer(`${contractId}/change-1/round-1/investigation`, { option: 'submit', checklist: { ...allMet(), certification: { answer: 'notApplicable', note: '認証なし' } } });
+    // The chief approves the new subcontracting link by name (kunitachi:9.1).
+    expect((await openTask(`${contractId}/change-1/round-1/decision`)).body).toContain(`・${terms.contractor.name} → 株式会社再委託`);
     await answer(`${contractId}/change-1/round-1/decision`, { option: 'approve' });
     const afterChange = await eventually(async () => {
       const c = await getContract(db, contractId);
       return c && c.suspended_scopes.length === 0 && c.terms.staff.length === 2 ? c : undefined;
     }, 30_000, 'the change approved');
     expect(afterChange.pending_terms).toBeNull();
+    expect(afterChange.terms.subcontractors.map((x) => x.name)).toEqual(['株式会社再委託']);
+    const approvedRow = (await auditTrail(db, 'tokyo', contractId)).find((r) => r.id === `${contractId}/change-1/decision/1`)!;
+    expect(approvedRow.detail.subcontractorLinksApproved).toEqual([{ name: '株式会社再委託', via: terms.contractor.name }]);
 
     // ---- katsuragi:5.1: a maintenance report reaches the chief ----
     const report = (body: unknown) => stack.fetch(`${stack.baseUrl}/api/contracts/tokyo/${number}/maintenance-reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
