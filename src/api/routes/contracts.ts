@@ -198,8 +198,9 @@ export function contractsRouter(deps: ContractRouteDeps): Router {
       pendingChange: c.pending_terms ? { terms: c.pending_terms, scopes: changedScopes(c.terms, c.pending_terms) } : null,
       checklists,
       findings: findingRows.map((f) => findingJson(f, checklists, now)),
-      // Oldest first: the contract's story as it happened.
-      timeline: trail.map((a) => ({ at: a.at.toISOString(), actor: a.actor, step: a.step, outcome: a.outcome, articles: a.articles })),
+      // Oldest first, by when each thing happened (a row may be written after a later one: an
+      // answer is recorded at the moment it was given), the chain's order between equals.
+      timeline: [...trail].sort((x, y) => x.at.getTime() - y.at.getTime() || x.seq - y.seq).map((a) => ({ at: a.at.toISOString(), actor: a.actor, step: a.step, outcome: a.outcome, articles: a.articles })),
     };
   }
   type Detail = Awaited<ReturnType<typeof detail>>;
