@@ -295,6 +295,17 @@ describe('contracts in the console and the API', () => {
       await Promise.all([driveToActive(run.api), driveToActive(run.form)]);
     }, 150_000);
 
+    it('a contract whose run takes no Updates yet (still under investigation, the row said active): 409 not_active, ask again shortly', async () => {
+      const c = await seed('株式会社ハヤスギ', dayFromNow(0));
+      await env.client.workflow.start(contractWorkflow, { workflowId: c.contractId, taskQueue: stack.config.TEMPORAL_TASK_QUEUE, args: [{ contractId: c.contractId, organisation: T }] });
+      started.push(c.contractId);
+      await eventually(async () => ((await stack.appDb.db.selectFrom('tasks').select('task_id').where('case_id', '=', c.contractId).executeTakeFirst()) ? true : undefined), 30_000, 'the questionnaire');
+      await updateContract(stack.appDb.db, c.contractId, { status: 'active' });
+      const r = await post(asMember, `/${c.number}/inspections`, { reason: '早すぎる依頼' });
+      expect(r.status).toBe(409);
+      expect(await json(r)).toMatchObject({ error: 'not_active', message: expect.stringContaining('少し待って') });
+    });
+
     it('the timeline is the workflow’s audit rows, oldest first, and the clauses as recorded', async () => {
       const d = await json(await api(asAuditor, `/${run.api.number}`));
       expect(d.status).toBe('active');

@@ -238,7 +238,15 @@ export function contractsRouter(deps: ContractRouteDeps): Router {
     try {
       return await deps.client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 15_000), () => send(deps.client.workflow.getHandle(c.contract_id)));
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', refusalOf(err));
+      if (err instanceof WorkflowUpdateFailedError) {
+        const reason = refusalOf(err);
+        // The moment between the row saying active and the active run taking Updates (the run
+        // before it is continuing as new), or a run that takes none: not a refusal of the request.
+        if (/No registered handler for update/i.test(reason)) {
+          throw new HttpError(409, 'not_active', say(locale, `契約 ${c.number} の手続は今は変更・随時検査を受け付けていません。少し待ってからもう一度依頼してください`, `contract ${c.number} takes no change or inspection at this moment; ask again shortly`));
+        }
+        throw new HttpError(409, 'refused', reason);
+      }
       if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'not_active', say(locale, `契約 ${c.number} の手続は終了しています`, `the procedure of contract ${c.number} has ended`));
       throw new HttpError(
         503,
