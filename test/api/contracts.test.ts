@@ -8,19 +8,17 @@
 // the API and from the contract page's form; what the workflow refuses comes back as 409.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SESSION_COOKIE } from '../../src/api/access';
-import { appendAudit } from '../../src/db/audit';
 import { createSession } from '../../src/db/accounts';
-import { insertContract, insertFinding, recordContractChecklist, setFindingState, updateContract } from '../../src/db/contracts';
+import { updateContract } from '../../src/db/contracts';
 import { getOrganisation } from '../../src/db/organisations';
-import { type ContractRequest, type ContractTerms, contractingPlanOf, contractPeriod, contractRequestSchema, nextInspection } from '../../src/domain/contract';
-import { jstDate } from '../../src/domain/contract-overview';
+import { type ContractRequest, contractingPlanOf, contractPeriod, nextInspection } from '../../src/domain/contract';
 import { roleHolderChain } from '../../src/domain/council';
-import { fiscalYearOf } from '../../src/domain/review';
 import type { ChecklistAnswers } from '../../src/domain/task-checklist';
 import { TaskState } from '../../src/domain/tasks';
 import { contractWorkflow } from '../../src/workflows';
 import { decideUpdate } from '../../src/workflows/messages';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
+import { dayFromNow, seedActiveContract, seedContract, termsOf, yearsLater } from '../support/contracts';
 import { json } from '../support/http';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { devServer } from '../support/temporal';
@@ -28,34 +26,6 @@ import { devServer } from '../support/temporal';
 jest.setTimeout(180_000);
 
 const T = 'tokyo';
-const DAY = 86_400_000;
-
-/** A day in Japan `days` from now, YYYY-MM-DD. */
-const dayFromNow = (days: number) => jstDate(new Date(Date.now() + days * DAY));
-const yearsLater = (day: string, years: number) => `${Number(day.slice(0, 4)) + years}${day.slice(4)}`;
-
-function request(contractor: string, startsOn: string): ContractRequest {
-  return contractRequestSchema.parse({
-    organisation: T,
-    contractor: { name: contractor, address: '東京都千代田区1-1', contact: { name: '田中 一郎', email: 'tanaka@sample.example.jp' } },
-    business: { content: '住基ネット端末の保守', scope: '都庁本庁舎の業務端末20台' },
-    data: { identityInformation: true, items: ['氏名', '住所'], volume: 1000 },
-    reason: '専門的な保守技術を要するため',
-    protectionMeasures: 'ISMS 認証取得、従事者の誓約書、作業記録',
-    workSite: { kind: 'ownPremises', address: '東京都新宿区西新宿2-8-1' },
-    staff: [
-      { name: '田中 一郎', role: '作業責任者' },
-      { name: '鈴木 花子', role: '作業者' },
-    ],
-    subcontractors: [],
-    // Ends the day before the same day three years on.
-    period: { startsOn, endsOn: jstDate(new Date(Date.parse(`${yearsLater(startsOn, 3)}T00:00:00+09:00`) - DAY)) },
-  });
-}
-const termsOf = (r: ContractRequest): ContractTerms => {
-  const { organisation: _, ...terms } = r;
-  return terms;
-};
 
 describe('contracts in the console and the API', () => {
   let env: TestWorkflowEnvironment;
@@ -68,18 +38,7 @@ describe('contracts in the console and the API', () => {
   /** Seeded rows: an active contract with findings and a change pending, and one under investigation. */
   const seeded = {} as Record<'active' | 'investigating', { contractId: string; number: string; request: ContractRequest }>;
 
-  async function seed(contractor: string, startsOn: string) {
-    const r = request(contractor, startsOn);
-    const { contractId, number } = await insertContract(stack.appDb.db, {
-      organisation: T,
-      fiscalYear: fiscalYearOf(new Date()),
-      terms: termsOf(r),
-      requestedBy: { name: '総務 部長', email: 'bucho@metro.tokyo.example.jp' },
-      requestedAt: new Date(),
-      ...contractPeriod(r.period),
-    });
-    return { contractId, number, request: r };
-  }
+  const seed = (contractor: string, startsOn: string) => seedContract(stack.appDb.db, contractor, startsOn);
 
   beforeAll(async () => {
     env = await devServer();
@@ -93,43 +52,9 @@ describe('contracts in the console and the API', () => {
     page = new CookieJar();
     page.cookies.set(SESSION_COOKIE, await createSession(db, account.id, 'full', { idleMs: 3_600_000, absoluteMs: 12 * 3_600_000 }, new Date()));
 
-    // Active since about eight months: the first yearly inspection is four months away.
-    seeded.active = await seed('株式会社アクティブ', dayFromNow(-240));
+    // Active since about eight months, with findings and a change pending; and one under investigation.
+    seeded.active = await seedActiveContract(db, stack.auditMacKeys[0], { name: 'システム 管理者', email: systemAdmin });
     seeded.investigating = await seed('調査中株式会社', dayFromNow(30));
-    const a = seeded.active;
-    const changedSite = { ...termsOf(a.request), workSite: { kind: 'dataCentre' as const, address: '東京都江東区青海1-1' } };
-    await updateContract(db, a.contractId, { status: 'active', approvedAt: new Date(Date.now() - 250 * DAY), activeAt: new Date(Date.now() - 240 * DAY), pendingTerms: changedSite, suspendedScopes: ['site'] });
-    const plan = contractingPlanOf(profile);
-    const answers: ChecklistAnswers = Object.fromEntries(plan.investigation.map((i) => [i.key, { answer: 'met' }]));
-    answers.safeguards = { answer: 'notMet', note: 'USB メモリの持出し記録がない' };
-    answers.workSiteSecurity = { answer: 'notMet', note: '入退室記録の保存期間が足りない' };
-    answers.incidentReporting = { answer: 'notMet', note: '報告先の一覧が古い' };
-    answers.dataReturnDisposal = { answer: 'notMet', note: '廃棄証明の様式がない' };
-    await recordContractChecklist(db, { contractId: a.contractId, name: 'inspection/periodic-1', checklist: { mode: 'assess', items: plan.investigation }, answers, recordedBy: { name: 'システム 管理者', email: systemAdmin }, recordedAt: new Date(Date.now() - 40 * DAY) });
-    const finding = (item: string, dueInDays: number) =>
-      insertFinding(db, {
-        contractId: a.contractId,
-        findingId: `periodic-1-${item}`,
-        organisation: T,
-        inspection: 'periodic-1',
-        item,
-        description: answers[item].note!,
-        owner: { name: '田中 一郎', email: 'tanaka@sample.example.jp' },
-        foundAt: new Date(Date.now() - 40 * DAY),
-        dueAt: new Date(Date.now() + dueInDays * DAY),
-        workflowId: `${a.contractId}/inspection-periodic-1/finding-periodic-1-${item}`,
-      });
-    await finding('safeguards', -1); // overdue, still open
-    await finding('workSiteSecurity', -3); // overdue, the chief told
-    await setFindingState(db, a.contractId, 'periodic-1-workSiteSecurity', 'escalated', new Date(Date.now() - 2 * DAY));
-    await finding('incidentReporting', 20); // open, not yet due
-    await finding('dataReturnDisposal', -10); // resolved after its due date: neither open nor overdue
-    await setFindingState(db, a.contractId, 'periodic-1-dataReturnDisposal', 'resolved', new Date(Date.now() - 12 * DAY));
-    // The timeline: the later event appended first (as an answer recorded after the fact), shown oldest first.
-    const audit = (id: string, daysAgo: number, step: string, outcome: string) =>
-      appendAudit(db, { id: `${a.contractId}/${id}`, at: new Date(Date.now() - daysAgo * DAY), caseId: a.contractId, organisation: T, actor: '総務 部長 <bucho@metro.tokyo.example.jp>', step, outcome, articles: ['tokyo:24.1'] }, stack.auditMacKeys[0]);
-    await audit('clauses', 240, 'contractor.contract', '契約書の記載事項を確認: 契約は有効');
-    await audit('requested', 260, 'contractor.request', '委託の承認申請（株式会社アクティブ）');
   }, 120_000);
 
   afterAll(async () => {
