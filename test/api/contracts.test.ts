@@ -95,6 +95,8 @@ describe('contracts in the console and the API', () => {
     expect(row).toContain('<span class="fail overdue">2</span>');
     expect(html).toContain(`href="/contracts/${T}/calendar"`);
     expect(html).toContain(`href="/contracts/${T}/new"`);
+    // Found from the organisation's page.
+    expect(await (await page.fetch(`${stack.baseUrl}/organisations/${T}`)).text()).toContain(`<a href="/contracts/${T}" id="contracts-link">委託処理</a>`);
     expect(await (await page.fetch(`${stack.baseUrl}/contracts/${T}?lang=en`)).text()).toContain('Overdue actions');
     await page.fetch(`${stack.baseUrl}/contracts/${T}?lang=ja`);
   });
