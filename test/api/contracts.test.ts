@@ -126,6 +126,12 @@ describe('contracts in the console and the API', () => {
     expect(html).toContain('<span class="fail">不適合</span><br>USB メモリの持出し記録がない');
     expect(html).toContain('期限超過（総括責任者に報告済）');
     expect(html).toContain('定期検査 1');
+    expect(html).toContain('有限会社サブ ← 株式会社アクティブ: 部品交換');
+    expect(html).toContain('（法人番号 7000012050002）');
+    const en = await (await page.fetch(`${stack.baseUrl}/contracts/${T}/${number}?lang=en`)).text();
+    await page.fetch(`${stack.baseUrl}/contracts/${T}/${number}?lang=ja`);
+    expect(en).toContain('Periodic inspection 1');
+    expect(en).toContain('Overdue (escalated to the chief)');
     expect(html.indexOf('委託の承認申請（株式会社アクティブ）')).toBeLessThan(html.indexOf('契約書の記載事項を確認'));
     // Active: the page carries the form for an inspection on demand.
     expect(html).toContain(`action="/contracts/${T}/${number}/inspections"`);
@@ -164,6 +170,9 @@ describe('contracts in the console and the API', () => {
     expect((await post(asAuditor, `/${number}/inspections`, { reason: '監査人は依頼しない' })).status).toBe(403);
     expect((await api(asAuditor, '/2026-999')).status).toBe(404);
     expect((await api(asAuditor, '/abc')).status).toBe(400);
+    // A word after the organisation is not a contract here: left to its own route (the request form's `new`), else 404.
+    expect([200, 404]).toContain((await page.fetch(`${stack.baseUrl}/contracts/${T}/new`)).status);
+    expect((await page.fetch(`${stack.baseUrl}/contracts/${T}/abc`)).status).toBe(404);
   });
 
   it('a change is checked with the request’s own rules, and refused when nothing changed or the contract is not active', async () => {

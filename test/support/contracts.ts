@@ -22,17 +22,17 @@ export const yearsLater = (day: string, years: number) => `${Number(day.slice(0,
 export function contractRequest(contractor: string, startsOn: string, organisation = 'tokyo'): ContractRequest {
   return contractRequestSchema.parse({
     organisation,
-    contractor: { name: contractor, address: '東京都千代田区1-1', contact: { name: '田中 一郎', email: 'tanaka@sample.example.jp' } },
+    contractor: { name: contractor, corporateNumber: '7000012050002', address: '東京都千代田区1-1', contact: { name: '田中 一郎', email: 'tanaka@sample.example.jp' } },
     business: { content: '住基ネット端末の保守', scope: '都庁本庁舎の業務端末20台' },
     data: { identityInformation: true, items: ['氏名', '住所'], volume: 1000 },
     reason: '専門的な保守技術を要するため',
     protectionMeasures: 'ISMS 認証取得、従事者の誓約書、作業記録',
-    workSite: { kind: 'ownPremises', address: '東京都新宿区西新宿2-8-1' },
+    workSite: { kind: 'ownPremises', address: '東京都新宿区西新宿2-8-1', description: '本庁舎 第一本庁舎 8 階 端末室' },
     staff: [
       { name: '田中 一郎', role: '作業責任者' },
       { name: '鈴木 花子', role: '作業者' },
     ],
-    subcontractors: [],
+    subcontractors: [{ name: '有限会社サブ', via: contractor, business: '部品交換', workSite: { kind: 'contractorPremises', address: '東京都大田区1-1' } }],
     period: { startsOn, endsOn: jstDate(new Date(Date.parse(`${yearsLater(startsOn, 3)}T00:00:00+09:00`) - DAY)) },
   });
 }
