@@ -295,6 +295,21 @@ describe('contracts in the console and the API', () => {
       expect(await json(second)).toMatchObject({ error: 'refused', message: expect.stringContaining('別の変更が承認待ちです') });
     });
 
+    it('two changes sent together: one is taken, the other refused (409), the row and the audit agreeing', async () => {
+      const c = await seed('株式会社ドウジ', dayFromNow(0));
+      await driveToActive(c);
+      const staff = { ...termsOf(c.request), staff: [...c.request.staff, { name: '佐藤 次郎', role: '作業者' }] };
+      const site = { ...termsOf(c.request), workSite: { kind: 'dataCentre', address: '東京都江東区青海1-1' } };
+      const answers = await Promise.all([post(asMember, `/${c.number}/changes`, { terms: staff, reason: '増員' }), post(asMember, `/${c.number}/changes`, { terms: site, reason: '移転' })]);
+      expect(answers.map((r) => r.status).sort()).toEqual([202, 409]);
+      const taken = await json(answers.find((r) => r.status === 202)!);
+      const d = await json(await api(asAuditor, `/${c.number}`));
+      expect(d.suspendedScopes.map((s: { scope: string }) => s.scope)).toEqual(taken.scopes);
+      const asked = d.timeline.filter((t: { outcome: string }) => t.outcome.startsWith('委託内容の変更を申請'));
+      expect(asked).toHaveLength(1);
+      expect(asked[0].outcome).toContain(taken.scopes[0] === 'staff' ? '従事者' : '作業場所');
+    });
+
     it('the contract page’s form asks an inspection on demand (CSRF checked); refused, the page says why and keeps the reason', async () => {
       const { number, contractId } = run.form;
       const path = `${stack.baseUrl}/contracts/${T}/${number}`;
