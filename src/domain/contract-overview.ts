@@ -23,7 +23,7 @@ export interface ContractOverviewFacts {
 }
 
 /** A finding as the overview counts it. */
-export interface FindingFacts {
+export interface OverviewFinding {
   /** open → escalated → resolved */
   state: string;
   dueAt: Date;
@@ -55,7 +55,7 @@ const statusLabel = (status: string) => CONTRACT_STATUS_LABELS[status as Contrac
  * before it has recorded one (a row just activated), the schedule's next after `now`; only an
  * active contract has one — ending, closed or not yet approved, nobody is inspected.
  */
-export function contractSummary(plan: Pick<ContractingPlan, 'inspection'>, c: ContractOverviewFacts, findings: readonly FindingFacts[], now: Date): ContractSummary {
+export function contractSummary(plan: Pick<ContractingPlan, 'inspection'>, c: ContractOverviewFacts, findings: readonly OverviewFinding[], now: Date): ContractSummary {
   const open = findings.filter((f) => f.state !== 'resolved');
   let next: ContractSummary['nextInspection'] = null;
   if (c.status === ('active' satisfies ContractStatus)) {
