@@ -45,6 +45,7 @@ import { paperRouter } from './routes/paper';
 import { passwordCheckRouter } from './routes/password-check';
 import { targetedReviewRouter } from './routes/targeted-review';
 import { reviewRouter } from './routes/review';
+import { contractsRouter } from './routes/contracts';
 import { homePage } from './views/home';
 
 export interface AppDeps {
@@ -179,6 +180,7 @@ export function createApp(deps: AppDeps): express.Express {
     targetedReviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now, signingKeys, showLedger: ledgerPageRenderer(ledgerDeps), ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}) }),
   );
   app.use(reviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, signingKeys, now, renderPage }));
+  app.use(contractsRouter({ db, client, signingKeys, now, renderPage, ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}) }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   // Task links are credentials in a URL: guessing them is slowed per address. Only links that do
   // not work count (a whole office behind one address opens good links all day), 30 in 5 minutes.

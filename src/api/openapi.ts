@@ -14,7 +14,7 @@ export interface OperationDoc {
   summary: string;
   /** 日本語の説明: the screens' language, for the people reading the description. */
   description: string;
-  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'ledger' | 'review' | 'keys' | 'audit' | 'passwords' | 'system';
+  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'ledger' | 'review' | 'contracts' | 'keys' | 'audit' | 'passwords' | 'system';
   /** The success answers; 4xx from the policy and the validator are added from the route. */
   ok: Record<number, { description: string; media?: Media }>;
   /** Further refusals this operation gives, beside the policy's and the validator's. */
@@ -69,6 +69,45 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
     description: 'ディレクトリ（Active Directory・OpenLDAP）から管理簿を読込み。誤りがあればエントリの DN ごとの検証結果（400）、なければ差分と取込み ID（201）。確定するまで管理簿は変わらない',
     ok: { 201: json('the pending import: counts, the diff field by field, links.confirm') },
     refusals: { 404: 'no_directory: no directory is configured for the organisation' },
+  },
+  'GET /api/contracts/{organisation}': {
+    tag: 'contracts',
+    summary: "The organisation's contracts (委託処理), newest request first: status, suspended scopes, next periodic inspection, open findings and overdue corrective actions",
+    description: '委託の一覧（新しい申請から）。状態・変更により停止中の範囲・次回の定期検査・未是正の指摘事項・期限超過の是正措置の数',
+    ok: { 200: json('{ organisation, contracts: [{ contractId, number, contractor, status, statusLabel, suspendedScopes, changePending, nextInspection, openFindings, overdueActions, period, href }] }') },
+  },
+  'GET /api/contracts/{organisation}/calendar': {
+    tag: 'contracts',
+    summary: 'The periodic inspections to come across the active contracts, month by month in Japan (months: 1-36, default 12; empty months listed)',
+    description: '定期検査の予定（契約中の委託、月ごと、既定は12か月）。随時検査は含まない',
+    ok: { 200: json('{ organisation, months: [{ month: YYYY-MM, entries: [{ contractId, number, contractor, n, date, at, href }] }] }') },
+  },
+  'GET /api/contracts/{organisation}/{number}': {
+    tag: 'contracts',
+    summary: 'One contract: its terms, status, suspended scopes, pending change, checklists as recorded (answers labelled), findings, and its timeline (audit rows, oldest first)',
+    description: '委託の詳細: 内容・状態・停止中の範囲・承認待ちの変更・記録されたチェックリスト（回答付き）・指摘事項と是正措置・経過（監査記録、古い順）',
+    ok: { 200: json('the contract') },
+  },
+  'POST /api/contracts/{organisation}/{number}/changes': {
+    tag: 'contracts',
+    summary: 'Ask a change of an active contract (tokyo:24.1): the terms as they are to be (the request\'s fields without organisation) and the reason; investigated and approved again, the changed scopes suspended until then',
+    description: '委託内容の変更の申請（契約中のみ）。変更後の内容（申請と同じ項目、organisation を除く）と理由。再び調査・承認を経て、承認まで変更した範囲は停止',
+    ok: { 202: json('accepted: { contractId, change, scopes, scopeLabels, href }') },
+    refusals: {
+      400: 'validation_failed: a term fails the request\'s own check (body.terms.…); nothing_changed: no scope that needs approval differs',
+      409: 'not_active: the contract is not active; refused: the workflow refused it (another change awaiting approval, the contract ending), with its reason',
+      503: 'temporal_unavailable: not confirmed in time; check the contract before asking again',
+    },
+  },
+  'POST /api/contracts/{organisation}/{number}/inspections': {
+    tag: 'contracts',
+    summary: 'Ask an inspection on demand of an active contract (tokyo:26), with the reason; the system administrator is sent its task',
+    description: '随時検査の依頼（契約中のみ、理由が必要）。システム管理者に検査の依頼が送られる',
+    ok: { 202: json('accepted: { contractId, inspection: on-demand-<n>, href }') },
+    refusals: {
+      409: 'not_active: the contract is not active; refused: an inspection or a change is under way, or the contract has ended',
+      503: 'temporal_unavailable: not confirmed in time; check the contract before asking again',
+    },
   },
   'POST /api/review/{organisation}/campaigns': {
     tag: 'review',

@@ -90,6 +90,15 @@ export const LEDGER_IMPORTERS: readonly AccessRole[] = ['admin'];
  * Schedule missed): the administrator, who keeps the ledger the review is of (niigata:15.2.1).
  */
 export const REVIEW_STARTERS: readonly AccessRole[] = ['admin'];
-
-/** Who asks for a contract (委託処理), a change of it, an inspection on demand, or records a maintenance report: a department head is usually a member. */
+/**
+ * Who reads an organisation's contracts (委託処理: the terms, the checklists as recorded, the
+ * findings, the timeline, the calendar of inspections): those who run and audit the procedures.
+ * A detector sends detections and reads nothing.
+ */
+export const CONTRACT_READERS: readonly AccessRole[] = ['commander', 'member', 'operator', 'auditor', 'admin'];
+/**
+ * Who asks for a contract, a change of one, an inspection on demand (tokyo:24.1, tokyo:26), or
+ * records a maintenance report (katsuragi:5.1): the organisation's people who act in its
+ * procedures — a department head is usually a member. An auditor reads but never asks.
+ */
 export const CONTRACT_REQUESTERS: readonly AccessRole[] = ['commander', 'member', 'operator', 'admin'];

@@ -3,7 +3,7 @@ import { z } from '../../domain/zod';
 import { ORGANISATION_KEY_PATTERN } from '../../domain/articles';
 import { getOrganisation, listOrganisations } from '../../db/organisations';
 import type { AppDeps, RenderPage } from '../app';
-import { LEDGER_READERS, PROFILE_READERS, rolesIn } from '../../domain/access';
+import { CONTRACT_READERS, LEDGER_READERS, PROFILE_READERS, rolesIn } from '../../domain/access';
 import { allow, principal, visibleTo } from '../access';
 import { locals, notFound, valid, validate } from '../http';
 import { organisationPage, organisationsPage } from '../views/organisations';
@@ -43,7 +43,11 @@ export function organisationsRouter({ appDb, renderPage }: Pick<AppDeps, 'appDb'
     const ledger = LEDGER_READERS.some((role) => rolesIn(principal(res).grants, key).has(role))
       ? html`<p><a href="/ledger/${key}" id="ledger-link">${locale === 'en' ? 'User-ID ledger' : 'ユーザID管理簿'}</a></p>`
       : '';
-    res.send(renderPage(req, res, profile.organisation.name, html`${ledger}${paperPlanSection(profile, profileHash(profile), locale)}${organisationPage(profile, t)}`));
+    // Its contracts (委託処理) likewise, for those who may read them.
+    const contracts = CONTRACT_READERS.some((role) => rolesIn(principal(res).grants, key).has(role))
+      ? html`<p><a href="/contracts/${key}" id="contracts-link">${locale === 'en' ? 'Contractors (委託処理)' : '委託処理'}</a></p>`
+      : '';
+    res.send(renderPage(req, res, profile.organisation.name, html`${ledger}${contracts}${paperPlanSection(profile, profileHash(profile), locale)}${organisationPage(profile, t)}`));
   });
   return r;
 }
