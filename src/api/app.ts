@@ -43,6 +43,7 @@ import { paperRouter } from './routes/paper';
 import { passwordCheckRouter } from './routes/password-check';
 import { targetedReviewRouter } from './routes/targeted-review';
 import { reviewRouter } from './routes/review';
+import { contractRequestsRouter, isContractRequestPost } from './routes/contract-requests';
 import { homePage } from './views/home';
 
 export interface AppDeps {
@@ -135,7 +136,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
   // The language first: a body that cannot be parsed gets its error page in the person's language.
   app.use(localeMiddleware(config.DEFAULT_LOCALE));
-  app.use(express.json({ limit: '100kb' }));
+  // A contract's request carries its attachments: its route parses its own, larger body after its policy.
+  app.use(express.json({ limit: '100kb', type: (req) => !isContractRequestPost(req.method, req.url) && Boolean((req as express.Request).is('application/json')) }));
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 100 }));
 
   // Pages and answers carry people's names and live links: no cache keeps them, so Back after
@@ -172,6 +174,9 @@ export function createApp(deps: AppDeps): express.Express {
     targetedReviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now, signingKeys, showLedger: ledgerPageRenderer(ledgerDeps), ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}) }),
   );
   app.use(reviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, signingKeys, now, renderPage }));
+  app.use(
+    contractRequestsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, signingKeys, now, renderPage, publicUrl: publicUrl(config), ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}) }),
+  );
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   // Task links are credentials in a URL: guessing them is slowed per address. Only links that do
   // not work count (a whole office behind one address opens good links all day), 30 in 5 minutes.

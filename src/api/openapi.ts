@@ -14,7 +14,7 @@ export interface OperationDoc {
   summary: string;
   /** 日本語の説明: the screens' language, for the people reading the description. */
   description: string;
-  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'ledger' | 'review' | 'keys' | 'audit' | 'passwords' | 'system';
+  tag: 'incidents' | 'notifications' | 'detections' | 'tasks' | 'organisations' | 'ledger' | 'review' | 'contracts' | 'keys' | 'audit' | 'passwords' | 'system';
   /** The success answers; 4xx from the policy and the validator are added from the route. */
   ok: Record<number, { description: string; media?: Media }>;
   /** Further refusals this operation gives, beside the policy's and the validator's. */
@@ -102,6 +102,19 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
       409: 'already_started (a campaign for the same list exists, running or closed), or no_targets (no line concerns an ID in the ledger)',
       413: 'the file is larger than 5 MB',
       503: 'temporal_unavailable: the start was not confirmed; send the same list again',
+    },
+  },
+  'POST /api/contracts/{organisation}': {
+    tag: 'contracts',
+    summary:
+      "Request approval of a contract (委託処理, tokyo:24.1): the contractor, business content and scope, the data involved, reason, protection measures, work site, staff, subcontractors and period, with attachments (PDF, PNG, JPEG or text, each at most 10 MB, at most 10, in base64); recorded under the next number of the fiscal year and its procedure started (the contractor's questionnaire is emailed to its contact)",
+    description:
+      '委託処理の承認申請（tokyo:24.1）: 委託先・業務の内容と範囲・取り扱う情報（本人確認情報の有無、件数）・理由・保護措置・作業場所・従事者・再委託先・契約期間と添付ファイル（PDF・PNG・JPEG・テキスト、内容で判定、1個10 MB・10個まで、base64）。年度ごとの番号（2026-001）で記録し、手続を開始する（委託先担当者へ調査票の依頼をメール）。request.organisation は省略可（パスの組織と同じであること）。誤りがあれば何も記録しない',
+    ok: { 201: json('recorded and started: contractId (contract/<organisation>/<number>), number, status, each attachment with its SHA-256, links.api and links.console') },
+    refusals: {
+      413: 'payload_too_large: the body is larger than 15 MB, or an attachment larger than 10 MB (named)',
+      415: 'unsupported_media_type: an attachment is not a PDF, PNG, JPEG or text file by its content (named)',
+      503: 'temporal_unavailable: the workflow could not be started; nothing was recorded: send it again',
     },
   },
   'GET /api/outbox': { tag: 'system', summary: 'Mails caught by the embedded SMTP sink (embedded stack only)', description: '送信箱（組込み SMTP）', ok: { 200: json('a page of messages, newest first') } },

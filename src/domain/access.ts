@@ -90,3 +90,9 @@ export const LEDGER_IMPORTERS: readonly AccessRole[] = ['admin'];
  * Schedule missed): the administrator, who keeps the ledger the review is of (niigata:15.2.1).
  */
 export const REVIEW_STARTERS: readonly AccessRole[] = ['admin'];
+/**
+ * Who requests a contract (委託処理の承認申請, tokyo:24.1): the department head who will contract
+ * out — usually a `member` — the commander, the operator (the システム管理者, who may file for a
+ * department) and the administrator. Auditors read and never ask; detectors are machines.
+ */
+export const CONTRACT_REQUESTERS: readonly AccessRole[] = ['member', 'commander', 'operator', 'admin'];
