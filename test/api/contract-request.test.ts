@@ -4,6 +4,9 @@
 // fields, a renamed .exe, or a start Temporal refuses leaves no row, no file and no workflow. The
 // console's multipart form (CSRF, errors under their fields, values kept) goes the same way.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { publicUrl } from '../../src/config';
@@ -12,6 +15,7 @@ import { getContract } from '../../src/db/contracts';
 import { fiscalYearOf } from '../../src/domain/review';
 import { startAccessApp } from '../support/access-app';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
+import { runCliAsync } from '../support/cli';
 import { json } from '../support/http';
 import { startTestStack, type TestStack } from '../support/stack';
 import { devServer } from '../support/temporal';
@@ -256,5 +260,34 @@ describe('requesting a contract', () => {
       { filename: '提案書.pdf', sha256: createHash('sha256').update(PDF).digest('hex') },
     ]);
     expect((await env.client.workflow.getHandle(contractId).describe()).status.name).toBe('RUNNING');
+  });
+
+  it('the CLI: a request from a JSON file with --attach; prints the number and the console link; bad fields exit 1 naming them', async () => {
+    const key = (await createTestKey(stack.appDb.db, 'member', T)).replace(/^Bearer /, '');
+    const dir = mkdtempSync(path.join(tmpdir(), 'contract-request-cli-'));
+    const file = path.join(dir, 'request.json');
+    writeFileSync(file, JSON.stringify({ organisation: T, ...validRequest() }));
+    const pdf = path.join(dir, 'ISMS認証.pdf');
+    writeFileSync(pdf, PDF);
+    const cli = (...args: string[]) => runCliAsync(['contract', 'request', T, ...args, '--api', stack.baseUrl], { JUKINET_OPS_API_KEY: key });
+    const before = (await rows(T)).length;
+
+    const run = await cli(file, '--attach', pdf);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const number = `${fy()}-00${before + 1}`;
+    started.push(`contract/${T}/${number}`);
+    expect(run.stdout).toContain(`Requested contract ${number} (contract/${T}/${number})`);
+    expect(run.stdout).toContain(`attached ISMS認証.pdf (${PDF.length} bytes, SHA-256 ${createHash('sha256').update(PDF).digest('hex')})`);
+    expect(run.stdout).toContain(`Console: ${publicUrl(stack.config)}/contracts/${T}/${number}`);
+    expect((await env.client.workflow.getHandle(`contract/${T}/${number}`).describe()).status.name).toBe('RUNNING');
+
+    const badFile = path.join(dir, 'bad.json');
+    writeFileSync(badFile, JSON.stringify(validRequest({ staff: [] })));
+    const bad = await cli(badFile);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('400: body.request.staff: 従事者を一人以上書いてください');
+    expect(bad.stderr).toContain('  body.request.staff: 従事者を一人以上書いてください');
+    expect((await rows(T)).length).toBe(before + 1);
   });
 });
