@@ -52,7 +52,8 @@ const text = (v: string | undefined) => (v === undefined ? undefined : v.trim())
  * so the schema names it; the number is a number only when it reads as one.
  */
 export function requestOfForm(v: ContractFormValues): Record<string, unknown> {
-  const volume = (v.dataVolume ?? '').replace(/[,，\s]/g, '');
+  // NFKC: a phone's Japanese keyboard types １２，０００.
+  const volume = (v.dataVolume ?? '').normalize('NFKC').replace(/[,\s]/g, '');
   const corporate = text(v.contractorCorporateNumber);
   const description = text(v.workSiteDescription);
   return {
