@@ -136,6 +136,20 @@ describe('requesting a contract', () => {
     await expect(env.client.workflow.getHandle(`contract/${T}/${fy()}-002`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
+  it('an attachment over 10 MB: 413 naming it; a body over 15 MB: 413; nothing left', async () => {
+    const before = (await rows(T)).length;
+    const big = Buffer.alloc(10 * 1024 * 1024 + 1, 0x20);
+    PDF.copy(big);
+    const r = await post(T, { request: validRequest(), attachments: [{ filename: 'scan.pdf', contentBase64: big.toString('base64') }] });
+    expect(r.status).toBe(413);
+    expect((await json(r)).issues).toEqual([{ path: 'body.attachments[0]', message: expect.stringContaining('「scan.pdf」が10 MBを超えています') }]);
+    const huge = await post(T, { request: validRequest(), attachments: [{ filename: 'a.txt', contentBase64: Buffer.alloc(12 * 1024 * 1024, 0x41).toString('base64') }] });
+    expect(huge.status).toBe(413);
+    expect((await json(huge)).error).toBe('payload_too_large');
+    expect((await rows(T)).length).toBe(before);
+    expect((await files(T)).length).toBe(1);
+  });
+
   it('a start Temporal refuses (the id already taken): 503, and neither the row nor the attachment is left', async () => {
     const K = 'katsuragi';
     const taken = `contract/${K}/${fy()}-001`;
