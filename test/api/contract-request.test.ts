@@ -17,7 +17,7 @@ import { startAccessApp } from '../support/access-app';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
 import { runCliAsync } from '../support/cli';
 import { json } from '../support/http';
-import { startTestStack, type TestStack } from '../support/stack';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { devServer } from '../support/temporal';
 
 jest.setTimeout(180_000);
@@ -89,6 +89,10 @@ describe('requesting a contract', () => {
     const d = await env.client.workflow.getHandle(body.contractId).describe();
     expect(d.type).toBe('contractWorkflow');
     expect(d.status.name).toBe('RUNNING');
+    // The workflow's first step recorded the request with the file's SHA-256 in its audit row.
+    const audit = await eventually(() => stack.appDb.db.selectFrom('audit_log').selectAll().where('id', '=', `${body.contractId}/requested`).executeTakeFirst(), 30_000, 'the request audit row');
+    expect(audit).toMatchObject({ case_id: body.contractId, step: 'contractor.request', actor: expect.stringMatching(/<apiKey:/) });
+    expect(audit.detail.attachments).toEqual([{ filename: '体制図.pdf', sha256, size: PDF.length }]);
     const [mail] = await stack.waitForMail((m) => m.to.includes('hanako@contractor.example.co.jp'));
     expect(mail.subject).toContain('調査票');
     expect(mail.text).toContain(number);
