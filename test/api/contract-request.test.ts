@@ -65,7 +65,8 @@ describe('requesting a contract', () => {
   const fy = () => fiscalYearOf(new Date());
 
   it('a valid request with a PDF: 201 with its number; the row, the PDF with its SHA-256, the workflow running and the questionnaire emailed to the contractor', async () => {
-    const r = await post(T, { request: validRequest(), attachments: [{ filename: '体制図.pdf', contentBase64: PDF.toString('base64') }] });
+    // As `base64` prints it, wrapped at 76 characters.
+    const r = await post(T, { request: validRequest(), attachments: [{ filename: '体制図.pdf', contentBase64: PDF.toString('base64').replace(/.{76}/g, '$&\n') }] });
     expect(r.status).toBe(201);
     const body = await json(r);
     const number = `${fy()}-001`;

@@ -57,7 +57,8 @@ export const contractRequestBody = z.strictObject({
     .array(
       z.strictObject({
         filename: z.string().trim().min(1, { error: 'ファイル名を指定してください' }).max(255),
-        contentBase64: z.base64({ error: 'ファイルの内容を base64 で指定してください' }),
+        // Line breaks allowed: `base64` wraps its output at 76 characters unless told not to.
+        contentBase64: z.preprocess((v) => (typeof v === 'string' ? v.replace(/\s+/g, '') : v), z.base64({ error: 'ファイルの内容を base64 で指定してください' })),
       }),
     )
     .default([]),
