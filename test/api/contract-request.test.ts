@@ -245,13 +245,15 @@ describe('requesting a contract', () => {
     };
     const before = (await rows(T)).length;
 
-    const bad = await send({ contactEmail: 'nope', staff: '佐藤 花子, 受付担当\n鈴木 一郎', endsOn: '2026-01-01' }, { name: 'setup.pdf', bytes: EXE });
+    const bad = await send({ contactEmail: 'nope', staff: '佐藤 花子, 受付担当\n鈴木 一郎', endsOn: '2026-01-01', identityInformation: '', workSiteKind: '' }, { name: 'setup.pdf', bytes: EXE });
     expect(bad.status).toBe(400);
     const shown = await bad.text();
     expect(shown).toMatch(/<p class="error" data-field="contactEmail">委託先担当者のメールアドレスが正しくありません<\/p>/);
     expect(shown).toMatch(/<p class="error" data-field="staff">2行目: 従事者の役割を入力してください<\/p>/);
     expect(shown).toMatch(/<p class="error" data-field="endsOn">契約期間の終了日は開始日より後にしてください<\/p>/);
     expect(shown).toMatch(/<p class="error" data-field="attachments">添付ファイル「setup.pdf」は/);
+    expect(shown).toContain('<p class="error" data-field="identityInformation">本人確認情報を取り扱うかどうかを選んでください</p>');
+    expect(shown).toContain('<p class="error" data-field="workSiteKind">作業場所の種別を選んでください</p>');
     expect(shown).toContain('value="株式会社フォーム"');
     expect(shown).toContain('鈴木 一郎</textarea>');
     expect(shown).toContain('添付ファイルはもう一度選んでください');

@@ -84,6 +84,12 @@ const notStarted = (e: ContractStartError) =>
     `委託の申請を開始できませんでした。申請は記録していません。もう一度送ってください / the request's workflow could not be started (${e.cause instanceof Error ? e.cause.message : String(e.cause)}); nothing was recorded: send it again`,
   );
 
+/** What the form says for a choice left unmade, instead of the schema's JSON values. */
+const FORM_CHOICE_MESSAGES: Partial<Record<string, Record<Locale, string>>> = {
+  identityInformation: { ja: '本人確認情報を取り扱うかどうかを選んでください', en: 'Choose whether identity information is handled' },
+  workSiteKind: { ja: '作業場所の種別を選んでください', en: 'Choose the kind of work site' },
+};
+
 export function contractRequestsRouter(deps: ContractRequestRouteDeps): Router {
   const { db } = deps;
   const r = Router();
@@ -191,7 +197,9 @@ export function contractRequestsRouter(deps: ContractRequestRouteDeps): Router {
         ? []
         : parsed.error.issues.map((i) => {
             const { field, line } = fieldOfIssue(i.path);
-            return { field, message: `${line ? say(locale, `${line}行目: `, `line ${line}: `) : ''}${i.message}${field ? '' : ` (${formatIssuePath(i.path)})`}` };
+            // The schema's words for a choice name its JSON values (true / false, ownPremises…): the form's say what to pick.
+            const message = (field && FORM_CHOICE_MESSAGES[field]?.[locale]) ?? i.message;
+            return { field, message: `${line ? say(locale, `${line}行目: `, `line ${line}: `) : ''}${message}${field ? '' : ` (${formatIssuePath(i.path)})`}` };
           });
       issues.push(...attachmentProblems(attachments).map((p) => ({ field: 'attachments' as const, message: p.message })));
       if (!parsed.success || issues.length > 0) {
