@@ -14,6 +14,7 @@ import { createSession } from '../../src/db/accounts';
 import { getContract } from '../../src/db/contracts';
 import { fiscalYearOf } from '../../src/domain/review';
 import { startAccessApp } from '../support/access-app';
+import { EXE, PDF, validRequest } from '../support/contract-requests';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
 import { runCliAsync } from '../support/cli';
 import { json } from '../support/http';
@@ -23,26 +24,6 @@ import { devServer } from '../support/temporal';
 jest.setTimeout(180_000);
 
 const T = 'tokyo';
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
-// A Windows executable's first bytes (MZ, then binary), renamed .pdf.
-const EXE = Buffer.concat([Buffer.from('MZ'), Buffer.from([0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00]), Buffer.alloc(64)]);
-
-/** A request a department head would send: one staff, one subcontractor, a three-year period. */
-export function validRequest(over: Record<string, unknown> = {}) {
-  return {
-    contractor: { name: '株式会社データ処理', address: '東京都千代田区丸の内1-1-1', contact: { name: '委託 花子', email: 'hanako@contractor.example.co.jp' } },
-    business: { content: '住民票の写し等の交付に係るシステムの保守', scope: '庁内サーバの保守作業、障害対応' },
-    data: { identityInformation: true, items: ['氏名', '住所'], volume: 120000 },
-    reason: '専門的な技術を要するため',
-    protectionMeasures: 'ISMS 認証取得済み。作業は入退室管理された区画で行う。',
-    workSite: { kind: 'ownPremises', address: '東京都新宿区西新宿2-8-1' },
-    staff: [{ name: '山田 太郎', role: '作業責任者', email: 'yamada@contractor.example.co.jp' }],
-    subcontractors: [{ name: '株式会社保守サービス', via: '株式会社データ処理', business: '夜間の監視' }],
-    period: { startsOn: '2027-04-01', endsOn: '2030-03-31' },
-    ...over,
-  };
-}
-
 describe('requesting a contract', () => {
   let env: TestWorkflowEnvironment;
   let stack: TestStack;
@@ -101,6 +82,7 @@ describe('requesting a contract', () => {
 
   it('invalid fields: 400 naming each, and no row, no attachment, no workflow', async () => {
     const before = (await rows(T)).length;
+    const filesBefore = (await files(T)).length;
     const bad = validRequest({
       contractor: { name: '', address: '東京都', contact: { name: '委託 花子', email: 'not-an-email' } },
       staff: [],
@@ -119,12 +101,13 @@ describe('requesting a contract', () => {
     expect(other.status).toBe(400);
     expect((await json(other)).issues[0].path).toBe('body.request.organisation');
     expect((await rows(T)).length).toBe(before);
-    expect((await files(T)).length).toBe(1);
-    await expect(env.client.workflow.getHandle(`contract/${T}/${fy()}-002`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect((await files(T)).length).toBe(filesBefore);
+    await expect(env.client.workflow.getHandle(`contract/${T}/${fy()}-00${before + 1}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('a .exe renamed .pdf: 415 naming the file, and nothing left', async () => {
     const before = (await rows(T)).length;
+    const filesBefore = (await files(T)).length;
     const r = await post(T, {
       request: validRequest(),
       attachments: [
@@ -137,12 +120,13 @@ describe('requesting a contract', () => {
     expect(body.message).toContain('invoice.pdf');
     expect(body.issues).toEqual([{ path: 'body.attachments[1]', message: expect.stringContaining('「invoice.pdf」') }]);
     expect((await rows(T)).length).toBe(before);
-    expect((await files(T)).length).toBe(1);
-    await expect(env.client.workflow.getHandle(`contract/${T}/${fy()}-002`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect((await files(T)).length).toBe(filesBefore);
+    await expect(env.client.workflow.getHandle(`contract/${T}/${fy()}-00${before + 1}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('an attachment over 10 MB: 413 naming it; a body over 15 MB: 413; nothing left', async () => {
     const before = (await rows(T)).length;
+    const filesBefore = (await files(T)).length;
     const big = Buffer.alloc(10 * 1024 * 1024 + 1, 0x20);
     PDF.copy(big);
     const r = await post(T, { request: validRequest(), attachments: [{ filename: 'scan.pdf', contentBase64: big.toString('base64') }] });
@@ -152,7 +136,7 @@ describe('requesting a contract', () => {
     expect(huge.status).toBe(413);
     expect((await json(huge)).error).toBe('payload_too_large');
     expect((await rows(T)).length).toBe(before);
-    expect((await files(T)).length).toBe(1);
+    expect((await files(T)).length).toBe(filesBefore);
   });
 
   it('a start Temporal refuses (the id already taken): 503, and neither the row nor the attachment is left', async () => {
@@ -191,13 +175,14 @@ describe('requesting a contract', () => {
     const niigata = fetchWith(await createTestKey(stack.appDb.db, 'member', 'niigata'));
     expect((await post(T, { request: validRequest() }, niigata)).status).toBe(404);
     const member = fetchWith(await createTestKey(stack.appDb.db, 'member', T));
+    const before = (await rows(T)).length;
     // 300 kB of text: above the rest of the API's limit, well within this route's.
     const log = Buffer.from('ログ\n'.repeat(40_000));
     const r = await post(T, { request: validRequest(), attachments: [{ filename: 'log.txt', contentBase64: log.toString('base64') }] }, member);
     expect(r.status).toBe(201);
     const body = await json(r);
     started.push(body.contractId);
-    expect(body.number).toBe(`${fy()}-002`);
+    expect(body.number).toBe(`${fy()}-00${before + 1}`);
     expect(body.attachments[0]).toMatchObject({ mediaType: 'text/plain', size: log.length });
   });
 
