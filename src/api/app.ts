@@ -46,6 +46,7 @@ import { passwordCheckRouter } from './routes/password-check';
 import { targetedReviewRouter } from './routes/targeted-review';
 import { reviewRouter } from './routes/review';
 import { contractsRouter } from './routes/contracts';
+import { contractRequestsRouter, isContractRequestPost } from './routes/contract-requests';
 import { homePage } from './views/home';
 
 export interface AppDeps {
@@ -138,7 +139,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
   // The language first: a body that cannot be parsed gets its error page in the person's language.
   app.use(localeMiddleware(config.DEFAULT_LOCALE));
-  app.use(express.json({ limit: '100kb' }));
+  // A contract's request carries its attachments: its route parses its own, larger body after its policy.
+  app.use(express.json({ limit: '100kb', type: (req) => !isContractRequestPost(req.method, req.url) && Boolean((req as express.Request).is('application/json')) }));
   // A checklist task's answer (POST /t/:token) carries every item's fields: up to 50 items, each
   // with a note of up to 2,000 characters (Japanese, 9 bytes each once percent-encoded) and a few
   // files ticked. Only that route takes more; every other form keeps the small limits below.
@@ -180,6 +182,10 @@ export function createApp(deps: AppDeps): express.Express {
     targetedReviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, now, signingKeys, showLedger: ledgerPageRenderer(ledgerDeps), ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}) }),
   );
   app.use(reviewRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, signingKeys, now, renderPage }));
+  // The request form (/contracts/:organisation/new) before the contract pages (/contracts/:organisation/:number).
+  app.use(
+    contractRequestsRouter({ db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, signingKeys, now, renderPage, publicUrl: publicUrl(config), ...(deps.startTimeoutMs ? { startTimeoutMs: deps.startTimeoutMs } : {}) }),
+  );
   app.use(contractsRouter({ db, client, signingKeys, now, renderPage, ...(deps.updateTimeoutMs ? { updateTimeoutMs: deps.updateTimeoutMs } : {}) }));
   app.use(outboxRouter({ ...(outbox ? { outbox } : {}), renderPage }));
   // Task links are credentials in a URL: guessing them is slowed per address. Only links that do

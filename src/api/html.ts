@@ -84,6 +84,8 @@ form.inline{display:inline}form.inline button{margin:.2rem 0;padding:.3rem .7rem
 @media (max-width:40rem){.cell-label{display:inline}}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}.filters label{margin:0}.filters button{margin:0}
 .pager{display:flex;gap:1rem;justify-content:space-between;margin-top:.8rem}
+/* The contract request's dates and files, as wide as its other fields on a phone. */
+form input[type=date],form input[type=file]{width:100%;font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:.3rem;background:#fff}
 `;
 
 /** The one stylesheet's hash: the Content-Security-Policy allows exactly it, and no other inline style or any script. */

@@ -143,6 +143,19 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
       503: 'temporal_unavailable: the start was not confirmed; send the same list again',
     },
   },
+  'POST /api/contracts/{organisation}': {
+    tag: 'contracts',
+    summary:
+      "Request approval of a contract (委託処理, tokyo:24.1): the contractor, business content and scope, the data involved, reason, protection measures, work site, staff, subcontractors and period, with attachments (PDF, PNG, JPEG or text, each at most 10 MB, at most 10, in base64); recorded under the next number of the fiscal year and its procedure started (the contractor's questionnaire is emailed to its contact)",
+    description:
+      '委託処理の承認申請（tokyo:24.1）: 委託先・業務の内容と範囲・取り扱う情報（本人確認情報の有無、件数）・理由・保護措置・作業場所・従事者・再委託先・契約期間と添付ファイル（PDF・PNG・JPEG・テキスト、内容で判定、1個10 MB・10個まで、base64）。年度ごとの番号（2026-001）で記録し、手続を開始する（委託先担当者へ調査票の依頼をメール）。request.organisation は省略可（パスの組織と同じであること）。誤りがあれば何も記録しない',
+    ok: { 201: json('recorded and started: contractId (contract/<organisation>/<number>), number, status, each attachment with its SHA-256, links.api and links.console') },
+    refusals: {
+      413: 'payload_too_large: the body is larger than 15 MB, or an attachment larger than 10 MB (named)',
+      415: 'unsupported_media_type: an attachment is not a PDF, PNG, JPEG or text file by its content (named)',
+      503: 'temporal_unavailable: the workflow could not be started; nothing was recorded: send it again',
+    },
+  },
   'GET /api/outbox': { tag: 'system', summary: 'Mails caught by the embedded SMTP sink (embedded stack only)', description: '送信箱（組込み SMTP）', ok: { 200: json('a page of messages, newest first') } },
   'GET /api/outbox/{id}': { tag: 'system', summary: 'One caught mail', description: '送信箱のメール', ok: { 200: json('the message') } },
   'GET /api/tasks': { tag: 'tasks', summary: 'Your own tasks (by your email)', description: '自分のタスク', ok: { 200: json('tasks') } },

@@ -25,6 +25,7 @@ import { loginCommand, logoutCommand, USER_USAGE, userCommand } from './user';
 import { incidentPaperRecords, PAPER_PLAN_USAGE, PAPER_RECORDS_USAGE, paperPlanCommand } from './paper';
 import { passwordCommand } from './password';
 import { reviewCommand } from './review';
+import { contractCommand } from './contract';
 
 const USAGE = `Usage: jukinet-ops <command>
 
@@ -47,6 +48,7 @@ Commands:
   logout                     forget the stored API key
   review start ORG [--fiscal-year N]      start the year's user-ID and password review (見直し) now instead of on its scheduled day; \`review start --help\`
   review targeted ORG FILE [--dry-run]    review the IDs of the people a 人事異動 list (CSV or .xlsx) moves, before their date; \`review targeted --help\`
+  contract request ORG FILE.json [--attach FILE]...   request approval of a contract (委託処理の承認申請) with its attachments; \`contract request --help\`
   password check [--rule-set juki|nist] …   check a candidate password offline (asked for without echo, never an argument); exits 1 naming each rule broken
   user add|grant|revoke|reset|disable|enable|unlock|list …   accounts (アカウント) on this server's database; \`user --help\`
   audit verify               check the audit log's MAC chain and its anchors in Temporal; exits 1 naming each edited, deleted or lost row
@@ -56,7 +58,7 @@ Commands:
 `;
 
 /** Commands exposed to the production topology (docker-compose.yml runs these). */
-export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'paper-plan', 'login', 'logout', 'password', 'review', 'user', 'audit', 'migrate', 'build-workflows', 'help'] as const;
+export const COMMANDS = ['start', 'worker', 'api', 'doctor', 'config', 'profile', 'incident', 'paper-plan', 'login', 'logout', 'password', 'review', 'contract', 'user', 'audit', 'migrate', 'build-workflows', 'help'] as const;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -244,6 +246,8 @@ export async function run(argv: string[]): Promise<number> {
       return passwordCommand(rest, out, err);
     case 'review':
       return reviewCommand(rest, () => loadConfig(), out, err);
+    case 'contract':
+      return contractCommand(rest, () => loadConfig(), out, err);
     case 'user':
       if (rest.length === 0 || rest.includes('--help')) {
         (rest.includes('--help') ? out : err)(USER_USAGE);

@@ -371,6 +371,16 @@ describe('endpoint × role × organisation', () => {
     { name: 'POST /api/review/katsuragi/campaigns (a bad fiscal year)', method: 'POST', kind: 'api', path: () => '/api/review/katsuragi/campaigns', body: () => ({ fiscalYear: 'this year' }),
       expect: expectOf([401, 400, 400, 403, 403, 403, 403, 404, 403]) },
 
+    // --- a contract's request (委託処理): a department head (member), commander, operator or admin. An empty request: 400, before Temporal. ---
+    { name: 'POST /api/contracts/katsuragi (an empty request)', method: 'POST', kind: 'api', path: () => '/api/contracts/katsuragi', body: () => ({ request: {} }),
+      expect: expectOf([401, 400, 400, 400, 400, 400, 403, 404, 403]) },
+    { name: 'GET /contracts/katsuragi/new', method: 'GET', kind: 'page', path: () => '/contracts/katsuragi/new',
+      expect: expectOf([303, 200, 200, 200, 200, 200, 403, 404, 403]),
+      check: async (_w, r) => expect(await r.text()).toContain('action="/contracts/katsuragi/new"') },
+    // The console's form is multipart: a urlencoded form is refused (400) once the policy lets it through.
+    { name: 'POST /contracts/katsuragi/new (console)', method: 'POST', kind: 'form', path: () => '/contracts/katsuragi/new',
+      expect: expectOf([401, 400, 400, 400, 400, 400, 403, 404, 403]) },
+
     // --- who am I, the home page ---
     { name: 'GET /api/whoami', method: 'GET', kind: 'api', path: () => '/api/whoami',
       expect: expectOf([401, 200, 200, 200, 200, 200, 200, 200, 200]),
