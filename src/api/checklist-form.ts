@@ -13,11 +13,11 @@ import { z } from '../domain/zod';
 
 /**
  * Whether the task's page takes evidence files: a containment attestation (the photo of the cable
- * pulled), any checklist task (certificates, photos of the site), and a decision of 委託処理 (a
- * corrective action's report needs its photos; the chief may attach what they relied on).
+ * pulled), any checklist task (certificates, photos of the site), and a corrective action's report
+ * and its re-inspection (their photos). The chief's approval is decided on the investigation's record.
  */
 export function acceptsEvidence(task: Pick<TaskRow, 'kind' | 'step' | 'workflow_id' | 'form'>): boolean {
-  return isAttestationTask(task) || (task.kind === 'checklist' && Boolean(task.form?.checklist)) || (task.kind === 'decide' && task.step.startsWith('contractor.'));
+  return isAttestationTask(task) || (task.kind === 'checklist' && Boolean(task.form?.checklist)) || (task.kind === 'decide' && task.step === 'contractor.inspect');
 }
 
 /** What was typed for one item, kept as typed so a refused form comes back as it was sent. */

@@ -56,6 +56,7 @@ th{color:var(--muted);font-weight:600;white-space:nowrap}
 .empty{color:var(--muted)}
 code{overflow-wrap:anywhere;word-break:break-all}
 pre{white-space:pre-wrap;word-break:break-word;font-family:inherit;background:var(--bg);padding:.8rem;border-radius:.3rem}
+.task-body{white-space:pre-line}
 iframe{width:100%;min-height:20rem;border:1px solid var(--line)}
 .issues li{margin:.2rem 0}
 form label{display:block;margin:.8rem 0 .3rem;font-weight:600}

@@ -109,6 +109,20 @@ export const API_OPERATIONS: Record<string, OperationDoc> = {
       503: 'temporal_unavailable: not confirmed in time; check the contract before asking again',
     },
   },
+  'POST /api/contracts/{organisation}/{number}/maintenance-reports': {
+    tag: 'contracts',
+    summary: "Record a contractor's maintenance report on an active contract (katsuragi:5.1): the summary and the day it was done; the chief is asked to acknowledge it",
+    description: '保守の報告の受付（契約中のみ）。内容と実施日（YYYY-MM-DD）。総括責任者に確認を依頼する',
+    ok: { 202: json('accepted: { reportId, workflowId }') },
+    refusals: { 409: 'not_active: the contract is not active; refused: the workflow refused it (the contract ending)' },
+  },
+  'GET /api/contracts/{organisation}/{number}/evidence-bundle': {
+    tag: 'contracts',
+    summary: "An ended contract's evidence bundle (.tar.gz): the contract, its checklists and findings, every audit row and attachment, and manifest.json with each file's SHA-256 — the incident bundle's format",
+    description: '完了した委託の証拠一式（契約・チェックリスト・指摘事項・監査記録・添付、ハッシュ付きの目録）。出力したこと自体も監査記録に残る',
+    ok: { 200: { description: 'the .tar.gz', media: 'gzip' } },
+    refusals: { 409: 'not_closed: the contract has not ended (closed or refused)' },
+  },
   'POST /api/review/{organisation}/campaigns': {
     tag: 'review',
     summary: "Start the organisation's annual user-ID and password review for a fiscal year (default: the current one), before its Schedule does",

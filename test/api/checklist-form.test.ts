@@ -98,6 +98,7 @@ describe('the held answer and the evidence', () => {
     expect(acceptsEvidence(t('decide', 'contractor.inspect'))).toBe(true);
     expect(acceptsEvidence(t('decide', 'emergency.assess'))).toBe(false);
     expect(acceptsEvidence(t('acknowledge', 'contractor.approve'))).toBe(false);
+    expect(acceptsEvidence(t('decide', 'contractor.approve'))).toBe(false);
     expect(acceptsEvidence(t('decide', 'emergency.contain', null, 'inc/disconnect/attest-1'))).toBe(true);
   });
 });

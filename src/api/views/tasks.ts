@@ -10,7 +10,7 @@ const articles = (refs: readonly string[]) => refs.map((r) => `${formatArticleRe
 
 function taskFacts(task: TaskRow, t: Translate, locale: Locale, caseSummary?: string): Html {
   return html`${drillBanner(task.case_id, t)}<table><tbody>
-<tr><th>${task.case_id.startsWith('review/') ? (locale === 'en' ? 'Review' : '見直し') : t('incidentId')}</th><td>${task.case_id}${caseSummary ? html` — ${caseSummary}` : ''}</td></tr>
+<tr><th>${task.case_id.startsWith('review/') ? (locale === 'en' ? 'Review' : '見直し') : task.case_id.startsWith('contract/') ? (locale === 'en' ? 'Contract' : '委託契約') : t('incidentId')}</th><td>${task.case_id}${caseSummary ? html` — ${caseSummary}` : ''}</td></tr>
 <tr><th>${t('assignee')}</th><td>${task.assignee.name}（${task.assignee.title}）</td></tr>
 <tr><th>${t('due')}</th><td>${formatDateTime(task.due_at, locale)}</td></tr>
 <tr><th>${t('articles')}</th><td>${articles(task.articles)}</td></tr>
@@ -60,7 +60,7 @@ ${o.evidence.files.length === 0 ? html`<p>${t('evidenceNone')}</p>` : html`<ul>$
   return html`<section>${taskFacts(task, t, o.locale, o.caseSummary)}</section>
 ${o.before ?? ''}
 <section>
-<p>${task.body}</p>
+<p class="task-body">${task.body}</p>
 <form method="post">
   <input type="hidden" name="csrf" value="${o.csrf}">
   <fieldset class="answer">
