@@ -221,26 +221,6 @@ export function contractsRouter(deps: ContractRouteDeps): Router {
   };
 
   /**
-   * One Update at a time per contract from this process. The workflow's change validator looks at
-   * a change recorded by its handler, which first awaits an activity: two changes sent together
-   * would both pass it (both numbered 1, the row keeping one, the audit the other). Until the
-   * workflow reserves the change before it awaits, the API sends them one after the other, so the
-   * second meets the first and is refused. (Several API processes still could race: see the
-   * workflow's fix.)
-   */
-  const inFlight = new Map<string, Promise<unknown>>();
-  async function oneAtATime<T>(contractId: string, send: () => Promise<T>): Promise<T> {
-    const before = inFlight.get(contractId) ?? Promise.resolve();
-    const mine = before.catch(() => undefined).then(send);
-    inFlight.set(contractId, mine);
-    try {
-      return await mine;
-    } finally {
-      if (inFlight.get(contractId) === mine) inFlight.delete(contractId);
-    }
-  }
-
-  /**
    * Sends an Update to an active contract's workflow. Its refusal (another change awaiting
    * approval, an inspection under way, the contract ended, nothing approval-worthy changed) is a
    * 409 with its reason; no answer in time, a 503 that says it may have been taken.
@@ -256,7 +236,8 @@ export function contractsRouter(deps: ContractRouteDeps): Router {
     }
     recordingStarted(res);
     try {
-      return await oneAtATime(c.contract_id, () => deps.client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 15_000), () => send(deps.client.workflow.getHandle(c.contract_id))));
+      // Two changes sent together: the workflow takes the first at once and its validator refuses the second.
+      return await deps.client.withDeadline(Date.now() + (deps.updateTimeoutMs ?? 15_000), () => send(deps.client.workflow.getHandle(c.contract_id)));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const reason = refusalOf(err);
