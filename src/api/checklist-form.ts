@@ -9,6 +9,7 @@ import { isAttestationTask } from '../domain/containment';
 import { INVESTIGATION_ANSWERS } from '../domain/contract';
 import { CHECKLIST_NOTE_MAX, type ChecklistAnswer, type ChecklistAnswers, type TaskChecklist } from '../domain/task-checklist';
 import { text } from '../domain/text';
+import { canonical } from '../domain/canonical-json';
 import { z } from '../domain/zod';
 
 /**
@@ -126,19 +127,6 @@ export function foreignEvidence(answers: ChecklistAnswers, files: ReadonlyArray<
     if (sha256) return { item, sha256 };
   }
   return undefined;
-}
-
-/** JSON with object keys sorted (the database's jsonb keeps its own key order). */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
 }
 
 /** Whether two checklist answers are the same answer (a held one and one sent again). */

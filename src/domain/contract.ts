@@ -8,6 +8,7 @@
 import { ARTICLE_REF_PATTERN, ORGANISATION_KEY_PATTERN } from './articles';
 import { boundedDuration, parseDuration } from './duration';
 import { endOfJstDay } from './report-clocks';
+import { canonical } from './canonical-json';
 import { text } from './text';
 import { z } from './zod';
 
@@ -490,18 +491,6 @@ export const CONTRACT_SCOPE_LABELS: Record<ContractScope, { ja: string; en: stri
 /** A contract's approved content, as the request gave it (or as a change request gives it anew). */
 export type ContractTerms = Pick<ContractRequest, 'contractor' | 'business' | 'data' | 'reason' | 'protectionMeasures' | 'workSite' | 'staff' | 'subcontractors' | 'period'>;
 
-/** JSON with object keys sorted: equal values, equal text, whatever order the keys came in. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 /** A list whose order carries no meaning (staff, subcontractors, data items). */
 const asSet = (list: readonly unknown[]) => canonical(list.map(canonical).sort());
 
