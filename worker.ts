@@ -5,6 +5,7 @@ import { parseLedgerDirectoriesEnv } from './src/imports/ledger-ldap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Logger, type NativeConnection, Worker } from '@temporalio/worker';
+import type { Transporter } from 'nodemailer';
 import { type ActivityDeps, createActivities } from './src/activities';
 import { type Config, loadConfig, publicUrl } from './src/config';
 import { parseDuration } from './src/domain/duration';
@@ -30,9 +31,11 @@ export interface WorkerDeps {
   /** The first MACs new audit rows; all verify. */
   auditMacKeys: SigningKey[];
   logger: Logger;
+  /** Where the notify lane's pooled transports are listed as they are opened, for whoever closes them at shutdown. */
+  notifyTransports?: Transporter[];
 }
 
-export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }: Omit<WorkerDeps, 'connection' | 'logger'>): ActivityDeps {
+export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys, notifyTransports }: Omit<WorkerDeps, 'connection' | 'logger'>): ActivityDeps {
   return {
     db: appDb.db,
     engine: appDb.engine,
@@ -43,7 +46,11 @@ export function activityDeps({ config, appDb, mail, signingKeys, auditMacKeys }:
     auditMacKeys,
     publicUrl: publicUrl(config),
     linkTtlMs: parseDuration(config.TASK_LINK_TTL)!,
-    createNotifyTransport: () => createMailTransport(config, { pool: { maxConnections: NOTIFY_CONNECTIONS } }).transport,
+    createNotifyTransport: () => {
+      const { transport } = createMailTransport(config, { pool: { maxConnections: NOTIFY_CONNECTIONS } });
+      notifyTransports?.push(transport);
+      return transport;
+    },
     notifyConcurrency: NOTIFY_CONNECTIONS,
     notifyStaleAfterMs: parseDuration(config.NOTIFY_STALE_AFTER)!,
     // PGlite blocks the event loop (and the SMTP connections) for each statement: gather marks.
@@ -86,7 +93,8 @@ export async function main(): Promise<void> {
   const appDb = await openMigratedDatabase(config, logger);
   const mail = createMailTransport(config);
   const connection = await connectWorker(config);
-  const worker = await createWorker({ config, connection, appDb, mail, logger, signingKeys: resolveSigningKeys(config), auditMacKeys: resolveAuditMacKeys(config) });
+  const notifyTransports: Transporter[] = [];
+  const worker = await createWorker({ config, connection, appDb, mail, logger, signingKeys: resolveSigningKeys(config), auditMacKeys: resolveAuditMacKeys(config), notifyTransports });
   const running = worker.run();
   const client = await connectClient(config);
   await ensureAuditAnchor(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: parseDuration(config.AUDIT_ANCHOR_INTERVAL)! });
@@ -94,6 +102,8 @@ export async function main(): Promise<void> {
   const close = async () => {
     await connection.close();
     mail.transport.close();
+    // The notify lane's pooled SMTP connections too: a relay sees them quit, not drop.
+    for (const t of notifyTransports) t.close();
     await appDb.close();
   };
   onShutdownSignal(logger, async () => {

@@ -4,6 +4,7 @@
 // reverse order, also when a signal comes while starting, and the data folder is reused by the
 // next start. No process outlives the stack: a watchdog stops the dev server if this process is
 // killed, and the next start stops a dev server of this data folder that is still running.
+import type { Transporter } from 'nodemailer';
 import { firstAdminLink, setupUrl } from '../auth/accounts';
 import * as fs from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -165,7 +166,10 @@ export function startEmbeddedStack(config: Config, logger: Logger, progress: (li
       checkpoint();
       const signingKeys = resolveSigningKeys(config);
       const auditMacKeys = resolveAuditMacKeys(config);
-      const worker = await createWorker({ config, connection: workerConnection, appDb, mail, logger, signingKeys, auditMacKeys });
+      // The notify lane's pooled SMTP connections close after the worker has stopped (undone in reverse).
+      const notifyTransports: Transporter[] = [];
+      undo.push(() => notifyTransports.forEach((t) => t.close()));
+      const worker = await createWorker({ config, connection: workerConnection, appDb, mail, logger, signingKeys, auditMacKeys, notifyTransports });
       const running = worker.run();
       undo.push(async () => {
         worker.shutdown();
