@@ -213,7 +213,8 @@ describe('a three-year contract (Tokyo)', () => {
       expect(trail).toContain(id);
     }
 
-    // The whole record as one evidence bundle, the incident bundle's format: it verifies.
+    // The whole record as one evidence bundle, the incident bundle's format, linked from the contract's page: it verifies.
+    expect(await (await stack.fetch(`${stack.baseUrl}/contracts/tokyo/${number}`)).text()).toContain(`href="/api/contracts/tokyo/${number}/evidence-bundle"`);
     const res = await stack.fetch(`${stack.baseUrl}/api/contracts/tokyo/${number}/evidence-bundle`);
     expect(res.status).toBe(200);
     const bundle = verifyEvidenceBundle(Buffer.from(await res.arrayBuffer()), { macKeys: stack.auditMacKeys });

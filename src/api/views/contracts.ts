@@ -152,6 +152,11 @@ ${actionsSection(o, active)}
             html`<tr>${cell(say(locale, '日時', 'When'), when(t.at, locale))}${cell(say(locale, '記録', 'What'), html`${t.outcome}${t.articles.length > 0 ? html`<br><span class="hint">${t.step} · ${t.articles.join(', ')}</span>` : html`<br><span class="hint">${t.step}</span>`}`)}${cell(say(locale, '実施者', 'Who'), t.actor)}</tr>`,
         )}</tbody></table>`
   }</section>
+${
+    d.status === 'closed' || d.status === 'refused'
+      ? html`<section id="evidence-bundle"><h2>${say(locale, '証拠一式', 'Evidence bundle')}</h2><p><a href="/api/contracts/${d.organisation}/${d.number}/evidence-bundle">${say(locale, '証拠一式をダウンロード（.tar.gz、ハッシュ付きの目録）', 'Download the evidence bundle (.tar.gz with a hash manifest)')}</a></p><p class="hint">${say(locale, '監査担当・指揮者・管理者のみ。出力したことも記録されます。', 'Auditors, commanders and administrators only; each download is recorded.')}</p></section>`
+      : ''
+  }
 <p><a href="/contracts/${d.organisation}">${say(locale, '委託の一覧へ', 'All contracts')}</a> · <a href="/contracts/${d.organisation}/calendar">${say(locale, '検査の予定', 'Inspection calendar')}</a></p>`;
 }
 
