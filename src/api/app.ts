@@ -45,7 +45,7 @@ import { paperRouter } from './routes/paper';
 import { passwordCheckRouter } from './routes/password-check';
 import { targetedReviewRouter } from './routes/targeted-review';
 import { reviewRouter } from './routes/review';
-import { contractsRouter } from './routes/contracts';
+import { contractsRouter, isContractChangeFormPath } from './routes/contracts';
 import { contractRequestsRouter, isContractRequestPost } from './routes/contract-requests';
 import { homePage } from './views/home';
 
@@ -146,6 +146,10 @@ export function createApp(deps: AppDeps): express.Express {
   // files ticked. Only that route takes more; every other form keeps the small limits below.
   const checklistBody = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: CHECKLIST_FIELDS_MAX + 10 });
   app.use('/t', (req, res, next) => (req.method === 'POST' && /^\/[^/]+\/?$/.test(req.path) ? checklistBody(req, res, next) : next()));
+  // A contract's change form carries the whole of the terms again (four fields of up to 4,000
+  // characters, Japanese, percent-encoded): that route alone takes more than the small limit.
+  const changeFormBody = express.urlencoded({ extended: false, limit: '300kb', parameterLimit: 100 });
+  app.use('/contracts', (req, res, next) => (req.method === 'POST' && isContractChangeFormPath(req.path) ? changeFormBody(req, res, next) : next()));
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 100 }));
 
   // Pages and answers carry people's names and live links: no cache keeps them, so Back after

@@ -39,6 +39,35 @@ export const maintenanceReportSchema = z.strictObject({
   performedOn: z.iso.date({ error: '保守の実施日は YYYY-MM-DD で書いてください' }),
 });
 
+export interface MaintenanceReportDeps {
+  db: Kysely<Database>;
+  client: Client;
+}
+
+/**
+ * Records a maintenance report on an active contract and starts the chief's task to acknowledge
+ * it (katsuragi:5.1): the one path of the API and of the contract page's form. The workflow's
+ * refusal is a 409 with its reason; a contract not active, a 409 before it is asked.
+ */
+export async function reportMaintenance(
+  deps: MaintenanceReportDeps,
+  o: { organisation: string; number: string; report: z.output<typeof maintenanceReportSchema>; by: { name: string; email: string } },
+): Promise<{ reportId: string; workflowId: string }> {
+  const contractId = contractIdOf(o.organisation, o.number);
+  const contract = await getContract(deps.db, contractId);
+  if (!contract || contract.organisation !== o.organisation) throw notFound(`contract ${o.organisation}/${o.number} not found`);
+  if (contract.status !== 'active') throw new HttpError(409, 'not_active', `契約 ${o.number} は有効ではありません（状態 ${contract.status}）/ the contract is not active`);
+  const reportId = randomBytes(8).toString('hex');
+  try {
+    const { workflowId } = await deps.client.workflow.getHandle(contractId).executeUpdate(reportMaintenanceUpdate, { args: [{ reportId, ...o.report, by: o.by }], updateId: `maintenance/${reportId}` });
+    return { reportId, workflowId };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', String(err.cause?.message ?? err.message));
+    if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'not_running', `契約 ${o.number} の手続は実行中ではありません / the contract's workflow is not running`);
+    throw err;
+  }
+}
+
 /** A contract's record is whole once it is closed (or was refused): only then is it bundled. */
 const ENDED = ['closed', 'refused'];
 
@@ -47,19 +76,8 @@ export function contractRecordsRouter(deps: ContractRecordsDeps): Router {
   const r = Router();
   r.post('/api/contracts/:organisation/:number/maintenance-reports', allow.roles(CONTRACT_REQUESTERS, 'params'), validate({ params: contractRefParams, body: maintenanceReportSchema }), async (_req, res) => {
     const { params, body } = valid<{ params: typeof contractRefParams; body: typeof maintenanceReportSchema }>(res);
-    const contractId = contractIdOf(params.organisation, params.number);
-    const contract = await getContract(db, contractId);
-    if (!contract) throw notFound(`contract ${params.organisation}/${params.number} not found`);
-    if (contract.status !== 'active') throw new HttpError(409, 'not_active', `契約 ${params.number} は有効ではありません（状態 ${contract.status}）/ the contract is not active`);
-    const reportId = randomBytes(8).toString('hex');
-    try {
-      const { workflowId } = await deps.client.workflow.getHandle(contractId).executeUpdate(reportMaintenanceUpdate, { args: [{ reportId, ...body, by: personOf(res) }], updateId: `maintenance/${reportId}` });
-      res.status(202).json({ reportId, workflowId });
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'refused', String(err.cause?.message ?? err.message));
-      if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'not_running', `契約 ${params.number} の手続は実行中ではありません / the contract's workflow is not running`);
-      throw err;
-    }
+    const { reportId, workflowId } = await reportMaintenance(deps, { organisation: params.organisation, number: params.number, report: body, by: personOf(res) });
+    res.status(202).json({ reportId, workflowId });
   });
 
   r.get('/api/contracts/:organisation/:number/evidence-bundle', allow.roles(EVIDENCE_READERS, 'params'), validate({ params: contractRefParams }), async (_req, res) => {

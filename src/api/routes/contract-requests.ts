@@ -11,7 +11,6 @@ import type { Database } from '../../db/schema';
 import { CONTRACT_REQUESTERS } from '../../domain/access';
 import { type ContractRequest, contractRequestSchema } from '../../domain/contract';
 import { multipartBoundary, parseMultipart } from '../../domain/evidence';
-import { formatIssuePath } from '../../domain/profile';
 import { englishMessages, z } from '../../domain/zod';
 import { type AttachmentProblem, AttachmentsRefusedError, attachmentProblems, ContractStartError, OrganisationNotLoadedError, type RequestAttachment, startContract } from '../../temporal/contract';
 import type { SigningKey } from '../../tokens';
@@ -20,7 +19,7 @@ import { allow, checkFormCsrf, formCsrf, principal } from '../access';
 import { HttpError, type Issue, locals, notFound, recordingStarted, valid, validate } from '../http';
 import type { Locale } from '../i18n';
 import { organisationParam } from '../params';
-import { CONTRACT_FORM_FIELDS, type ContractFormValues, contractRequestFormPage, fieldOfIssue, type FormIssue, requestOfForm } from '../views/contract-request';
+import { CONTRACT_FORM_FIELDS, type ContractFormValues, contractRequestFormPage, formIssuesOf, type FormIssue, requestOfForm } from '../views/contract-request';
 
 export interface ContractRequestRouteDeps {
   db: Kysely<Database>;
@@ -83,12 +82,6 @@ const notStarted = (e: ContractStartError) =>
     'temporal_unavailable',
     `委託の申請を開始できませんでした。申請は記録していません。もう一度送ってください / the request's workflow could not be started (${e.cause instanceof Error ? e.cause.message : String(e.cause)}); nothing was recorded: send it again`,
   );
-
-/** What the form says for a choice left unmade, instead of the schema's JSON values. */
-const FORM_CHOICE_MESSAGES: Partial<Record<string, Record<Locale, string>>> = {
-  identityInformation: { ja: '本人確認情報を取り扱うかどうかを選んでください', en: 'Choose whether identity information is handled' },
-  workSiteKind: { ja: '作業場所の種別を選んでください', en: 'Choose the kind of work site' },
-};
 
 export function contractRequestsRouter(deps: ContractRequestRouteDeps): Router {
   const { db } = deps;
@@ -193,14 +186,7 @@ export function contractRequestsRouter(deps: ContractRequestRouteDeps): Router {
       const attachments: RequestAttachment[] = parts.filter((p) => p.name === 'attachments' && p.filename && p.data.length > 0).map((p) => ({ filename: p.filename!, bytes: new Uint8Array(p.data) }));
 
       const parsed = contractRequestSchema.safeParse({ organisation, ...requestOfForm(values) }, locale === 'en' ? { error: englishMessages } : undefined);
-      const issues: FormIssue[] = parsed.success
-        ? []
-        : parsed.error.issues.map((i) => {
-            const { field, line } = fieldOfIssue(i.path);
-            // The schema's words for a choice name its JSON values (true / false, ownPremises…): the form's say what to pick.
-            const message = (field && FORM_CHOICE_MESSAGES[field]?.[locale]) ?? i.message;
-            return { field, message: `${line ? say(locale, `${line}行目: `, `line ${line}: `) : ''}${message}${field ? '' : ` (${formatIssuePath(i.path)})`}` };
-          });
+      const issues: FormIssue[] = parsed.success ? [] : formIssuesOf(parsed.error.issues, locale);
       issues.push(...attachmentProblems(attachments).map((p) => ({ field: 'attachments' as const, message: p.message })));
       if (!parsed.success || issues.length > 0) {
         return showForm(req, res, { organisation, name, values, issues, filesDropped: attachments.length > 0, status: 400 });

@@ -21,10 +21,12 @@ import { changeContractUpdate, requestInspectionUpdate } from '../../workflows/m
 import type { SigningKey } from '../../tokens';
 import type { RenderPage } from '../app';
 import { allow, checkFormCsrf, formCsrf, principal } from '../access';
-import { checkForm, HttpError, locals, notFound, recordingStarted, valid, validate } from '../http';
+import { checkForm, HttpError, locals, notFound, recordingStarted, textFields, valid, validate } from '../http';
 import type { Locale } from '../i18n';
 import { organisationParam } from '../params';
-import { calendarPage, contractListPage, contractPage, contractPath } from '../views/contracts';
+import { CHANGE_REASON_FIELD, CONTRACT_FORM_FIELDS, type ContractFormValues, contractRequestFormPage, formIssuesOf, type FormIssue, formOfTerms, requestOfChangeForm } from '../views/contract-request';
+import { calendarPage, contractListPage, contractPage, type ContractPageNotes, contractPath, type MaintenanceFormErrors } from '../views/contracts';
+import { maintenanceReportSchema, reportMaintenance } from './contract-records';
 
 export interface ContractRouteDeps {
   db: Kysely<Database>;
@@ -43,6 +45,9 @@ const orgParams = z.object({ organisation: organisationParam });
 const contractParams = z.object({ organisation: organisationParam, number: numberParam });
 const calendarQuery = z.object({ months: z.coerce.number().int().min(1).max(36).optional() });
 
+/** The change form's path below `/contracts` (its body, the whole terms, is allowed more than other forms'). */
+export const isContractChangeFormPath = (path: string) => /^\/[^/]+\/[^/]+\/change\/?$/.test(path);
+
 /** The body of a change: the terms as they are to be (the request's fields but `organisation`), and why. */
 export const changeContractBody = z.strictObject({
   terms: z.record(z.string(), z.unknown(), { error: 'terms: 変更後の契約内容（申請と同じ項目）をオブジェクトで指定してください' }),
@@ -54,6 +59,15 @@ export const requestInspectionBody = z.strictObject({
 
 const say = (locale: Locale, ja: string, en: string) => (locale === 'en' ? en : ja);
 
+/** The terms of a change refused by the request's schema: a 400 whose issues keep their paths, so a form puts each under its field. */
+export class ChangeTermsInvalidError extends HttpError {
+  constructor(readonly termIssues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>) {
+    const issues = termIssues.map((i) => ({ path: formatIssuePath(['body', 'terms', ...i.path]), message: i.message }));
+    super(400, 'validation_failed', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+    this.name = 'ChangeTermsInvalidError';
+  }
+}
+
 /**
  * The terms of a change checked field by field by the request's own schema (so a change can say
  * nothing a request could not), the organisation being the path's. Issues name `body.terms.…`.
@@ -64,10 +78,7 @@ export function parseChangedTerms(organisation: string, raw: Record<string, unkn
     throw new HttpError(400, 'validation_failed', `body.terms.organisation: ${message}`, [{ path: 'body.terms.organisation', message }]);
   }
   const r = contractRequestSchema.safeParse({ ...raw, organisation }, locale === 'en' ? { error: englishMessages } : undefined);
-  if (!r.success) {
-    const issues = r.error.issues.map((i) => ({ path: formatIssuePath(['body', 'terms', ...i.path]), message: i.message }));
-    throw new HttpError(400, 'validation_failed', issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
-  }
+  if (!r.success) throw new ChangeTermsInvalidError(r.error.issues);
   const { organisation: _, ...terms } = r.data;
   return terms;
 }
@@ -257,6 +268,22 @@ export function contractsRouter(deps: ContractRouteDeps): Router {
     }
   }
 
+  /**
+   * A change asked of a contract, from the API or the console's form alike: the terms checked by
+   * the request's schema, something approval-worthy changed, then the workflow's Update.
+   */
+  async function askChange(res: Response, organisation: string, number: string, rawTerms: Record<string, unknown>, reason: string) {
+    const { locale } = locals(res);
+    const terms = parseChangedTerms(organisation, rawTerms, locale);
+    const c = await rowOf(organisation, number);
+    // Said here, before the workflow is asked: its activity refuses the same, less readably.
+    if (changedScopes(c.terms, terms).length === 0) {
+      throw new HttpError(400, 'nothing_changed', '承認を要する変更がありません（内容・従事者・再委託先・作業場所・取り扱う情報のいずれも同じです）/ nothing that needs approval has changed (content, staff, subcontractors, site and data are the same)');
+    }
+    const accepted = await update(res, c, (h) => h.executeUpdate(changeContractUpdate, { args: [{ terms, reason, by: askedBy(res) }] }));
+    return { contractId: c.contract_id, change: accepted.change, scopes: accepted.scopes };
+  }
+
   async function requestInspection(res: Response, organisation: string, number: string, reason: string) {
     const c = await rowOf(organisation, number);
     return update(res, c, (h) => h.executeUpdate(requestInspectionUpdate, { args: [{ reason, by: askedBy(res) }] }));
@@ -282,20 +309,13 @@ export function contractsRouter(deps: ContractRouteDeps): Router {
 
   r.post('/api/contracts/:organisation/:number/changes', allow.roles(CONTRACT_REQUESTERS, 'params'), validate({ params: contractParams, body: changeContractBody }), async (_req, res) => {
     const { params, body } = valid<{ params: typeof contractParams; body: typeof changeContractBody }>(res);
-    const { locale } = locals(res);
-    const terms = parseChangedTerms(params.organisation, body.terms, locale);
-    const c = await rowOf(params.organisation, params.number);
-    // Said here, before the workflow is asked: its activity refuses the same, less readably.
-    if (changedScopes(c.terms, terms).length === 0) {
-      throw new HttpError(400, 'nothing_changed', '承認を要する変更がありません（内容・従事者・再委託先・作業場所・取り扱う情報のいずれも同じです）/ nothing that needs approval has changed (content, staff, subcontractors, site and data are the same)');
-    }
-    const accepted = await update(res, c, (h) => h.executeUpdate(changeContractUpdate, { args: [{ terms, reason: body.reason, by: askedBy(res) }] }));
+    const accepted = await askChange(res, params.organisation, params.number, body.terms, body.reason);
     res.status(202).json({
-      contractId: c.contract_id,
+      contractId: accepted.contractId,
       change: accepted.change,
       scopes: accepted.scopes,
       scopeLabels: accepted.scopes.map((s) => CONTRACT_SCOPE_LABELS[s]),
-      href: contractPath(params.organisation, c.number),
+      href: contractPath(params.organisation, params.number),
     });
   });
 
@@ -328,14 +348,21 @@ export function contractsRouter(deps: ContractRouteDeps): Router {
     res.send(deps.renderPage(req, res, title(say(locale, '検査の予定', 'Inspection calendar'), profile.organisation.name), body));
   });
 
-  /** `?inspection=on-demand-2`: what the page says after its form asked an inspection. */
-  const noticeQuery = z.object({ inspection: z.string().regex(/^on-demand-\d{1,4}$/).optional() });
+  /**
+   * What the page says after one of its forms: `?inspection=on-demand-2` (an inspection asked),
+   * `?change=1` (a change asked: the scopes it suspended), `?maintenance=<report>` (a report taken).
+   */
+  const noticeQuery = z.object({
+    inspection: z.string().regex(/^on-demand-\d{1,4}$/).optional(),
+    change: z.string().regex(/^\d{1,4}$/).optional(),
+    maintenance: z.string().regex(/^[0-9a-f]{16,32}$/).optional(),
+  });
 
-  async function showContract(req: Request, res: Response, organisation: string, number: string, o: { notice?: string; error?: string; reason?: string } = {}) {
+  async function showContract(req: Request, res: Response, organisation: string, number: string, o: ContractPageNotes | ((d: Detail) => ContractPageNotes) = {}) {
     const { locale } = locals(res);
     const d: Detail = await detail(organisation, number);
     const profile = await profileOf(organisation);
-    const body = contractPage({ contract: d, locale, csrf: formCsrf(req, res, deps.signingKeys), ...o });
+    const body = contractPage({ contract: d, locale, csrf: formCsrf(req, res, deps.signingKeys), ...(typeof o === 'function' ? o(d) : o) });
     return deps.renderPage(req, res, title(`${say(locale, '委託', 'Contract')} ${d.number}（${d.contractor}）`, profile.organisation.name), body);
   }
 
@@ -343,11 +370,124 @@ export function contractsRouter(deps: ContractRouteDeps): Router {
     const { organisation, number } = valid<{ params: typeof contractParams }>(res).params;
     const { locale } = locals(res);
     const q = noticeQuery.safeParse(req.query);
-    const asked = q.success ? q.data.inspection : undefined;
-    const notice = asked
-      ? say(locale, `随時検査（${asked}）を依頼しました。システム管理者に検査の依頼をメールで送ります。`, `The inspection on demand (${asked}) has been asked; the system administrator is sent its task by email.`)
-      : undefined;
-    res.send(await showContract(req, res, organisation, number, notice ? { notice } : {}));
+    const { inspection, change, maintenance } = q.success ? q.data : {};
+    const notice = (d: Detail): ContractPageNotes => {
+      if (inspection) return { notice: say(locale, `随時検査（${inspection}）を依頼しました。システム管理者に検査の依頼をメールで送ります。`, `The inspection on demand (${inspection}) has been asked; the system administrator is sent its task by email.`) };
+      if (change) {
+        const scopes = d.suspendedScopes.map((s) => s.label[locale]).join(say(locale, '・', ', '));
+        return {
+          notice: say(
+            locale,
+            `変更 ${change} の承認を申請しました。承認まで次の範囲の業務は停止します: ${scopes || 'なし'}。`,
+            `Change ${change} has been sent for approval. Until it is approved, work is suspended in: ${scopes || 'none'}.`,
+          ),
+        };
+      }
+      if (maintenance) return { notice: say(locale, '保守の報告を受け付けました。総括責任者に確認の依頼を送ります。', 'The maintenance report has been recorded; the chief is asked to acknowledge it.') };
+      return {};
+    };
+    res.send(await showContract(req, res, organisation, number, notice));
+  });
+
+  // The contract page's form: a maintenance report (katsuragi:5.1), by the API's own path.
+  r.post('/contracts/:organisation/:number/maintenance-reports', allow.roles(CONTRACT_REQUESTERS, 'params'), numberOrNext, validate({ params: contractParams }), async (req, res) => {
+    const { organisation, number } = valid<{ params: typeof contractParams }>(res).params;
+    const fields = textFields(req.body);
+    checkFormCsrf(req, res, fields.csrf, deps.signingKeys);
+    const { locale } = locals(res);
+    const written = { summary: fields.summary ?? '', performedOn: fields.performedOn ?? '' };
+    const checked = maintenanceReportSchema.safeParse(written, locale === 'en' ? { error: englishMessages } : undefined);
+    let errors: MaintenanceFormErrors;
+    if (checked.success) {
+      try {
+        const { reportId } = await reportMaintenance(deps, { organisation, number, report: checked.data, by: askedBy(res) });
+        res.redirect(303, `${contractPath(organisation, number)}?maintenance=${reportId}`);
+        return;
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status >= 500 || err.status === 404) throw err;
+        errors = { form: err.message };
+        res.status(err.status);
+      }
+    } else {
+      errors = {};
+      for (const i of checked.error.issues) {
+        const key = i.path[0] === 'summary' || i.path[0] === 'performedOn' ? i.path[0] : 'form';
+        errors[key] = errors[key] ? `${errors[key]} / ${i.message}` : i.message;
+      }
+      res.status(400);
+    }
+    res.send(await showContract(req, res, organisation, number, { maintenance: { ...written, errors } }));
+  });
+
+  // --- the change's form: the request's form, filled with the terms in force, plus why ---------
+
+  async function showChangeForm(req: Request, res: Response, c: ContractRow, o: { values: ContractFormValues; reason: string; issues: FormIssue[]; notice?: string; status?: number }) {
+    const { locale } = locals(res);
+    const profile = await profileOf(c.organisation);
+    const body = contractRequestFormPage({
+      organisation: c.organisation,
+      organisationName: profile.organisation.name,
+      csrf: formCsrf(req, res, deps.signingKeys),
+      locale,
+      values: o.values,
+      issues: o.issues,
+      ...(o.notice ? { notice: o.notice } : {}),
+      change: { number: c.number, contractor: c.terms.contractor.name, reason: o.reason },
+    });
+    res.status(o.status ?? 200).send(deps.renderPage(req, res, title(`${say(locale, '委託内容の変更', 'Change of contract')} ${c.number}（${c.terms.contractor.name}）`, profile.organisation.name), body));
+  }
+
+  r.get('/contracts/:organisation/:number/change', allow.roles(CONTRACT_REQUESTERS, 'params'), numberOrNext, validate({ params: contractParams }), async (req, res) => {
+    const { organisation, number } = valid<{ params: typeof contractParams }>(res).params;
+    const { locale } = locals(res);
+    const c = await rowOf(organisation, number);
+    // Only an active contract takes a change: say so rather than offer a form the workflow would refuse.
+    const notice =
+      c.status === 'active'
+        ? undefined
+        : say(locale, `契約 ${c.number} は契約中ではありません（${c.status}）。変更は契約中の委託にのみ申請できます。`, `contract ${c.number} is not active (${c.status}): changes are asked of active contracts only.`);
+    await showChangeForm(req, res, c, { values: formOfTerms(c.terms), reason: '', issues: [], ...(notice ? { notice, status: 409 } : {}) });
+  });
+
+  r.post('/contracts/:organisation/:number/change', allow.roles(CONTRACT_REQUESTERS, 'params'), numberOrNext, validate({ params: contractParams }), async (req, res) => {
+    const { organisation, number } = valid<{ params: typeof contractParams }>(res).params;
+    const fields = textFields(req.body);
+    checkFormCsrf(req, res, fields.csrf, deps.signingKeys);
+    const { locale } = locals(res);
+    const c = await rowOf(organisation, number);
+    const values: ContractFormValues = {};
+    for (const f of CONTRACT_FORM_FIELDS) if (fields[f] !== undefined) values[f] = fields[f];
+    const reason = fields[CHANGE_REASON_FIELD] ?? '';
+    const raw = requestOfChangeForm(values, c.terms);
+    const issues: FormIssue[] = [];
+    let notice: string | undefined;
+    const termIssues = (err: unknown) => {
+      if (!(err instanceof ChangeTermsInvalidError)) throw err;
+      issues.push(...formIssuesOf(err.termIssues, locale));
+    };
+    const why = changeContractBody.shape.reason.safeParse(reason, locale === 'en' ? { error: englishMessages } : undefined);
+    if (why.success) {
+      try {
+        const accepted = await askChange(res, organisation, number, raw, why.data);
+        res.redirect(303, `${contractPath(organisation, number)}?change=${accepted.change}`);
+        return;
+      } catch (err) {
+        if (err instanceof ChangeTermsInvalidError) termIssues(err);
+        else if (err instanceof HttpError && err.status < 500 && err.status !== 404) notice = err.message;
+        else throw err;
+        res.status(err instanceof HttpError ? err.status : 400);
+      }
+    } else {
+      issues.push(...why.error.issues.map((i) => ({ field: CHANGE_REASON_FIELD, message: i.message })));
+      // The terms' own problems beside the reason's, so one round trip shows them all.
+      try {
+        parseChangedTerms(organisation, raw, locale);
+      } catch (err) {
+        termIssues(err);
+      }
+      res.status(400);
+    }
+    await showChangeForm(req, res, c, { values, reason, issues, ...(notice ? { notice } : {}), status: res.statusCode });
   });
 
   // The contract page's form: an inspection now. Refused, the page again with why and what was written.

@@ -2,8 +2,9 @@
 // every field of the request, lists one per line (readable and typed on a phone), the
 // attachments as files. The form's flat fields become the API's request (`requestOfForm`), so the
 // one schema checks both, and each of its issues is shown under the field it names.
-import { CONTRACT_YEARS_MAX, WORK_SITE_KIND_LABELS, WORK_SITE_KINDS } from '../../domain/contract';
+import { CONTRACT_YEARS_MAX, type ContractTerms, WORK_SITE_KIND_LABELS, WORK_SITE_KINDS } from '../../domain/contract';
 import { EVIDENCE_MAX_BYTES } from '../../domain/evidence';
+import { formatIssuePath } from '../../domain/profile';
 import { REQUEST_ATTACHMENTS_MAX } from '../../temporal/contract';
 import { html, type Html } from '../html';
 import type { Locale } from '../i18n';
@@ -32,7 +33,9 @@ export const CONTRACT_FORM_FIELDS = [
   'startsOn',
   'endsOn',
 ] as const;
-export type ContractFormField = (typeof CONTRACT_FORM_FIELDS)[number] | 'attachments';
+/** A change's form has, besides the request's fields, why the change (`reason` is the request's 委託する理由). */
+export const CHANGE_REASON_FIELD = 'changeReason' as const;
+export type ContractFormField = (typeof CONTRACT_FORM_FIELDS)[number] | 'attachments' | typeof CHANGE_REASON_FIELD;
 export type ContractFormValues = Partial<Record<(typeof CONTRACT_FORM_FIELDS)[number], string>>;
 
 /** The lines of a textarea that carry something. */
@@ -82,6 +85,65 @@ export function requestOfForm(v: ContractFormValues): Record<string, unknown> {
     }),
     period: { startsOn: text(v.startsOn) ?? '', endsOn: text(v.endsOn) ?? '' },
   };
+}
+
+/**
+ * The form's fields from a contract's terms, as `requestOfForm` reads them back: a change's form
+ * starts from the terms in force, so what is left alone comes back the same.
+ */
+export function formOfTerms(t: ContractTerms): ContractFormValues {
+  return {
+    contractorName: t.contractor.name,
+    contractorCorporateNumber: t.contractor.corporateNumber ?? '',
+    contractorAddress: t.contractor.address,
+    contactName: t.contractor.contact.name,
+    contactEmail: t.contractor.contact.email,
+    businessContent: t.business.content,
+    businessScope: t.business.scope,
+    identityInformation: t.data.identityInformation ? 'yes' : 'no',
+    dataItems: t.data.items.join('\n'),
+    dataVolume: String(t.data.volume),
+    reason: t.reason,
+    protectionMeasures: t.protectionMeasures,
+    workSiteKind: t.workSite.kind,
+    workSiteAddress: t.workSite.address,
+    workSiteDescription: t.workSite.description ?? '',
+    staff: t.staff.map((s) => [s.name, s.role, ...(s.email ? [s.email] : [])].join(', ')).join('\n'),
+    subcontractors: t.subcontractors.map((s) => [s.name, s.via, s.business].join(', ')).join('\n'),
+    startsOn: t.period.startsOn,
+    endsOn: t.period.endsOn,
+  };
+}
+
+/**
+ * A change's terms from its form. A subcontractor's corporate number and work site have no field
+ * (a request gives them through the API): a line naming a subcontractor already in the terms keeps
+ * them, so a change of its business alone does not also drop its site.
+ */
+export function requestOfChangeForm(v: ContractFormValues, current: ContractTerms): Record<string, unknown> {
+  const request = requestOfForm(v);
+  const kept = new Map(current.subcontractors.map((s) => [s.name, s]));
+  const subcontractors = (request.subcontractors as Array<{ name: string; via: string; business: string }>).map((s) => {
+    const was = kept.get(s.name);
+    return { ...s, ...(was?.corporateNumber ? { corporateNumber: was.corporateNumber } : {}), ...(was?.workSite ? { workSite: was.workSite } : {}) };
+  });
+  return { ...request, subcontractors };
+}
+
+/** What the form says for a choice left unmade, instead of the schema's JSON values. */
+const FORM_CHOICE_MESSAGES: Partial<Record<string, Record<Locale, string>>> = {
+  identityInformation: { ja: '本人確認情報を取り扱うかどうかを選んでください', en: 'Choose whether identity information is handled' },
+  workSiteKind: { ja: '作業場所の種別を選んでください', en: 'Choose the kind of work site' },
+};
+
+/** The request schema's issues as the form shows them: each under its field, the line of a list named, the rest with their path. */
+export function formIssuesOf(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>, locale: Locale): FormIssue[] {
+  return issues.map((i) => {
+    const { field, line } = fieldOfIssue(i.path);
+    // The schema's words for a choice name its JSON values (true / false, ownPremises…): the form's say what to pick.
+    const message = (field && FORM_CHOICE_MESSAGES[field]?.[locale]) ?? i.message;
+    return { field, message: `${line ? say(locale, `${line}行目: `, `line ${line}: `) : ''}${message}${field ? '' : ` (${formatIssuePath(i.path)})`}` };
+  });
 }
 
 /** The form field an issue of the request's schema belongs to (`staff[1].email` → staff), and the line for lists. */
@@ -178,6 +240,11 @@ export interface ContractFormPageOptions {
   notice?: string;
   /** Files had been chosen: a browser cannot keep them, so the person is asked to choose them again. */
   filesDropped?: boolean;
+  /**
+   * A change of an active contract (tokyo:24.1) rather than a new request: the form posts to the
+   * contract's `/change`, takes no attachments, and asks why (`changeReason`).
+   */
+  change?: { number: string; contractor: string; reason: string };
 }
 
 /** The request form; each error under its field, the others (if any) at the top. */
@@ -200,6 +267,7 @@ ${errors(f.name)}`;
   const other = o.issues.filter((i) => i.field === undefined);
   const section = (ja: string, en: string, body: Html | Html[]) => html`<fieldset class="review-item"><legend>${say(locale, ja, en)}</legend>${body}</fieldset>`;
   const identity = v.identityInformation;
+  const ch = o.change;
   return html`${
     o.notice || o.issues.length > 0
       ? html`<section class="notice" id="request-errors" role="alert">${o.notice ? html`<p class="error">${o.notice}</p>` : ''}${
@@ -209,13 +277,26 @@ ${errors(f.name)}`;
         }</section>`
       : ''
   }
-<section><form method="post" action="/contracts/${o.organisation}/new" enctype="multipart/form-data" id="contract-request">
+${
+    ch
+      ? html`<section><form method="post" action="/contracts/${o.organisation}/${ch.number}/change" id="contract-change">
 <input type="hidden" name="csrf" value="${o.csrf}">
 <p class="hint">${say(
-    locale,
-    `${o.organisationName}の委託処理の承認申請です（* は必須）。申請すると、委託先担当者へ調査票の依頼がメールで届き、システム管理者の調査、責任者の承認へと進みます。`,
-    `A request for approval of contracting out in ${o.organisationName} (* required). Once sent, the contractor's contact gets the questionnaire by email, then the system administrator investigates and the chief decides.`,
-  )}</p>
+          locale,
+          `委託 ${ch.number}（${ch.contractor}）の内容の変更です（* は必須）。今の内容が入っています。変えるところだけ書き換えてください。内容・従事者・再委託先・作業場所・取り扱う情報の変更は再び調査と承認を経て、承認まで変更した範囲の業務は停止します。再委託先の法人番号と作業場所は、同じ名称の行ならそのまま引き継ぎます。`,
+          `A change of contract ${ch.number} (${ch.contractor}) (* required). The fields hold the terms in force: rewrite only what changes. A change of content, staff, subcontractors, site or data is investigated and approved again, and work in the changed scopes is suspended until then. A subcontractor's corporate number and work site are kept for a line with the same name.`,
+        )}</p>
+<label for="${CHANGE_REASON_FIELD}">${say(locale, '変更の理由 *', 'Reason for the change *')}</label>
+<textarea id="${CHANGE_REASON_FIELD}" name="${CHANGE_REASON_FIELD}" required maxlength="2000">${ch.reason}</textarea>
+${errors(CHANGE_REASON_FIELD)}`
+      : html`<section><form method="post" action="/contracts/${o.organisation}/new" enctype="multipart/form-data" id="contract-request">
+<input type="hidden" name="csrf" value="${o.csrf}">
+<p class="hint">${say(
+          locale,
+          `${o.organisationName}の委託処理の承認申請です（* は必須）。申請すると、委託先担当者へ調査票の依頼がメールで届き、システム管理者の調査、責任者の承認へと進みます。`,
+          `A request for approval of contracting out in ${o.organisationName} (* required). Once sent, the contractor's contact gets the questionnaire by email, then the system administrator investigates and the chief decides.`,
+        )}</p>`
+  }
 ${section('委託先', 'Contractor', CONTRACTOR.map(input))}
 ${section('委託する業務', 'Business', BUSINESS.map(input))}
 ${section(
@@ -238,14 +319,18 @@ ${errors('workSiteKind')}${SITE.map(input)}`,
   )}
 ${section('従事者と再委託先', 'Staff and subcontractors', PEOPLE.map(input))}
 ${section('契約期間', 'Contract period', PERIOD.map(input))}
-${section(
+${
+    ch
+      ? ''
+      : section(
     '添付ファイル',
     'Attachments',
     html`<label for="attachments">${say(locale, `添付ファイル（PDF・画像・テキスト、${REQUEST_ATTACHMENTS_MAX}個まで、1個${EVIDENCE_MAX_BYTES / 1024 / 1024} MB まで）`, `Attachments (PDF, images, text; up to ${REQUEST_ATTACHMENTS_MAX}, ${EVIDENCE_MAX_BYTES / 1024 / 1024} MB each)`)}</label>
 <p class="hint">${say(locale, '委託先の体制図、認証の写し、提案書など。種類はファイルの中身で確かめます。', "The contractor's organisation chart, certificates, proposal… The type is checked from the content.")}</p>
 <input type="file" id="attachments" name="attachments" multiple accept=".pdf,application/pdf,image/png,image/jpeg,.txt,text/plain">
 ${errors('attachments')}`,
-  )}
-<button type="submit">${say(locale, '承認を申請する', 'Send the request')}</button>
+  )
+  }
+<button type="submit">${ch ? say(locale, '変更の承認を申請する', 'Ask approval of the change') : say(locale, '承認を申請する', 'Send the request')}</button>
 </form></section>`;
 }

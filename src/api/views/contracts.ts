@@ -2,7 +2,8 @@
 // phone: where it stands, the next inspection, open findings, overdue actions in red), one
 // contract (its terms, the scopes a change has suspended, each checklist as recorded with its
 // answers labelled, the findings with owner, due date and state, the timeline of its audit rows,
-// and the form that asks an inspection on demand), and the calendar of inspections to come.
+// the form that asks an inspection on demand, the link to a change's form, the maintenance
+// report's form), and the calendar of inspections to come.
 // Japanese first, English by the locale.
 import { CONTRACT_SCOPE_LABELS, WORK_SITE_KIND_LABELS } from '../../domain/contract';
 import { html, type Html } from '../html';
@@ -116,7 +117,19 @@ function termsSection(d: ContractPageData, locale: Locale): Html {
 </tbody></table></section>`;
 }
 
-export function contractPage(o: { contract: ContractPageData; locale: Locale; csrf: string; notice?: string; error?: string; reason?: string }): Html {
+/** The maintenance form's problems: under a field, or about the whole report (the workflow's refusal). */
+export type MaintenanceFormErrors = Partial<Record<'summary' | 'performedOn' | 'form', string>>;
+
+/** What the contract page says besides the contract: a notice after a form, and a form sent back with its errors and what was written. */
+export interface ContractPageNotes {
+  notice?: string;
+  /** The inspection form's refusal, and its reason as written. */
+  error?: string;
+  reason?: string;
+  maintenance?: { summary: string; performedOn: string; errors: MaintenanceFormErrors };
+}
+
+export function contractPage(o: { contract: ContractPageData; locale: Locale; csrf: string } & ContractPageNotes): Html {
   const { contract: d, locale } = o;
   const active = d.status === 'active';
   return html`${o.notice ? html`<p class="notice" id="contract-notice">${o.notice}</p>` : ''}<section id="contract-status"><table><tbody>
@@ -160,8 +173,8 @@ ${
 <p><a href="/contracts/${d.organisation}">${say(locale, '委託の一覧へ', 'All contracts')}</a> · <a href="/contracts/${d.organisation}/calendar">${say(locale, '検査の予定', 'Inspection calendar')}</a></p>`;
 }
 
-/** The inspection-on-demand form, and how a change is asked (the API), on an active contract. */
-function actionsSection(o: { contract: ContractPageData; locale: Locale; csrf: string; error?: string; reason?: string }, active: boolean): Html | string {
+/** On an active contract: the inspection-on-demand form, the link to the change's form, the maintenance report's form. */
+function actionsSection(o: { contract: ContractPageData; locale: Locale; csrf: string } & ContractPageNotes, active: boolean): Html | string {
   const { contract: d, locale } = o;
   if (!active) return '';
   return html`<section id="contract-actions"><h2>${say(locale, '随時検査を依頼', 'Ask for an inspection now')}</h2>
@@ -176,9 +189,31 @@ ${o.error ? html`<p class="error" id="contract-error">${o.error}</p>` : ''}
 <h2>${say(locale, '委託内容の変更', 'Changing the contract')}</h2>
 <p class="hint">${say(
     locale,
-    `内容・従事者・再委託先・作業場所・取り扱う情報の変更は、再び調査と承認を経ます（承認まで変更した範囲は停止）。変更後の内容（申請と同じ項目）と理由を API（POST /api/contracts/${d.organisation}/${d.number}/changes）で送ってください。`,
-    `A change of content, staff, subcontractors, site or data is investigated and approved again (the changed scopes are suspended until then). Send the terms as they are to be (the request's fields) and the reason to the API: POST /api/contracts/${d.organisation}/${d.number}/changes.`,
-  )}</p></section>`;
+    '内容・従事者・再委託先・作業場所・取り扱う情報の変更は、再び調査と承認を経ます（承認まで変更した範囲は停止）。',
+    'A change of content, staff, subcontractors, site or data is investigated and approved again (the changed scopes are suspended until then).',
+  )}</p>
+<p><a href="${contractPath(d.organisation, d.number)}/change" id="change-link">${say(locale, '委託内容の変更を申請する', 'Ask for a change')}</a></p>
+${maintenanceForm(o)}</section>`;
+}
+
+/** katsuragi:5.1: a maintenance report the contractor sent, recorded and taken to the chief. */
+function maintenanceForm(o: { contract: ContractPageData; locale: Locale; csrf: string } & ContractPageNotes): Html {
+  const { contract: d, locale } = o;
+  const m = o.maintenance;
+  const err = (k: keyof MaintenanceFormErrors) => (m?.errors[k] ? html`<p class="error" data-field="${k}">${m.errors[k]}</p>` : '');
+  return html`<h2>${say(locale, '保守の報告を受け付ける', 'Record a maintenance report')}</h2>
+<form method="post" action="${contractPath(d.organisation, d.number)}/maintenance-reports" id="maintenance-report">
+<input type="hidden" name="csrf" value="${o.csrf}">
+${err('form')}
+<label for="summary">${say(locale, '保守の内容', 'What was done')}</label>
+<textarea id="summary" name="summary" required maxlength="4000">${m?.summary ?? ''}</textarea>
+${err('summary')}
+<label for="performedOn">${say(locale, '実施日', 'Performed on')}</label>
+<input type="date" id="performedOn" name="performedOn" required value="${m?.performedOn ?? ''}">
+${err('performedOn')}
+<p class="hint">${say(locale, '委託先からの保守の報告を記録し、総括責任者に確認を依頼します。', "The contractor's maintenance report is recorded and the chief is asked to acknowledge it.")}</p>
+<button type="submit">${say(locale, '保守の報告を記録', 'Record the report')}</button>
+</form>`;
 }
 
 export function calendarPage(o: { organisation: string; months: Array<{ month: string; entries: Array<{ number: string; contractor: string; n: number; date: string; href: string }> }>; locale: Locale }): Html {
