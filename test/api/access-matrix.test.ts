@@ -7,11 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { SESSION_COOKIE } from '../../src/api/access';
 import { createApiKey, createSession } from '../../src/db/accounts';
+import { contractIdOf, updateContract } from '../../src/db/contracts';
 import { insertTask } from '../../src/db/tasks';
 import type { Grant } from '../../src/domain/access';
 import { CSRF_COOKIE } from '../../src/tokens';
 import { type AccessApp, seedIncident, startAccessApp } from '../support/access-app';
 import { CookieJar, createTestAccount, createTestKey, csrfOf } from '../support/auth';
+import { seedContract } from '../support/contract-seeds';
 import { declaration } from '../support/declarations';
 import { json } from '../support/http';
 
@@ -54,6 +56,7 @@ describe('endpoint × role × organisation', () => {
   /** A J-LIS auditor who is also a member in Katsuragi: Katsuragi's admin sees the account but may not act on it. */
   let shared: string;
   let kDeclarationId: string;
+  let kContract: string;
 
   beforeAll(async () => {
     a = await startAccessApp({ outbox: true });
@@ -62,6 +65,9 @@ describe('endpoint × role × organisation', () => {
     await seedIncident(a.db, K, randomUUID(), { summary: '葛城の一件目' });
     kDeclarationId = (await seedIncident(a.db, K, randomUUID(), { summary: '葛城の二件目' })).declaration_id;
     await seedIncident(a.db, N, randomUUID(), { summary: '新潟の一件目' });
+    // An active contract of Katsuragi's (its row alone: the forms' checks answer before Temporal is asked).
+    kContract = (await seedContract(a.db, '株式会社カツラギ保守', '2026-04-01', K)).number;
+    await updateContract(a.db, contractIdOf(K, kContract), { status: 'active' });
     for (const [assignee, org] of [[emailOf('member@katsuragi'), K], ['someone-else@katsuragi.example.jp', K], ['someone@niigata.example.jp', N]] as const) {
       await insertTask(a.db, {
         taskId: randomUUID(),
@@ -379,6 +385,14 @@ describe('endpoint × role × organisation', () => {
       check: async (_w, r) => expect(await r.text()).toContain('action="/contracts/katsuragi/new"') },
     // The console's form is multipart: a urlencoded form is refused (400) once the policy lets it through.
     { name: 'POST /contracts/katsuragi/new (console)', method: 'POST', kind: 'form', path: () => '/contracts/katsuragi/new',
+      expect: expectOf([401, 400, 400, 400, 400, 400, 403, 404, 403]) },
+    // An active contract's change form and maintenance report form: the requesters'. Sent empty: 400, before Temporal.
+    { name: 'GET /contracts/katsuragi/:number/change', method: 'GET', kind: 'page', path: () => `/contracts/katsuragi/${kContract}/change`,
+      expect: expectOf([303, 200, 200, 200, 200, 200, 403, 404, 403]),
+      check: async (_w, r) => expect(await r.text()).toContain(`action="/contracts/katsuragi/${kContract}/change"`) },
+    { name: 'POST /contracts/katsuragi/:number/change (console, empty)', method: 'POST', kind: 'form', path: () => `/contracts/katsuragi/${kContract}/change`,
+      expect: expectOf([401, 400, 400, 400, 400, 400, 403, 404, 403]) },
+    { name: 'POST /contracts/katsuragi/:number/maintenance-reports (console, empty)', method: 'POST', kind: 'form', path: () => `/contracts/katsuragi/${kContract}/maintenance-reports`,
       expect: expectOf([401, 400, 400, 400, 400, 400, 403, 404, 403]) },
 
     // --- who am I, the home page ---
