@@ -2,7 +2,9 @@
 // width or 読点 between a line's parts, empty fields left empty for the schema to name, and each
 // of the schema's issues placed under the form field it concerns.
 import { contractRequestSchema } from '../../src/domain/contract';
-import { fieldOfIssue, requestOfForm } from '../../src/api/views/contract-request';
+import { fieldOfIssue, formIssuesOf, formOfTerms, requestOfChangeForm, requestOfForm } from '../../src/api/views/contract-request';
+import { changedScopes } from '../../src/domain/contract';
+import { contractRequest, termsOf } from '../support/contract-seeds';
 
 const form = {
   contractorName: ' 株式会社フォーム ',
@@ -54,5 +56,36 @@ describe('requestOfForm', () => {
     expect(fieldOfIssue(['data', 'items', 0])).toEqual({ field: 'dataItems', line: 1 });
     expect(fieldOfIssue(['period', 'endsOn'])).toEqual({ field: 'endsOn' });
     expect(fieldOfIssue(['organisation'])).toEqual({ field: undefined });
+  });
+});
+
+describe('a change form: formOfTerms and requestOfChangeForm', () => {
+  const request = contractRequest('株式会社ヘンコウ', '2026-04-01');
+  const terms = termsOf(request);
+
+  it('reads back the terms it was filled with: a form left alone is no change', () => {
+    const back = contractRequestSchema.parse({ organisation: 'tokyo', ...requestOfChangeForm(formOfTerms(terms), terms) });
+    const { organisation: _, ...again } = back;
+    expect(again).toEqual(terms);
+    expect(changedScopes(terms, again)).toEqual([]);
+  });
+
+  it('keeps a subcontractor’s work site and corporate number, which have no field, for a line with the same name only', () => {
+    const withNumber = { ...terms, subcontractors: [{ ...terms.subcontractors[0], corporateNumber: '7000012050002' }] };
+    const form = formOfTerms(withNumber);
+    expect(form.subcontractors).toBe('有限会社サブ, 株式会社ヘンコウ, 部品交換');
+    const changed = requestOfChangeForm({ ...form, subcontractors: '有限会社サブ, 株式会社ヘンコウ, 部品交換と清掃\n株式会社マゴ, 有限会社サブ, 清掃' }, withNumber);
+    expect(changed.subcontractors).toEqual([
+      { name: '有限会社サブ', via: '株式会社ヘンコウ', business: '部品交換と清掃', corporateNumber: '7000012050002', workSite: terms.subcontractors[0].workSite },
+      { name: '株式会社マゴ', via: '有限会社サブ', business: '清掃' },
+    ]);
+  });
+
+  it('formIssuesOf: a schema issue goes under its field, a list’s with its line, a choice in the form’s words', () => {
+    const r = contractRequestSchema.safeParse({ organisation: 'tokyo', ...requestOfForm({ ...formOfTerms(terms), staff: '田中 一郎, 作業責任者\n佐藤, 作業者, x', workSiteKind: '' }) });
+    expect(r.success).toBe(false);
+    const issues = formIssuesOf(r.success ? [] : r.error.issues, 'ja');
+    expect(issues).toContainEqual({ field: 'staff', message: '2行目: 従事者のメールアドレスが正しくありません' });
+    expect(issues).toContainEqual({ field: 'workSiteKind', message: '作業場所の種別を選んでください' });
   });
 });
