@@ -13,11 +13,9 @@ import { updateContract } from '../../src/db/contracts';
 import { getOrganisation } from '../../src/db/organisations';
 import { type ContractRequest, contractingPlanOf, contractPeriod, nextInspection } from '../../src/domain/contract';
 import { roleHolderChain } from '../../src/domain/council';
-import type { ChecklistAnswers } from '../../src/domain/task-checklist';
-import { TaskState } from '../../src/domain/tasks';
 import { contractWorkflow } from '../../src/workflows';
-import { decideUpdate } from '../../src/workflows/messages';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
+import { driveContractToActive } from '../support/contract-drive';
 import { dayFromNow, seedActiveContract, seedContract, termsOf, yearsLater } from '../support/contract-seeds';
 import { json } from '../support/http';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
@@ -197,31 +195,10 @@ describe('contracts in the console and the API', () => {
   describe('on contracts run by their workflow', () => {
     const run = {} as Record<'api' | 'form', { contractId: string; number: string; request: ContractRequest }>;
 
-    /** Answers the open task of a human-task workflow with a direct `decide` Update, as its page would. */
-    async function answer(workflowId: string, option: string, checklist?: (items: Array<{ key: string }>) => ChecklistAnswers) {
-      const db = stack.appDb.db;
-      const task = await eventually(() => db.selectFrom('tasks').selectAll().where('workflow_id', '=', workflowId).where('state', '=', TaskState.OPEN).executeTakeFirst(), 60_000, `the task of ${workflowId}`);
-      const items = task.form?.checklist?.items ?? [];
-      await env.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
-        args: [{ taskId: task.task_id, option, note: '', actor: { name: task.assignee.name, email: task.assignee_email }, answeredAt: new Date().toISOString(), ...(checklist ? { checklist: checklist(items) } : {}) }],
-      });
-    }
-
-    /** From the request to active: the questionnaire, the investigation (all met), the approval, the clauses located. */
+    /** From the request to active (test/support/contract-drive.ts); the workflow terminated after the tests. */
     async function driveToActive(c: { contractId: string }) {
-      const handle = await env.client.workflow.start(contractWorkflow, { workflowId: c.contractId, taskQueue: stack.config.TEMPORAL_TASK_QUEUE, args: [{ contractId: c.contractId, organisation: T }] });
       started.push(c.contractId);
-      const id = c.contractId;
-      await answer(`${id}/round-1/questionnaire`, 'submit', (items) => Object.fromEntries(items.map((i) => [i.key, { note: '規程と体制図のとおり' }])));
-      await answer(`${id}/round-1/investigation`, 'submit', (items) => Object.fromEntries(items.map((i) => [i.key, { answer: 'met' }])));
-      await answer(`${id}/round-1/decision`, 'approve');
-      await answer(`${id}/clauses`, 'submit', (items) => Object.fromEntries(items.map((i, n) => [i.key, { page: n + 1, section: `第${n + 1}条` }])));
-      // Active once the next run (continued as new) waits: it alone takes changes and inspections.
-      await eventually(async () => {
-        const d = await handle.describe();
-        const row = await stack.appDb.db.selectFrom('contracts').select('status').where('contract_id', '=', id).executeTakeFirst();
-        return d.runId !== handle.firstExecutionRunId && d.status.name === 'RUNNING' && row?.status === 'active' ? true : undefined;
-      }, 60_000, `${id} to be active`);
+      await driveContractToActive(env, stack, c);
     }
 
     beforeAll(async () => {

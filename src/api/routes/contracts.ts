@@ -3,7 +3,8 @@
 // inspections to come — read from the rows the workflow's activities write — and the two things
 // asked of an active contract: a change (approved again, its scopes suspended meanwhile,
 // tokyo:24.1) and an inspection on demand (tokyo:26), both Updates to the contract's workflow,
-// which refuses what it cannot take.
+// which refuses what it cannot take. The console asks them, and a maintenance report, by forms
+// that go through the API's own functions (askChange, requestInspection, reportMaintenance).
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
