@@ -9,7 +9,7 @@ import { SESSION_COOKIE } from '../../src/api/access';
 import { createSession } from '../../src/db/accounts';
 import { getContract } from '../../src/db/contracts';
 import { CookieJar, createTestAccount, csrfOf } from '../support/auth';
-import { driveContractToActive } from '../support/contract-drive';
+import { driveContractToActive } from '../support/contracts';
 import { dayFromNow, seedContract, type SeededContract } from '../support/contract-seeds';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { devServer } from '../support/temporal';

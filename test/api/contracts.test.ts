@@ -15,7 +15,7 @@ import { type ContractRequest, contractingPlanOf, contractPeriod, nextInspection
 import { roleHolderChain } from '../../src/domain/council';
 import { contractWorkflow } from '../../src/workflows';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
-import { driveContractToActive } from '../support/contract-drive';
+import { driveContractToActive } from '../support/contracts';
 import { dayFromNow, seedActiveContract, seedContract, termsOf, yearsLater } from '../support/contract-seeds';
 import { json } from '../support/http';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
@@ -195,7 +195,7 @@ describe('contracts in the console and the API', () => {
   describe('on contracts run by their workflow', () => {
     const run = {} as Record<'api' | 'form', { contractId: string; number: string; request: ContractRequest }>;
 
-    /** From the request to active (test/support/contract-drive.ts); the workflow terminated after the tests. */
+    /** From the request to active (test/support/contracts.ts); the workflow terminated after the tests. */
     async function driveToActive(c: { contractId: string }) {
       started.push(c.contractId);
       await driveContractToActive(env, stack, c);

@@ -86,3 +86,30 @@ export function contractDriver(env: TestWorkflowEnvironment, db: Kysely<Database
 
   return { openTask, answer, refusal, sleepUntil };
 }
+
+/**
+ * Starts a contract's workflow and drives it to active — the questionnaire answered, every item
+ * met, approved, the clauses located — then waits for the run that takes changes, inspections and
+ * maintenance reports (continued as new). The caller terminates it (its id is the contract's).
+ */
+export async function driveContractToActive(env: TestWorkflowEnvironment, stack: { appDb: { db: Kysely<Database> }; config: { TEMPORAL_TASK_QUEUE: string } }, c: { contractId: string; organisation?: string }): Promise<void> {
+  const id = c.contractId;
+  const db = stack.appDb.db;
+  const { openTask, answer } = contractDriver(env, db);
+  const each = async (workflowId: string, answerOf: (key: string, n: number) => ChecklistAnswers[string]) =>
+    Object.fromEntries(((await openTask(workflowId)).form?.checklist?.items ?? []).map((i, n) => [i.key, answerOf(i.key, n)]));
+  const handle = await env.client.workflow.start('contractWorkflow', { workflowId: id, taskQueue: stack.config.TEMPORAL_TASK_QUEUE, args: [{ contractId: id, organisation: c.organisation ?? 'tokyo' }] });
+  await answer(`${id}/round-1/questionnaire`, { option: 'submit', checklist: await each(`${id}/round-1/questionnaire`, () => ({ note: '規程と体制図のとおり' })) });
+  await answer(`${id}/round-1/investigation`, { option: 'submit', checklist: await each(`${id}/round-1/investigation`, () => ({ answer: 'met' })) });
+  await answer(`${id}/round-1/decision`, { option: 'approve' });
+  await answer(`${id}/clauses`, { option: 'submit', checklist: await each(`${id}/clauses`, (_k, n) => ({ page: n + 1, section: `第${n + 1}条` })) });
+  await eventually(
+    async () => {
+      const d = await handle.describe();
+      const row = await db.selectFrom('contracts').select('status').where('contract_id', '=', id).executeTakeFirst();
+      return d.runId !== handle.firstExecutionRunId && d.status.name === 'RUNNING' && row?.status === 'active' ? true : undefined;
+    },
+    60_000,
+    `${id} to be active`,
+  );
+}
