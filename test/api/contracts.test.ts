@@ -15,8 +15,8 @@ import { type ContractRequest, contractingPlanOf, contractPeriod, nextInspection
 import { roleHolderChain } from '../../src/domain/council';
 import { contractWorkflow } from '../../src/workflows';
 import { CookieJar, createTestAccount, createTestKey, csrfOf, fetchWith } from '../support/auth';
-import { driveContractToActive } from '../support/contracts';
-import { dayFromNow, seedActiveContract, seedContract, termsOf, yearsLater } from '../support/contract-seeds';
+import { driveContractToActive, yearsLater } from '../support/contracts';
+import { dayFromNow, seedActiveContract, seedContract, termsOf } from '../support/contract-seeds';
 import { json } from '../support/http';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { devServer } from '../support/temporal';

@@ -9,6 +9,7 @@ import { getOrganisation } from '../../src/db/organisations';
 import type { Database } from '../../src/db/schema';
 import { type ContractRequest, type ContractTerms, contractingPlanOf, contractPeriod, contractRequestSchema } from '../../src/domain/contract';
 import { jstDate } from '../../src/domain/contract-overview';
+import { yearsLater } from './contracts';
 import { fiscalYearOf } from '../../src/domain/review';
 import type { ChecklistAnswers } from '../../src/domain/task-checklist';
 import type { SigningKey } from '../../src/tokens';
@@ -17,7 +18,6 @@ export const DAY = 86_400_000;
 
 /** A day in Japan `days` from now, YYYY-MM-DD. */
 export const dayFromNow = (days: number) => jstDate(new Date(Date.now() + days * DAY));
-export const yearsLater = (day: string, years: number) => `${Number(day.slice(0, 4)) + years}${day.slice(4)}`;
 
 /** A valid request of Tokyo's for three years from `startsOn` (the last day the day before the same day three years on). */
 export function contractRequest(contractor: string, startsOn: string, organisation = 'tokyo'): ContractRequest {
