@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../db/audit';
+import { listTaskAttachments } from '../db/attachments';
 import { type ContractRow, getContract, getContractChecklist, getFinding, insertFinding, recordContractChecklist, setFindingState, updateContract } from '../db/contracts';
 import { getOrganisation } from '../db/organisations';
 import type { Database } from '../db/schema';
@@ -82,11 +83,10 @@ export function createContractActivities(deps: ContractActivityDeps) {
     await appendAudit(db, { ...e, id: `${row.contract_id}/${e.id}`, caseId: row.contract_id, organisation: row.organisation, articles: articles(profile, e.step) }, macKey());
   }
 
-  async function findingFacts(row: ContractRow, findingId: string): Promise<FindingFacts> {
+  async function findingFacts(row: ContractRow, profile: OrganisationProfile, findingId: string): Promise<FindingFacts> {
     const f = await getFinding(db, row.contract_id, findingId);
     if (!f) throw ApplicationFailure.nonRetryable(`finding ${findingId} of ${row.contract_id} is not recorded`, 'FindingNotFound');
-    const profile = await getOrganisation(db, row.organisation);
-    const timeline = correctiveActionTimeline(contractingPlanOf(profile!), f.found_at);
+    const timeline = correctiveActionTimeline(contractingPlanOf(profile), f.found_at);
     const checklist = await getContractChecklist(db, row.contract_id, `inspection/${f.inspection}`);
     const item = checklist?.items.find((i) => i.key === f.item)?.label ?? { ja: f.item, en: f.item };
     return { findingId, item, description: f.description, owner: f.owner, dueAt: f.due_at, escalateAt: timeline.escalateAt, reminders: timeline.reminders };
@@ -96,7 +96,7 @@ export function createContractActivities(deps: ContractActivityDeps) {
     /** The request's audit row: what was asked, by whom, with the attachments' SHA-256. */
     async recordContractRequested(o: { contractId: string }): Promise<void> {
       const { row, profile } = await load(o.contractId);
-      const files = await db.selectFrom('attachments').select(['filename', 'sha256', 'size']).where('case_id', '=', o.contractId).where('task_id', '=', 'request').orderBy('uploaded_at').execute();
+      const files = (await listTaskAttachments(db, { organisation: row.organisation, caseId: o.contractId, taskIds: ['request'] })).map(({ filename, sha256, size }) => ({ filename, sha256, size }));
       await audit(row, profile, {
         id: 'requested',
         at: row.requested_at,
@@ -135,10 +135,10 @@ export function createContractActivities(deps: ContractActivityDeps) {
         case 'inspection':
           return inspectionRequest(profile, plan, facts, { label: input.inspection, ...(input.reason ? { reason: input.reason } : {}) });
         case 'correctiveAction':
-          return correctiveActionRequest(profile, plan, facts, await findingFacts(row, input.findingId), new Date(input.askedAt), input.attempt);
+          return correctiveActionRequest(profile, plan, facts, await findingFacts(row, profile, input.findingId), new Date(input.askedAt), input.attempt);
         case 'reinspection':
           // The owner (the contractor, usually) wrote the report: quoted as an outsider's words.
-          return reinspectionRequest(profile, plan, facts, await findingFacts(row, input.findingId), { by: input.report.by, note: `「${quotedForMail(input.report.note, 500)}」` });
+          return reinspectionRequest(profile, plan, facts, await findingFacts(row, profile, input.findingId), { by: input.report.by, note: `「${quotedForMail(input.report.note, 500)}」` });
         case 'end':
           await updateContract(db, row.contract_id, { status: 'ending', nextInspectionAt: null });
           return endRequest(profile, plan, facts);
@@ -290,7 +290,7 @@ export function createContractActivities(deps: ContractActivityDeps) {
       const { row, profile } = await load(o.contractId);
       const at = new Date(o.at);
       await setFindingState(db, o.contractId, o.findingId, 'escalated', at);
-      const f = await findingFacts(row, o.findingId);
+      const f = await findingFacts(row, profile, o.findingId);
       await audit(row, profile, { id: `finding/${o.findingId}/escalated`, at, actor: 'system', step: 'contractor.inspect', outcome: `是正措置が期限を過ぎたため総括責任者に報告（${f.item.ja}）`, detail: { findingId: o.findingId, dueAt: f.dueAt.toISOString() } });
     },
 
