@@ -82,6 +82,13 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     // workflow thread out of memory in the 1,741-organisation bench; evicted ones replay cheaply
     // (a review's histories stay under a hundred events).
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
+    // Fewer tasks taken at once than the SDK's defaults (40 and 100): a workflow task's 10-second
+    // timeout starts when the worker takes it, and with 1,741 reviews opening together the tasks
+    // taken queued behind each other on the workflow thread until the server timed them out and
+    // handed them out again ("Workflow task not found"), a thrash that never finished. Left on the
+    // server's queue instead, they wait without a clock running.
+    maxConcurrentWorkflowTaskExecutions: 8,
+    maxConcurrentActivityTaskExecutions: 40,
     activities: createActivities(activityDeps(deps)),
   });
 }

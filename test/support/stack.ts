@@ -160,6 +160,8 @@ export async function startTestStack(
       mail.transport.close();
       await sink.close();
       await appDb.close();
+      // A stack's database grows to hundreds of MB in the long tests; a run starts some two hundred.
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
