@@ -62,6 +62,23 @@ export async function listTaskAttachments(db: Kysely<Database>, o: { organisatio
   return rows.map(toInfo);
 }
 
+/**
+ * The attachments of one human task across the people it went to (each has a task row of its
+ * own, the same workflow id): a stand-in picks up the evidence the first person uploaded.
+ */
+export async function listTaskWorkflowAttachments(db: Kysely<Database>, o: { organisation: string; caseId: string; workflowId: string }): Promise<AttachmentInfo[]> {
+  const rows = await db
+    .selectFrom('attachments')
+    .select(INFO)
+    .where('organisation', '=', o.organisation)
+    .where('case_id', '=', o.caseId)
+    .where('task_id', 'in', db.selectFrom('tasks').select('task_id').where('workflow_id', '=', o.workflowId))
+    .orderBy('uploaded_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toInfo);
+}
+
 /** One attachment of a case with its bytes, or undefined. */
 export async function getAttachment(db: Kysely<Database>, o: { organisation: string; caseId: string; id: string }): Promise<(AttachmentInfo & { bytes: Uint8Array }) | undefined> {
   const row = await db

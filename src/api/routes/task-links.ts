@@ -10,7 +10,7 @@ import type { Logger } from '@temporalio/worker';
 import { createHash, randomBytes } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
-import { insertAttachment, listTaskAttachments } from '../../db/attachments';
+import { insertAttachment, listTaskWorkflowAttachments } from '../../db/attachments';
 import { getIncident } from '../../db/incidents';
 import { isAttestationTask, mentionsClockTime } from '../../domain/containment';
 import { chiefDecisionProblem } from '../../domain/contract';
@@ -231,7 +231,8 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     return problem ? { problem } : { answers };
   }
 
-  const attachmentsOf = (task: TaskRow) => listTaskAttachments(db, { organisation: task.organisation, caseId: task.case_id, taskIds: [task.task_id] });
+  // The whole task's files: those uploaded before it moved to this person count too.
+  const attachmentsOf = (task: TaskRow) => listTaskWorkflowAttachments(db, { organisation: task.organisation, caseId: task.case_id, workflowId: task.workflow_id });
 
   // GET and HEAD (express answers HEAD with the GET route, without a body): read only.
   r.get('/t/:token', allow.taskLink(), async (req, res) => {
