@@ -75,7 +75,15 @@ const reject = (rule: PasswordRule, ja: string, en: string): PasswordRejection =
 
 // ---- blocklist ---------------------------------------------------------------------------------
 
-const BLOCKED: ReadonlySet<string> = (() => {
+/**
+ * The lists are built on first use, like the dictionary below: this module is in the workflow
+ * bundle (a review's expiry dates), and every workflow the worker creates or replays evaluates the
+ * bundle's modules afresh — built eagerly, these sets took half the workflow thread in the
+ * 1,741-organisation review bench.
+ */
+let blocked: ReadonlySet<string> | undefined;
+const BLOCKED = (): ReadonlySet<string> => (blocked ??= buildBlocked());
+const buildBlocked = (): ReadonlySet<string> => {
   const set = new Set<string>();
   for (const word of `${COMMON_PASSWORDS} ${JAPANESE_CONTEXT_PASSWORDS}`.split(/\s+/)) {
     if (!word) continue;
@@ -83,7 +91,7 @@ const BLOCKED: ReadonlySet<string> = (() => {
     for (const form of [w, core(w), compact(core(w))]) if (form) set.add(form);
   }
   return set;
-})();
+};
 
 /** The spellings a guesser's list would match: the whole, the part between the padding, de-leeted. */
 function blocklistForms(c: PasswordCandidate): Set<string> {
@@ -98,7 +106,7 @@ function blocklistForms(c: PasswordCandidate): Set<string> {
 }
 
 export function isBlocklisted(password: string): boolean {
-  for (const form of blocklistForms(passwordCandidate(password))) if (BLOCKED.has(form)) return true;
+  for (const form of blocklistForms(passwordCandidate(password))) if (BLOCKED().has(form)) return true;
   return false;
 }
 
@@ -147,7 +155,9 @@ const SEQUENCES: ReadonlyArray<{ s: string; min: number }> = [
   })),
 ];
 
-const SEQUENCE_PIECES: ReadonlySet<string> = (() => {
+let sequencePieces: ReadonlySet<string> | undefined;
+const SEQUENCE_PIECES = (): ReadonlySet<string> => (sequencePieces ??= buildSequencePieces());
+const buildSequencePieces = (): ReadonlySet<string> => {
   const set = new Set<string>();
   for (const { s, min } of SEQUENCES) {
     const r = [...s].reverse().join('');
@@ -159,7 +169,7 @@ const SEQUENCE_PIECES: ReadonlySet<string> = (() => {
     }
   }
   return set;
-})();
+};
 const LONGEST_SEQUENCE = Math.max(...SEQUENCES.map((x) => x.s.length));
 const SHORTEST_PIECE = Math.min(...SEQUENCES.map((x) => x.min));
 
@@ -170,7 +180,7 @@ export function isSequence(s: string): boolean {
   for (let end = 1; end <= s.length; end++) {
     ok[end] = false;
     for (let start = Math.max(0, end - LONGEST_SEQUENCE); start <= end - SHORTEST_PIECE; start++) {
-      if (ok[start] && SEQUENCE_PIECES.has(s.slice(start, end))) {
+      if (ok[start] && SEQUENCE_PIECES().has(s.slice(start, end))) {
         ok[end] = true;
         break;
       }
@@ -188,7 +198,7 @@ const checkLength: PasswordCheck = (c) =>
 
 const checkBlocklist: PasswordCheck = (c) => {
   for (const form of blocklistForms(c)) {
-    if (BLOCKED.has(form)) {
+    if (BLOCKED().has(form)) {
       return reject(
         'blocklist',
         'よく使われるパスワード（数字や記号を付け足したものを含む）は使えません',
@@ -352,7 +362,7 @@ interface TrieNode {
 
 const isLatin = (s: string) => /^[\p{Script=Latin}\d]*$/u.test(s);
 
-/** Built on first use: the console's sign-in and the workflows that import this module never need it. */
+/** Built on first use too: the console's sign-in and the workflows never need it. */
 let dictionary: TrieNode | undefined;
 const DICTIONARY = (): TrieNode => (dictionary ??= buildDictionary());
 
