@@ -9,6 +9,8 @@
 //   review — the annual user-ID review of N organisations × M IDs (--organisations, --ids), every
 //            section answered from its task page, every revocation confirmed; wall time,
 //            decisions per second, the largest history of any execution (exit 1 if ≥ 10,000).
+//   replay — every recorded history replayed N times (--n, default 100) on a worker
+//            that creates each workflow afresh; replays per second (the cost of a workflow's start).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,6 +24,7 @@ import { humanTask } from '../src/workflows/human-task';
 import { eventually, linkIn, openTaskPage, postTaskForm, startTestStack } from '../test/support/stack';
 import { devServer } from '../test/support/temporal';
 import { notifyBench } from './notify';
+import { replayBench } from './replay';
 import { reviewBench } from './review';
 import { pingUpdate, trivial } from './trivial-workflow';
 
@@ -123,7 +126,7 @@ async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
-      n: { type: 'string', default: '200' },
+      n: { type: 'string' },
       batch: { type: 'string', default: '500' },
       postgres: { type: 'boolean', default: false },
       letters: { type: 'string' },
@@ -137,7 +140,7 @@ async function main() {
     },
   });
   const scenario = positionals[0];
-  const n = Number(values.n);
+  const n = Number(values.n ?? (scenario === 'replay' ? 100 : 200));
   const letters = values.letters === undefined ? undefined : Number(values.letters);
   const int = (v: string | undefined, min: number, max = Infinity) => {
     const x = Number(v);
@@ -152,7 +155,7 @@ async function main() {
     answerConcurrency: int(values['answer-concurrency'], 1),
   };
   if (
-    !['decide', 'notify', 'review'].includes(scenario) ||
+    !['decide', 'notify', 'review', 'replay'].includes(scenario) ||
     !Number.isInteger(n) ||
     n < 1 ||
     (letters !== undefined && !(Number.isInteger(letters) && letters >= 0)) ||
@@ -160,6 +163,7 @@ async function main() {
   ) {
     process.stderr.write(
       'usage: npm run bench -- decide|notify [--n N] [--batch PERSONS-PER-ACTIVITY] [--postgres] [--letters PERSONS (default N; 0 skips)]\n' +
+        '       npm run bench -- replay [--n ROUNDS]\n' +
         '       npm run bench -- review [--organisations 1741] [--ids 50] [--sections 2 (1-4)] [--revoke-every 25 (0: none)] [--start-concurrency 16] [--answer-concurrency 8] [--max-minutes M] [--postgres]\n',
     );
     process.exit(2);
@@ -175,7 +179,9 @@ async function main() {
       ? await reviewBench({ ...(review as { [K in keyof typeof review]: number }), database, ...(maxMinutes ? { maxMinutes } : {}) })
       : scenario === 'notify'
         ? await notifyBench(n, Number(values.batch), database, letters)
-        : await decide(n);
+        : scenario === 'replay'
+          ? await replayBench(n)
+          : await decide(n);
   fs.mkdirSync(OUT, { recursive: true });
   const file =
     scenario === 'review'
