@@ -136,6 +136,8 @@ describe('委託処理 task pages: the questionnaire, the investigation and the 
     const held = await postTaskForm(link, form, page.cookie);
     expect(held.status).toBe(503);
     expect(held.html).toContain('受付済み（処理中）');
+    // What is held is shown item by item, as sent (escaped), not only the button pressed.
+    expect(held.html).toContain('<th>情報の保護に関する体制（責任者・管理組織）</th><td>情報の保護に関する体制（責任者・管理組織）: 社内規程に定め、年1回点検 &lt;&amp;&gt;</td>');
     expect((await getTask(stack.appDb.db, task.task_id))!.pending_decision!.checklist!.protectionSystem.note).toBe('情報の保護に関する体制（責任者・管理組織）: 社内規程に定め、年1回点検 <&>');
     const other = await postTaskForm(link, { ...form, 'item.protectionSystem.note': '別の記載' }, page.cookie);
     expect(other.status).toBe(409);

@@ -124,9 +124,12 @@ export function taskLinksRouter(deps: TaskLinkDeps): Router {
     const { t, locale } = locals(res);
     const title = o.refused ? t('pendingRefusedTitle') : t('pendingTitle');
     const hiddenFields = pending.checklist ? checklistHiddenFields(pending.checklist) : undefined;
+    // A checklist's held answer is its items: shown as they were sent, not just the button pressed.
+    const checklist = checklistOf(task);
+    const held = pending.checklist && checklist ? checklistAnswersSection(checklist, pending.checklist, locale) : undefined;
     res
       .status(o.status)
-      .send(renderPage(req, res, title, taskPendingPage({ task, pending, csrf: csrfFor(req, res, hash), t, locale, ...(o.refused ? { refused: true } : {}), ...(hiddenFields ? { hiddenFields } : {}) })));
+      .send(renderPage(req, res, title, taskPendingPage({ task, pending, csrf: csrfFor(req, res, hash), t, locale, ...(o.refused ? { refused: true } : {}), ...(hiddenFields ? { hiddenFields } : {}), ...(held ? { held } : {}) })));
   }
 
   async function showTask(req: Request, res: Response, task: TaskRow, hash: string, form?: RefusedForm) {

@@ -106,11 +106,12 @@ const pendingAnswer = (p: PendingDecision, locale: Locale) =>
  * and when, that it will be recorded, that it cannot be changed; and a button to send the same
  * answer again, should the first sending never have reached the workflow.
  */
-export function taskPendingPage(o: { task: TaskRow; pending: PendingDecision; csrf: string; refused?: boolean; t: Translate; locale: Locale; hiddenFields?: Html }): Html {
+export function taskPendingPage(o: { task: TaskRow; pending: PendingDecision; csrf: string; refused?: boolean; t: Translate; locale: Locale; hiddenFields?: Html; held?: Html }): Html {
   const { task, pending, t, locale } = o;
   return html`<section class="notice">${o.refused ? html`<p><strong>${t('pendingRefusedBody')}</strong></p>` : ''}
 <p><strong>${t('pendingState')}</strong>: ${pendingAnswer(pending, locale)}</p>
 <p>${t('pendingBody')}</p></section>
+${o.held ?? ''}
 <section>${taskFacts(task, t, locale)}</section>
 <section><form method="post">
   <input type="hidden" name="csrf" value="${o.csrf}">
