@@ -88,11 +88,11 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     // handed them out again ("Workflow task not found"), a thrash that never finished. Left on the
     // server's queue instead, they wait without a clock running.
     maxConcurrentWorkflowTaskExecutions: 8,
+    maxConcurrentActivityTaskExecutions: 40,
     // Two workflow threads rather than the SDK's one (with reused V8 contexts): in that bench the
     // one thread was the bottleneck, at 100% of a core, while the main thread (activities, the
     // API) used under a tenth of the other.
     workflowThreadPoolSize: 2,
-    maxConcurrentActivityTaskExecutions: 40,
     activities: createActivities(activityDeps(deps)),
   });
 }
